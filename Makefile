@@ -1,0 +1,50 @@
+# One command per habit: make run, make test, make lint, make bench.
+VENV ?= .venv
+PYTHON ?= python3
+BIN := $(VENV)/bin
+POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
+
+.PHONY: install run test test-sqlite test-postgres lint format services browser clean bench
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $@
+
+## Install, migrate the embedded SQLite database, load demo data and serve on :8000.
+run: install
+	$(BIN)/commercy serve --demo
+
+## Install everything the suite needs, then lint and run it on SQLite and on PostgreSQL.
+test: install services browser lint test-sqlite test-postgres
+
+test-sqlite: install
+	$(BIN)/pytest --db sqlite
+
+test-postgres: install services
+	COMMERCY_TEST_POSTGRES_URL=$(POSTGRES_URL) $(BIN)/pytest --db postgres --ignore=tests/sandbox
+
+lint: install
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+	$(BIN)/mypy
+
+format: install
+	$(BIN)/ruff format src tests
+	$(BIN)/ruff check --fix src tests
+
+## Benchmarks against a floor on PostgreSQL and SQLite (not part of test); BENCH_QUICK=1 is short.
+bench: install services
+	$(BIN)/python -m bench.run
+
+services:
+	scripts/ensure-services.sh
+
+browser:
+	scripts/ensure-chromium.sh
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

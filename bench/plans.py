@@ -1,0 +1,108 @@
+"""Query plans of the list queries at scale: the very statements Commercy runs (built by
+``orders.service.filtered_orders`` and ``core.pagination.paginate``), explained with
+``EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON)`` and checked for index use on ``orders``."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import asyncpg
+from sqlalchemy import Select, func, select
+from sqlalchemy.dialects import postgresql
+
+from commercy.accounts.models import Role
+from commercy.auth.actor import Actor
+from commercy.orders import service as orders_service
+from commercy.orders.models import OrderStatus
+from commercy.orders.service import OrderFilters
+
+
+@dataclass
+class Plan:
+    query: str
+    statement: str  # "page" or "count"
+    execution_ms: float
+    indexes: list[str]
+    seq_scans: list[str]
+    rows_removed_by_filter: int
+    uses_index: bool
+    sql: str = field(repr=False)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def reseller_actor(reseller_id: int, supplier_id: int) -> Actor:
+    """An actor of the reseller (only its role and scope matter to the query)."""
+    return Actor(
+        user=None,  # type: ignore[arg-type]
+        role=Role.RESELLER,
+        supplier_id=supplier_id,
+        reseller_id=reseller_id,
+    )
+
+
+def scale_queries(phone_digits: str) -> dict[str, tuple[OrderFilters, int, int]]:
+    """name → (filters, page, limit), as the API builds them from the query string."""
+    return {
+        "page 1": (OrderFilters(), 1, 50),
+        "page 100": (OrderFilters(), 100, 50),
+        "filtered": (OrderFilters(statuses=[OrderStatus.CONFIRMED, OrderStatus.SHIPPED]), 1, 50),
+        "search phone": (OrderFilters(search=phone_digits), 1, 50),
+    }
+
+
+def _sql(statement: Select[Any]) -> str:
+    return str(
+        statement.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True})
+    )
+
+
+def statements(actor: Actor, filters: OrderFilters, page: int, limit: int) -> dict[str, str]:
+    """The count and the page, exactly as ``paginate`` runs them."""
+    query = orders_service.filtered_orders(actor, filters)
+    count = select(func.count()).select_from(query.order_by(None).subquery())
+    return {"count": _sql(count), "page": _sql(query.limit(limit).offset((page - 1) * limit))}
+
+
+def _walk(node: dict[str, Any], found: dict[str, Any]) -> None:
+    kind = node.get("Node Type", "")
+    if "Index" in kind and node.get("Index Name"):
+        found["indexes"].append(f"{kind} {node['Index Name']}")
+    if kind == "Seq Scan":
+        found["seq_scans"].append(node.get("Relation Name", "?"))
+    found["removed"] += int(node.get("Rows Removed by Filter", 0))
+    for child in node.get("Plans", []):
+        _walk(child, found)
+
+
+async def explain(conn: asyncpg.Connection, *, name: str, kind: str, sql: str) -> Plan:
+    raw = await conn.fetchval(f"EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) {sql}")
+    document = raw if isinstance(raw, list) else __import__("json").loads(raw)
+    found: dict[str, Any] = {"indexes": [], "seq_scans": [], "removed": 0}
+    _walk(document[0]["Plan"], found)
+    return Plan(
+        query=name,
+        statement=kind,
+        execution_ms=float(document[0]["Execution Time"]),
+        indexes=found["indexes"],
+        seq_scans=found["seq_scans"],
+        rows_removed_by_filter=found["removed"],
+        uses_index=bool(found["indexes"]) and "orders" not in found["seq_scans"],
+        sql=sql,
+    )
+
+
+async def check(dsn: str, *, reseller_id: int, supplier_id: int, phone_digits: str) -> list[Plan]:
+    actor = reseller_actor(reseller_id, supplier_id)
+    conn = await asyncpg.connect(dsn)
+    try:
+        plans = []
+        for name, (filters, page, limit) in scale_queries(phone_digits).items():
+            for kind, sql in statements(actor, filters, page, limit).items():
+                await conn.fetchval(f"EXPLAIN (ANALYZE) {sql}")  # warm the cache once
+                plans.append(await explain(conn, name=name, kind=kind, sql=sql))
+        return plans
+    finally:
+        await conn.close()

@@ -1,0 +1,629 @@
+"""``make bench``: Commercy against its floor, on PostgreSQL (and a short SQLite pass).
+
+Starts real server processes (uvicorn, one worker, the same settings for the product and its
+floor), seeds them, drives every scenario with wrk, checks the query plans at scale, measures
+the outbox lag and the compression of a list page, then prints one table and appends it to
+bench/RESULTS.md (raw figures in bench/out/results.json). ``BENCH_QUICK=1`` for a short pass.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import os
+import platform
+import secrets
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+
+from bench import dataset, outbox_lag, plans, seed
+from bench.common import (
+    BENCH,
+    CONNECTIONS,
+    DURATION,
+    OUT,
+    QUICK,
+    VENV_BIN,
+    Measure,
+    Server,
+    ensure_wrk,
+    free_port,
+    log,
+    pg_dsn,
+    serve,
+    uvicorn_command,
+    wrk,
+)
+from commercy.core.settings import Settings
+
+BASE_ORDERS = int(os.environ.get("BENCH_BASE_ORDERS", "5000" if QUICK else "20000"))
+SCALE_ORDERS = int(os.environ.get("BENCH_SCALE_ORDERS", "100000" if QUICK else "1000000"))
+SCALE_RESELLERS = int(os.environ.get("BENCH_SCALE_RESELLERS", "100" if QUICK else "1000"))
+OUTBOX_RATE = float(os.environ.get("BENCH_OUTBOX_RATE", "10"))
+OUTBOX_SECONDS = float(os.environ.get("BENCH_OUTBOX_SECONDS", "5" if QUICK else "20"))
+SQLITE_DURATION = float(os.environ.get("BENCH_SQLITE_DURATION", "2" if QUICK else "5"))
+SCALE_DURATION = float(os.environ.get("BENCH_SCALE_DURATION", "2" if QUICK else "5"))
+LIST_FILTERS = "limit=50&status=pending,not_reached,confirmed&source=facebook_page,site_web,api"
+HUGE = "1000000000/minute"
+RESULTS_MD = BENCH / "RESULTS.md"
+
+
+@dataclass
+class Row:
+    scenario: str
+    db: str
+    rps: float | None
+    p50_ms: float | None
+    p99_ms: float | None
+    errors: int | None
+    rss_mb: float | None
+    floor_rps: float | None = None
+    target: str = ""
+    met: bool | None = None
+    cpu_ms: float | None = None
+    floor_cpu_ms: float | None = None
+
+    @property
+    def ratio(self) -> float | None:
+        if self.rps is None or not self.floor_rps:
+            return None
+        return self.rps / self.floor_rps
+
+
+@dataclass
+class Report:
+    rows: list[Row] = field(default_factory=list)
+    measures: list[Measure] = field(default_factory=list)
+    plans: list[plans.Plan] = field(default_factory=list)
+    compression: dict[str, Any] = field(default_factory=dict)
+    outbox: outbox_lag.Lag | None = None
+    dataset_seconds: float | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def add(
+        self, product: Measure, floor: Measure | None = None, *, target: str = "",
+        met: bool | None = None, name: str | None = None,
+    ) -> None:  # fmt: skip
+        self.measures += [m for m in (product, floor) if m is not None]
+        self.rows.append(
+            Row(
+                scenario=name or product.scenario,
+                db=product.db,
+                rps=product.rps,
+                p50_ms=product.p50_ms,
+                p99_ms=product.p99_ms,
+                errors=product.errors,
+                rss_mb=product.peak_rss_mb,
+                floor_rps=floor.rps if floor else None,
+                target=target,
+                met=met,
+                cpu_ms=product.cpu_ms_per_request,
+                floor_cpu_ms=floor.cpu_ms_per_request if floor else None,
+            )
+        )
+
+
+def product_env(database_url: str, secrets_env: dict[str, str]) -> dict[str, str]:
+    return {
+        **secrets_env,
+        "COMMERCY_DATABASE_URL": database_url,
+        "COMMERCY_DATA_DIR": str(OUT / "data"),
+        "COMMERCY_SANDBOX_MOUNTED": "false",
+        "COMMERCY_WORKER_IN_PROCESS": "false",
+        # Budgets out of the way. Fixed window: a moving window at a huge budget would keep one
+        # entry per request for a minute, a cost no real (600/minute) budget ever has.
+        "COMMERCY_RATE_LIMIT_STRATEGY": "fixed-window",
+        "COMMERCY_RATE_LIMIT_USER": HUGE,
+        "COMMERCY_RATE_LIMIT_ADDRESS": HUGE,
+        "COMMERCY_RATE_LIMIT_LOGIN_IDENTIFIER": HUGE,
+        "COMMERCY_RATE_LIMIT_LOGIN_ADDRESS": HUGE,
+    }
+
+
+def settings_for(env: dict[str, str]) -> Settings:
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        database_url=env["COMMERCY_DATABASE_URL"],
+        data_dir=Path(env["COMMERCY_DATA_DIR"]),
+        jwt_secret=env["COMMERCY_JWT_SECRET"],  # type: ignore[arg-type]
+        encryption_key=env["COMMERCY_ENCRYPTION_KEY"],  # type: ignore[arg-type]
+    )
+
+
+@contextmanager
+def product_server(name: str, env: dict[str, str]) -> Iterator[Server]:
+    port = free_port()
+    command = uvicorn_command("commercy.main:create_app", port)
+    with serve(name, command, env=env, port=port, probe="/api/v1/status") as server:
+        yield server
+
+
+@contextmanager
+def floor_server(name: str, database: str, seeded: seed.Seeded) -> Iterator[Server]:
+    port = free_port()
+    env = {
+        "BENCH_FLOOR_DATABASE": database,
+        "BENCH_FLOOR_RESELLER_ID": str(seeded.reseller_id),
+        "BENCH_FLOOR_SUPPLIER_ID": str(seeded.supplier_id),
+        "BENCH_FLOOR_INTEGRATION_ID": str(seeded.integration_id or 0),
+    }
+    with serve(name, uvicorn_command("bench.floor:create_app", port), env=env, port=port) as s:
+        yield s
+
+
+def login(server: Server, identifier: str) -> str:
+    response = httpx.post(
+        f"{server.url}/api/v1/auth/login",
+        json={"identifier": identifier, "password": seed.PASSWORD},
+        timeout=30,
+    )
+    response.raise_for_status()
+    token: str = response.json()["token"]
+    return token
+
+
+async def recreate_database(name: str) -> None:
+    conn = await asyncpg.connect(pg_dsn("postgres"))
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+
+
+def products_of(seeded: seed.Seeded) -> list[dataset.Product]:
+    names = ("Tapis berbère", "Lampe en cuivre")
+    return [
+        dataset.Product(id=pid, name=names[i], code=f"BENCH-{i + 1}", price="0")
+        for i, pid in enumerate(seeded.product_ids)
+    ]
+
+
+# --- PostgreSQL -----------------------------------------------------------------------------
+
+
+def postgres_pass(report: Report, secrets_env: dict[str, str]) -> None:
+    name = "commercy_bench"
+    dsn = pg_dsn(name)
+    asyncio.run(recreate_database(name))
+    env = product_env(dsn, secrets_env)
+    sandbox_port = free_port()
+    sandbox_env = {"COMMERCY_SANDBOX_TOKEN": seed.SANDBOX_TOKEN}
+    sandbox_command = [
+        str(VENV_BIN / "python"), "-m", "uvicorn", "commercy.sandbox.app:create_app", "--factory",
+        "--host", "127.0.0.1", "--port", str(sandbox_port), "--log-level", "warning",
+        "--no-access-log",
+    ]  # fmt: skip
+    with ExitStack() as stack:
+        stack.enter_context(serve("sandbox", sandbox_command, env=sandbox_env, port=sandbox_port))
+        sandbox_url = f"http://127.0.0.1:{sandbox_port}"
+        seeded = asyncio.run(seed.seed(settings_for(env), sandbox_url=sandbox_url))
+        loaded = asyncio.run(_load_base(dsn, seeded))
+        log(f"PostgreSQL: {BASE_ORDERS} base orders in {loaded.seconds:.1f} s")
+        product = stack.enter_context(product_server("product-postgres", env))
+        floor = stack.enter_context(floor_server("floor-postgres", dsn, seeded))
+        token = login(product, seeded.reseller_identifier)
+        common = {
+            "BENCH_TOKEN": token,
+            "BENCH_PRODUCTS": ",".join(map(str, seeded.product_ids)),
+            "BENCH_ORDER_MIN": str(loaded.first_order_id),
+            "BENCH_ORDER_MAX": str(loaded.last_order_id),
+            "BENCH_INTEGRATION_ID": str(seeded.integration_id),
+            "BENCH_WEBHOOK_TOKEN": seed.WEBHOOK_TOKEN,
+        }
+        list_path = f"/api/v1/orders?{LIST_FILTERS}"
+
+        def pair(scenario: str, script: str, path: str, **extra: str) -> tuple[Measure, Measure]:
+            run_env = {**common, **extra}
+            floor_m = wrk(server=floor, script=script, path=path, env=run_env,
+                          scenario=scenario, db="pg", kind="floor")  # fmt: skip
+            product_m = wrk(server=product, script=script, path=path, env=run_env,
+                            scenario=scenario, db="pg", kind="product")  # fmt: skip
+            return product_m, floor_m
+
+        list_m, list_floor = pair("list page (50, filters)", "list.lua", list_path)
+        report.add(list_m, list_floor, target="ratio ≥ 0.5", met=_ratio_met(list_m, list_floor))
+        report.add(*pair("get order", "get.lua", "/api/v1/orders/1"))
+        moving = {"BENCH_ORDER_MAX": str(_mid(loaded))}
+        report.add(*pair("status update", "status.lua", "/api/v1/orders/1/status", **moving))
+        report.add(*pair("Digishare webhook ingest", "webhook.lua", "/api/v1/webhooks", **moving))
+        create_m, create_floor = pair("create order", "create.lua", "/api/v1/orders")
+        report.add(
+            create_m, create_floor, target="ratio ≥ 0.5", met=_ratio_met(create_m, create_floor)
+        )
+        idem_m, idem_floor = pair(
+            "create + Idempotency-Key", "create.lua", "/api/v1/orders", BENCH_IDEMPOTENCY="1"
+        )
+        report.add(idem_m, idem_floor)
+        for base, script, path in ((create_m, "create.lua", "/api/v1/orders"),
+                                   (list_m, "list.lua", list_path)):  # fmt: skip
+            half = wrk(server=product, script=script, path=path, env=common,
+                       scenario=f"{base.scenario} @ ½ peak", db="pg", kind="product",
+                       rate=round(base.rps / 2, 1))  # fmt: skip
+            report.add(half, target="p99 < 50 ms", met=half.p99_ms < 50 and half.errors == 0,
+                       name=f"{base.scenario} @ ½ peak ({half.rate:g}/s)")  # fmt: skip
+        report.compression = compression(product, token, list_path)
+        report.outbox = outbox(env, dsn, product, token, seeded)
+        lag = report.outbox
+        report.rows.append(
+            Row(
+                scenario=f"outbox lag ({lag.orders_placed} orders at {lag.rate:g}/s)",
+                db="pg",
+                rps=None,
+                p50_ms=lag.p50_s * 1000 if lag.p50_s is not None else None,
+                p99_ms=lag.p99_s * 1000 if lag.p99_s is not None else None,
+                errors=lag.placed_errors + (lag.orders_placed - lag.tickets),
+                rss_mb=None,
+                target="p50 < 500 ms",
+                met=lag.p50_s is not None and lag.p50_s < 0.5 and lag.tickets == lag.orders_placed,
+            )
+        )
+
+
+def _ratio_met(product: Measure, floor: Measure) -> bool:
+    return bool(floor.rps) and product.rps / floor.rps >= 0.5 and product.errors == 0
+
+
+async def _load_base(dsn: str, seeded: seed.Seeded) -> dataset.Loaded:
+    conn = await asyncpg.connect(dsn)
+    try:
+        loaded = await dataset.add_orders(
+            conn,
+            count=BASE_ORDERS,
+            supplier_id=seeded.supplier_id,
+            user_id=seeded.reseller_user_id,
+            big_reseller_id=seeded.reseller_id,
+            other_reseller_ids=[],
+            big_every=1,
+            products=products_of(seeded),
+            actor_label=f"reseller:{seeded.reseller_identifier}",
+        )
+        # The status and webhook scenarios move the first half of them (see their scripts).
+        await dataset.reopen(conn, first=loaded.first_order_id, last=_mid(loaded))
+        if seeded.integration_id is not None:
+            await dataset.link_tickets(
+                conn,
+                integration_id=seeded.integration_id,
+                first=loaded.first_order_id,
+                last=loaded.last_order_id,
+            )
+        return loaded
+    finally:
+        await conn.close()
+
+
+def _mid(loaded: dataset.Loaded) -> int:
+    return (loaded.first_order_id + loaded.last_order_id) // 2
+
+
+def compression(server: Server, token: str, path: str) -> dict[str, Any]:
+    """Bytes on the wire for one 50-order page, per encoding the client accepts."""
+    sizes: dict[str, Any] = {}
+    with httpx.Client(base_url=server.url, timeout=30) as client:
+        for accept in ("identity", "gzip", "br", "zstd", "zstd, br, gzip"):
+            headers = {"Authorization": f"Bearer {token}", "Accept-Encoding": accept}
+            with client.stream("GET", path, headers=headers) as response:
+                raw = b"".join(response.iter_raw())
+                sizes[accept] = {
+                    "encoding": response.headers.get("content-encoding", "identity"),
+                    "bytes": len(raw),
+                }
+    plain = sizes["identity"]["bytes"]
+    for entry in sizes.values():
+        entry["ratio"] = round(entry["bytes"] / plain, 3) if plain else None
+    log(f"compression of a 50-order page: {json.dumps(sizes)}")
+    return sizes
+
+
+def outbox(
+    env: dict[str, str], dsn: str, product: Server, token: str, seeded: seed.Seeded
+) -> outbox_lag.Lag:
+    skipped = asyncio.run(outbox_lag.skip_pending_jobs(dsn))
+    log(f"outbox: {skipped} jobs left by the create scenarios marked skipped")
+    worker_command = [str(VENV_BIN / "commercy"), "worker"]
+    worker = subprocess.Popen(
+        worker_command, cwd=BENCH.parent, env={**os.environ, **env},
+        stdout=(OUT / "worker.log").open("ab"), stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    try:
+        time.sleep(2)
+        body = {
+            "customerName": "Amira Ben Salah",
+            "customerAddress": "12 rue de Marseille",
+            "customerCity": "Tunis",
+            "source": "facebook_page",
+            "products": [
+                {"productId": seeded.product_ids[0], "quantity": 1, "price": 120.5,
+                 "notes": "Rouge"},
+            ],
+        }  # fmt: skip
+        lag = asyncio.run(
+            outbox_lag.measure(
+                api_url=product.url, dsn=dsn, token=token, body=body,
+                rate=OUTBOX_RATE, seconds=OUTBOX_SECONDS,
+            )
+        )  # fmt: skip
+    finally:
+        worker.terminate()
+        worker.wait(timeout=15)
+    log(f"outbox lag: {lag.to_json()}")
+    return lag
+
+
+# --- scale ----------------------------------------------------------------------------------
+
+
+def scale_pass(report: Report, secrets_env: dict[str, str]) -> None:
+    name = "commercy_bench_scale"
+    dsn = pg_dsn(name)
+    asyncio.run(recreate_database(name))
+    env = product_env(dsn, secrets_env)
+    seeded = asyncio.run(seed.seed(settings_for(env), sandbox_url=None))
+    started = time.perf_counter()
+    loaded = asyncio.run(_load_scale(dsn, seeded))
+    report.dataset_seconds = time.perf_counter() - started
+    log(
+        f"scale: {SCALE_ORDERS} orders across {SCALE_RESELLERS} resellers "
+        f"in {report.dataset_seconds:.1f} s"
+    )
+    # A phone of one of the bench reseller's orders (every tenth order is its).
+    digits = dataset.phone_of(10 * (SCALE_ORDERS // 20)).removeprefix("+216")
+    report.plans = asyncio.run(
+        plans.check(
+            dsn, reseller_id=seeded.reseller_id, supplier_id=seeded.supplier_id,
+            phone_digits=digits,
+        )
+    )  # fmt: skip
+    for plan in report.plans:
+        log(
+            f"plan {plan.query:<13} {plan.statement:<5} {plan.execution_ms:7.2f} ms  "
+            f"index: {', '.join(plan.indexes) or '-'}  seq scans: {plan.seq_scans or '-'}"
+        )
+    queries = {
+        "page 1": "limit=50",
+        "page 100": "limit=50&page=100",
+        "filtered": "limit=50&status=confirmed,shipped",
+        "search phone": f"limit=50&search={digits}",
+    }
+    with product_server("product-scale", env) as product:
+        token = login(product, seeded.reseller_identifier)
+        for query, params in queries.items():
+            measure = wrk(
+                server=product, script="list.lua", path=f"/api/v1/orders?{params}",
+                env={"BENCH_TOKEN": token}, scenario=f"1M: {query}", db="pg",
+                kind="scale", connections=1, duration=SCALE_DURATION, warmup=1,
+            )  # fmt: skip
+            query_plans = [p for p in report.plans if p.query == query]
+            indexed = all(p.uses_index for p in query_plans)
+            target, met = "plans use an index", indexed
+            if query == "page 1":
+                target, met = "< 20 ms in the server, indexed", measure.p50_ms < 20 and indexed
+            measure.extra = {"plans_use_index": indexed, "orders": loaded}
+            report.add(measure, target=target, met=met,
+                       name=f"{SCALE_ORDERS // 1000}k orders: {query} (1 conn)")  # fmt: skip
+
+
+async def _load_scale(dsn: str, seeded: seed.Seeded) -> int:
+    conn = await asyncpg.connect(dsn)
+    try:
+        others = await dataset.add_resellers(
+            conn, supplier_id=seeded.supplier_id, count=SCALE_RESELLERS - 1
+        )
+        await dataset.add_orders(
+            conn,
+            count=SCALE_ORDERS,
+            supplier_id=seeded.supplier_id,
+            user_id=seeded.reseller_user_id,
+            big_reseller_id=seeded.reseller_id,
+            other_reseller_ids=others,
+            big_every=10,
+            products=products_of(seeded),
+            actor_label=f"reseller:{seeded.reseller_identifier}",
+        )
+        return int(await conn.fetchval("SELECT count(*) FROM orders"))
+    finally:
+        await conn.close()
+
+
+# --- SQLite ---------------------------------------------------------------------------------
+
+
+def sqlite_pass(report: Report, secrets_env: dict[str, str]) -> None:
+    folder = OUT / "sqlite"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    path = folder / "commercy.db"
+    env = product_env(f"sqlite+aiosqlite:///{path}", secrets_env)
+    seeded = asyncio.run(seed.seed(settings_for(env), sandbox_url=None))
+    loaded = dataset.add_orders_sqlite(
+        str(path), count=BASE_ORDERS // 4, supplier_id=seeded.supplier_id,
+        user_id=seeded.reseller_user_id, reseller_id=seeded.reseller_id,
+        products=products_of(seeded), actor_label=f"reseller:{seeded.reseller_identifier}",
+    )  # fmt: skip
+    with (
+        product_server("product-sqlite", env) as product,
+        floor_server("floor-sqlite", str(path), seeded) as floor,
+    ):
+        token = login(product, seeded.reseller_identifier)
+        run_env = {
+            "BENCH_TOKEN": token,
+            "BENCH_PRODUCTS": ",".join(map(str, seeded.product_ids)),
+            "BENCH_ORDER_MIN": str(loaded.first_order_id),
+            "BENCH_ORDER_MAX": str(loaded.last_order_id),
+        }
+        for scenario, script, path_ in (
+            ("list page (50, filters)", "list.lua", f"/api/v1/orders?{LIST_FILTERS}"),
+            ("get order", "get.lua", "/api/v1/orders/1"),
+            ("create order", "create.lua", "/api/v1/orders"),
+        ):
+            measures = [
+                wrk(server=server, script=script, path=path_, env=run_env, scenario=scenario,
+                    db="sqlite", kind=kind, duration=SQLITE_DURATION, warmup=1)
+                for server, kind in ((floor, "floor"), (product, "product"))
+            ]  # fmt: skip
+            report.add(measures[1], measures[0])
+
+
+# --- report ---------------------------------------------------------------------------------
+
+
+def _num(value: float | None, digits: int = 1) -> str:
+    return "-" if value is None else f"{value:,.{digits}f}"
+
+
+def table(report: Report) -> str:
+    header = ("scenario", "db", "rps", "p50 ms", "p99 ms", "errors", "peak RSS MB", "floor rps",
+              "ratio", "target", "met?", "CPU ms/req (floor)")  # fmt: skip
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for row in report.rows:
+        met = "-" if row.met is None else ("yes" if row.met else "**no**")
+        lines.append(
+            "| " + " | ".join([
+                row.scenario, row.db, _num(row.rps), _num(row.p50_ms, 2), _num(row.p99_ms, 2),
+                "-" if row.errors is None else str(row.errors), _num(row.rss_mb, 0),
+                _num(row.floor_rps), _num(row.ratio, 2), row.target or "-", met,
+                f"{_num(row.cpu_ms, 2)} ({_num(row.floor_cpu_ms, 2)})",
+            ]) + " |"
+        )  # fmt: skip
+    return "\n".join(lines)
+
+
+def plans_table(report: Report) -> str:
+    lines = ["| query | statement | execution ms | indexes | seq scans | rows removed by filter |",
+             "|---|---|---|---|---|---|"]  # fmt: skip
+    for p in report.plans:
+        lines.append(
+            f"| {p.query} | {p.statement} | {p.execution_ms:.2f} | {', '.join(p.indexes) or '-'}"
+            f" | {', '.join(p.seq_scans) or '-'} | {p.rows_removed_by_filter:,} |"
+        )
+    return "\n".join(lines)
+
+
+def compression_table(report: Report) -> str:
+    lines = ["| Accept-Encoding | answered with | bytes | ratio |", "|---|---|---|---|"]
+    for accept, entry in report.compression.items():
+        lines.append(f"| `{accept}` | {entry['encoding']} | {entry['bytes']:,} | "
+                     f"{entry['ratio']} |")  # fmt: skip
+    return "\n".join(lines)
+
+
+def machine() -> dict[str, str]:
+    memory_kb = next(
+        int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
+        if line.startswith("MemTotal:")
+    )  # fmt: skip
+    cpu = next(
+        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+         if line.startswith("model name")), platform.processor()
+    )  # fmt: skip
+    postgres = asyncio.run(_postgres_version())
+    wrk_version = subprocess.run(["wrk", "-v"], capture_output=True, text=True).stdout
+    return {
+        "cpus": str(os.cpu_count()),
+        "cpu": cpu,
+        "memory": f"{memory_kb / 1024 / 1024:.1f} GiB",
+        "python": platform.python_version(),
+        "postgresql": postgres,
+        "os": platform.platform(),
+        "wrk": wrk_version.split("[")[0].strip() or "wrk",
+    }
+
+
+async def _postgres_version() -> str:
+    conn = await asyncpg.connect(pg_dsn("postgres"))
+    try:
+        return str(await conn.fetchval("SHOW server_version"))
+    finally:
+        await conn.close()
+
+
+def write_results(report: Report, info: dict[str, str], command: str, seconds: float) -> str:
+    date = time.strftime("%Y-%m-%d %H:%M %Z")
+    lag = report.outbox
+    text = "\n".join([
+        f"## Run of {date}{' (quick)' if QUICK else ''}",
+        "",
+        f"- Command: `{command}` ({seconds / 60:.1f} min)",
+        f"- Machine: {info['cpus']} CPUs ({info['cpu']}), {info['memory']}, {info['os']}",
+        f"- Python {info['python']}, PostgreSQL {info['postgresql']}, {info['wrk']}",
+        f"- Load: wrk, {CONNECTIONS} connections, {DURATION:g} s per run after a warm-up; the "
+        "floor runs just before the product, on the same database and server settings.",
+        f"- Scale data set: {SCALE_ORDERS:,} orders (with items and history lines) across "
+        f"{SCALE_RESELLERS:,} resellers, loaded in {_num(report.dataset_seconds)} s.",
+        "",
+        table(report),
+        "",
+        "Outbox: " + (json.dumps(lag.to_json()) if lag else "not measured"),
+        "",
+        "Query plans at scale (the statements Commercy runs, `EXPLAIN ANALYZE`):",
+        "",
+        plans_table(report),
+        "",
+        "Compression of a 50-order list page:",
+        "",
+        compression_table(report),
+        "",
+        *(f"- {note}" for note in report.notes),
+        "",
+    ])  # fmt: skip
+    if not RESULTS_MD.exists():
+        RESULTS_MD.write_text("# Benchmark results\n\nAppended by `make bench` (bench/run.py).\n\n")
+    with RESULTS_MD.open("a") as results:
+        results.write(text + "\n")
+    return text
+
+
+def main() -> None:
+    started = time.perf_counter()
+    ensure_wrk()
+    OUT.mkdir(parents=True, exist_ok=True)
+    secrets_env = {
+        "COMMERCY_JWT_SECRET": secrets.token_urlsafe(48),
+        "COMMERCY_ENCRYPTION_KEY": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+    }
+    report = Report()
+    passes = os.environ.get("BENCH_PASSES", "postgres,scale,sqlite").split(",")
+    if "postgres" in passes:
+        postgres_pass(report, secrets_env)
+    if "scale" in passes:
+        scale_pass(report, secrets_env)
+    if "sqlite" in passes:
+        sqlite_pass(report, secrets_env)
+    info = machine()
+    command = " ".join(
+        [*(f"{k}={v}" for k, v in os.environ.items() if k.startswith("BENCH_")), "make bench"]
+    )
+    seconds = time.perf_counter() - started
+    (OUT / "results.json").write_text(
+        json.dumps(
+            {
+                "machine": info,
+                "measures": [m.to_json() for m in report.measures],
+                "plans": [p.to_json() for p in report.plans],
+                "compression": report.compression,
+                "outbox": report.outbox.to_json() if report.outbox else None,
+                "dataset_seconds": report.dataset_seconds,
+            },
+            indent=2,
+            default=str,
+        )
+    )
+    print()
+    print(table(report))
+    write_results(report, info, command, seconds)
+    log(f"done in {seconds / 60:.1f} min; appended to {RESULTS_MD.relative_to(BENCH.parent)}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

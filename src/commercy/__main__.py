@@ -1,0 +1,3 @@
+from commercy.cli import app
+
+app(prog_name="commercy")

@@ -1,0 +1,114 @@
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, status
+
+from commercy.accounts import service
+from commercy.accounts.schemas import (
+    ResellerCreate,
+    ResellerOut,
+    SupplierCreate,
+    SupplierOut,
+    UserCreate,
+    UserOut,
+    UserUpdate,
+)
+from commercy.auth.dependencies import AdminActor, CurrentActor
+from commercy.core.database import SessionDep
+from commercy.core.pagination import PageDep
+from commercy.core.responses import envelope, paginated
+
+router = APIRouter(tags=["accounts"])
+
+
+@router.get("/suppliers")
+async def list_suppliers(actor: CurrentActor, session: SessionDep, page: PageDep) -> dict[str, Any]:
+    """Suppliers you can see: all for admins, your own (or your reseller's) otherwise."""
+    items, total = await service.list_suppliers(session, actor=actor, page=page)
+    return paginated(
+        [SupplierOut.model_validate(s) for s in items],
+        page=page.page,
+        limit=page.limit,
+        total=total,
+    )
+
+
+@router.post("/suppliers", status_code=status.HTTP_201_CREATED)
+async def create_supplier(
+    body: SupplierCreate, actor: AdminActor, session: SessionDep
+) -> dict[str, Any]:
+    """Register a supplier (admins only). Give it a login with `POST /users`, role `supplier`."""
+    supplier = await service.create_supplier(session, data=body)
+    return envelope(SupplierOut.model_validate(supplier), message="Supplier created")
+
+
+@router.get("/suppliers/{supplier_id}")
+async def get_supplier(
+    supplier_id: int, actor: CurrentActor, session: SessionDep
+) -> dict[str, Any]:
+    """One supplier; 404 when it is outside your scope."""
+    supplier = await service.get_supplier(session, actor=actor, supplier_id=supplier_id)
+    return envelope(SupplierOut.model_validate(supplier))
+
+
+@router.get("/resellers")
+async def list_resellers(actor: CurrentActor, session: SessionDep, page: PageDep) -> dict[str, Any]:
+    """Resellers you can see: all for admins, a supplier's own resellers, a reseller itself."""
+    items, total = await service.list_resellers(session, actor=actor, page=page)
+    return paginated(
+        [ResellerOut.model_validate(r) for r in items],
+        page=page.page,
+        limit=page.limit,
+        total=total,
+    )
+
+
+@router.post("/resellers", status_code=status.HTTP_201_CREATED)
+async def create_reseller(
+    body: ResellerCreate, actor: AdminActor, session: SessionDep
+) -> dict[str, Any]:
+    """Register a reseller attached to a supplier (admins only)."""
+    reseller = await service.create_reseller(session, data=body)
+    return envelope(ResellerOut.model_validate(reseller), message="Reseller created")
+
+
+@router.get("/resellers/{reseller_id}")
+async def get_reseller(
+    reseller_id: int, actor: CurrentActor, session: SessionDep
+) -> dict[str, Any]:
+    """One reseller; 404 when it is outside your scope."""
+    reseller = await service.get_reseller(session, actor=actor, reseller_id=reseller_id)
+    return envelope(ResellerOut.model_validate(reseller))
+
+
+@router.get("/users")
+async def list_users(actor: CurrentActor, session: SessionDep, page: PageDep) -> dict[str, Any]:
+    """Users you manage: everyone for admins, your agents for a reseller (403 for others)."""
+    items, total = await service.list_users(session, actor=actor, page=page)
+    return paginated(
+        [UserOut.model_validate(u) for u in items], page=page.page, limit=page.limit, total=total
+    )
+
+
+@router.post("/users", status_code=status.HTTP_201_CREATED)
+async def create_user(body: UserCreate, actor: CurrentActor, session: SessionDep) -> dict[str, Any]:
+    """Create a login.
+
+    Admins create any role (`supplier` needs `supplierId`; `reseller` and `agent` need
+    `resellerId`). A reseller creates agents for itself: role and reseller are forced.
+    """
+    user = await service.create_user(session, actor=actor, data=body)
+    return envelope(UserOut.model_validate(user), message="User created")
+
+
+@router.patch("/users/{user_id}")
+async def update_user(
+    user_id: int, body: UserUpdate, actor: CurrentActor, session: SessionDep
+) -> dict[str, Any]:
+    """Rename, reset the password, or disable (`isActive: false`) a user you manage.
+
+    A disabled user's tokens stop working at once.
+    """
+    user = await service.update_user(session, actor=actor, user_id=user_id, data=body)
+    return envelope(UserOut.model_validate(user), message="User updated")

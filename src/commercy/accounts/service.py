@@ -1,0 +1,167 @@
+"""Business rules for suppliers, resellers and users; services flush, the edge commits."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import Select, bindparam, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
+
+from commercy.accounts.models import Reseller, Role, Supplier, User
+from commercy.accounts.schemas import ResellerCreate, SupplierCreate, UserCreate, UserUpdate
+from commercy.auth.actor import Actor
+from commercy.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from commercy.core.pagination import Page, paginate
+from commercy.core.security import hash_password
+
+# --- suppliers -----------------------------------------------------------------------------
+
+
+def _visible_suppliers(actor: Actor) -> Select[Supplier]:
+    statement = select(Supplier).order_by(Supplier.id)
+    if actor.is_admin:
+        return statement
+    return statement.where(Supplier.id == actor.supplier_id)
+
+
+async def create_supplier(session: AsyncSession, *, data: SupplierCreate) -> Supplier:
+    supplier = Supplier(**data.model_dump())
+    session.add(supplier)
+    await session.flush()
+    return supplier
+
+
+async def list_suppliers(
+    session: AsyncSession, *, actor: Actor, page: Page
+) -> tuple[Sequence[Supplier], int]:
+    return await paginate(session, _visible_suppliers(actor), page=page)
+
+
+async def get_supplier(session: AsyncSession, *, actor: Actor, supplier_id: int) -> Supplier:
+    supplier = await session.scalar(_visible_suppliers(actor).where(Supplier.id == supplier_id))
+    if supplier is None:
+        raise NotFound(f"Supplier {supplier_id} not found")
+    return supplier
+
+
+# --- resellers -----------------------------------------------------------------------------
+
+
+def _visible_resellers(actor: Actor) -> Select[Reseller]:
+    statement = select(Reseller).order_by(Reseller.id)
+    if actor.is_admin:
+        return statement
+    if actor.role is Role.SUPPLIER:
+        return statement.where(Reseller.supplier_id == actor.supplier_id)
+    return statement.where(Reseller.id == actor.reseller_id)
+
+
+async def create_reseller(session: AsyncSession, *, data: ResellerCreate) -> Reseller:
+    if await session.get(Supplier, data.supplier_id) is None:
+        raise ValidationFailed("supplierId", f"Supplier {data.supplier_id} does not exist")
+    reseller = Reseller(**data.model_dump())
+    session.add(reseller)
+    await session.flush()
+    return reseller
+
+
+async def list_resellers(
+    session: AsyncSession, *, actor: Actor, page: Page
+) -> tuple[Sequence[Reseller], int]:
+    return await paginate(session, _visible_resellers(actor), page=page)
+
+
+async def get_reseller(session: AsyncSession, *, actor: Actor, reseller_id: int) -> Reseller:
+    reseller = await session.scalar(_visible_resellers(actor).where(Reseller.id == reseller_id))
+    if reseller is None:
+        raise NotFound(f"Reseller {reseller_id} not found")
+    return reseller
+
+
+# --- users ---------------------------------------------------------------------------------
+
+
+def _managed_users(actor: Actor) -> Select[User]:
+    """Admins manage everyone; a reseller manages its own agents; nobody else manages users."""
+    statement = select(User).order_by(User.id)
+    if actor.is_admin:
+        return statement
+    if actor.role is Role.RESELLER:
+        return statement.where(User.role == Role.AGENT, User.reseller_id == actor.reseller_id)
+    raise Forbidden("Your role cannot manage users")
+
+
+async def get_user_by_identifier(session: AsyncSession, identifier: str) -> User | None:
+    return await session.scalar(
+        select(User).options(joinedload(User.reseller)).where(User.identifier == identifier.lower())
+    )
+
+
+# Built once: every authenticated request runs it, and building an ORM statement costs more
+# CPU than running this one.
+_ACTIVE_USER = (
+    select(User)
+    .options(joinedload(User.reseller))
+    .where(User.id == bindparam("user_id"), User.is_active)
+)
+
+
+async def get_active_user(session: AsyncSession, user_id: int) -> User | None:
+    return await session.scalar(_ACTIVE_USER, {"user_id": user_id})
+
+
+async def create_user(session: AsyncSession, *, actor: Actor | None, data: UserCreate) -> User:
+    """Create a login. ``actor`` is None only for the command line, which acts as the platform."""
+    if actor is not None and not actor.is_admin:
+        _managed_users(actor)  # raises for roles that manage nobody
+        data = data.model_copy(update={"role": Role.AGENT, "reseller_id": actor.reseller_id})
+    await _check_attachment(session, data)
+    if await get_user_by_identifier(session, data.identifier) is not None:
+        raise Conflict(f"A user with identifier {data.identifier!r} already exists")
+    user = User(
+        identifier=data.identifier,
+        password_hash=await hash_password(data.password),
+        name=data.name,
+        role=data.role,
+        supplier_id=data.supplier_id if data.role is Role.SUPPLIER else None,
+        reseller_id=data.reseller_id if data.role in (Role.RESELLER, Role.AGENT) else None,
+    )
+    session.add(user)
+    await session.flush()
+    return user
+
+
+async def _check_attachment(session: AsyncSession, data: UserCreate) -> None:
+    """A supplier user needs its supplier, resellers and agents their reseller."""
+    if data.role is Role.SUPPLIER and (
+        data.supplier_id is None or await session.get(Supplier, data.supplier_id) is None
+    ):
+        raise ValidationFailed("supplierId", "A supplier user needs an existing supplierId")
+    if data.role in (Role.RESELLER, Role.AGENT) and (
+        data.reseller_id is None or await session.get(Reseller, data.reseller_id) is None
+    ):
+        raise ValidationFailed("resellerId", f"A {data.role} user needs an existing resellerId")
+
+
+async def list_users(
+    session: AsyncSession, *, actor: Actor, page: Page
+) -> tuple[Sequence[User], int]:
+    return await paginate(session, _managed_users(actor), page=page)
+
+
+async def update_user(
+    session: AsyncSession, *, actor: Actor, user_id: int, data: UserUpdate
+) -> User:
+    user = await session.scalar(_managed_users(actor).where(User.id == user_id))
+    if user is None:
+        raise NotFound(f"User {user_id} not found")
+    if data.is_active is False and user.id == actor.user.id:
+        raise ValidationFailed("isActive", "You cannot disable your own account")
+    changes = data.model_dump(exclude_unset=True)
+    if "password" in changes:
+        user.password_hash = await hash_password(changes.pop("password"))
+    for field, value in changes.items():
+        setattr(user, field, value)
+    await session.flush()
+    return user

@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+
+from commercy.accounts.schemas import UserOut
+from commercy.auth import service
+from commercy.auth.dependencies import CurrentActor, SettingsDep
+from commercy.auth.schemas import LoginRequest
+from commercy.core.database import SessionDep
+from commercy.core.ratelimit import RateLimits, client_address
+from commercy.core.responses import envelope
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+
+
+@router.post("/login")
+async def login(
+    body: LoginRequest, request: Request, session: SessionDep, settings: SettingsDep
+) -> dict[str, Any]:
+    """Exchange an identifier (email or username) and password for a bearer token.
+
+    The token is at the top level of the answer (`const { token } = await response.json()`),
+    with `expiresAt` and the `user`; send it as `Authorization: Bearer <token>` afterwards.
+    A wrong identifier and a wrong password get the same 401, so nothing leaks about which
+    accounts exist.
+
+    Attempts are limited per identifier and per address (`429` with `Retry-After`), whether
+    they succeed or not, to stop password guessing.
+    """
+    rate_limits: RateLimits = request.app.state.rate_limits
+    await rate_limits.check_login(identifier=body.identifier, address=client_address(request.scope))
+    result = await service.login(session, data=body, settings=settings)
+    return envelope(message="Login successful", **result.model_dump(mode="json", by_alias=True))
+
+
+@router.get("/me")
+async def me(actor: CurrentActor) -> dict[str, Any]:
+    """The account the token belongs to, with its role and supplier/reseller attachment."""
+    return envelope(UserOut.model_validate(actor.user))

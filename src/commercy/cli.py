@@ -1,0 +1,199 @@
+"""The ``commercy`` command: serve, migrate, manage users, load demo data."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Annotated, TypeVar
+
+import typer
+import uvicorn
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from commercy.accounts import service as accounts_service
+from commercy.accounts.models import Role
+from commercy.accounts.schemas import UserCreate
+from commercy.core import migrations
+from commercy.core.database import Database
+from commercy.core.errors import CommercyError
+from commercy.core.settings import Settings
+from commercy.demo import DemoLogin, load_demo_data
+from commercy.jobs import run_worker
+
+app = typer.Typer(
+    help="Commercy, the order hub for cash-on-delivery sellers.", no_args_is_help=True
+)
+users_app = typer.Typer(help="Manage user accounts.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+
+_T = TypeVar("_T")
+
+
+def _run_in_transaction(work: Callable[[AsyncSession], Awaitable[_T]]) -> _T:
+    """Migrate, then run ``work`` in one committed transaction on the configured database."""
+
+    async def main() -> _T:
+        database = Database(Settings())
+        try:
+            await migrations.upgrade(database)
+            async with database.sessionmaker() as session, session.begin():
+                return await work(session)
+        finally:
+            await database.dispose()
+
+    return asyncio.run(main())
+
+
+@app.command()
+def migrate() -> None:
+    """Apply every pending database migration."""
+
+    async def main() -> None:
+        database = Database(Settings())
+        await migrations.upgrade(database)
+        await database.dispose()
+
+    asyncio.run(main())
+    typer.echo("Database is up to date.")
+
+
+@users_app.command("create")
+def create_user(
+    role: Annotated[Role, typer.Option(help="admin, supplier, reseller or agent")],
+    identifier: Annotated[str, typer.Option(help="Login: an email or a username")],
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
+    name: Annotated[str | None, typer.Option()] = None,
+    supplier_id: Annotated[int | None, typer.Option(help="For role supplier")] = None,
+    reseller_id: Annotated[int | None, typer.Option(help="For roles reseller and agent")] = None,
+) -> None:
+    """Create a user, for example the first admin."""
+    data = UserCreate(
+        identifier=identifier,
+        password=password,
+        role=role,
+        name=name,
+        supplier_id=supplier_id,
+        reseller_id=reseller_id,
+    )
+    try:
+        user = _run_in_transaction(
+            lambda session: accounts_service.create_user(session, actor=None, data=data)
+        )
+    except CommercyError as exc:
+        typer.echo(f"error: {exc.message}", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"Created {user.role.value} {user.identifier} (id {user.id}).")
+
+
+@app.command("demo-data")
+def demo_data() -> None:
+    """Load the demo accounts (idempotent) and print their logins."""
+    settings = Settings()
+    logins = _run_in_transaction(lambda session: load_demo_data(session, settings=settings))
+    _print_logins(logins)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option()] = "127.0.0.1",
+    port: Annotated[int, typer.Option()] = 8000,
+    demo: Annotated[bool, typer.Option(help="Load demo data and print its logins")] = False,
+    workers: Annotated[int, typer.Option(help="API processes")] = 1,
+) -> None:
+    """Run the API (migrating first), with the outbox worker and the Digishare sandbox
+    inside unless settings say otherwise."""
+    base = f"http://{'127.0.0.1' if host == '0.0.0.0' else host}:{port}"  # noqa: S104
+    os.environ.setdefault("COMMERCY_PUBLIC_BASE_URL", base)
+    settings = Settings()
+    logins = _run_in_transaction(
+        lambda session: load_demo_data(session, settings=settings) if demo else _nothing()
+    )
+    typer.echo(f"\nCommercy is running at {base}/api/v1  (database: {_describe(settings)})")
+    typer.echo(f"API docs:            {base}/api/v1/docs")
+    if settings.sandbox_mounted:
+        typer.echo(f"Digishare sandbox:   {base}/sandbox/digishare/  (the customer's WhatsApp)")
+    if logins:
+        _print_logins(logins)
+    logging.basicConfig(level=logging.INFO)
+    uvicorn.run(
+        "commercy.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        proxy_headers=True,
+    )
+
+
+async def _nothing() -> list[DemoLogin]:
+    return []
+
+
+@app.command()
+def worker(
+    processes: Annotated[int, typer.Option(help="Worker processes to run")] = 1,
+) -> None:
+    """Drain the outbox (Digishare tickets) until stopped; run as many as you like."""
+    if processes > 1:
+        _spawn_workers(processes)
+        return
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    settings = Settings()
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        await run_worker(settings, stop)
+
+    asyncio.run(main())
+
+
+def _spawn_workers(count: int) -> None:
+    children = [
+        subprocess.Popen([sys.executable, "-m", "commercy", "worker"]) for _ in range(count)
+    ]
+    try:
+        for child in children:
+            child.wait()
+    except KeyboardInterrupt:
+        for child in children:
+            child.terminate()
+
+
+@app.command("demo")
+def demo_story() -> None:
+    """Play the whole Digishare flow in the terminal on a fresh embedded instance."""
+    from commercy.walkthrough import play
+
+    asyncio.run(play())
+
+
+@app.command()
+def sandbox(
+    host: Annotated[str, typer.Option()] = "127.0.0.1",
+    port: Annotated[int, typer.Option()] = 8100,
+) -> None:
+    """Run the Digishare sandbox alone (Digishare's API, the customer's side, faults)."""
+    from commercy.sandbox.app import run
+
+    run(host=host, port=port)
+
+
+def _describe(settings: Settings) -> str:
+    if settings.is_sqlite:
+        return f"SQLite file {settings.data_dir / 'commercy.db'}"
+    return "PostgreSQL" if "postgresql" in settings.resolved_database_url else "external"
+
+
+def _print_logins(logins: list[DemoLogin]) -> None:
+    typer.echo("\nDemo logins (POST /api/v1/auth/login with {identifier, password}):")
+    for login in logins:
+        typer.echo(f"  {login.role:<9} {login.identifier:<26} {login.password}")

@@ -1,0 +1,195 @@
+"""Domain errors carry their status; one set of handlers renders every error the same way."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from commercy.core.responses import iso_timestamp
+
+logger = logging.getLogger("commercy.errors")
+
+_REASONS = {
+    400: "Bad request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    413: "Payload too large",
+    415: "Unsupported media type",
+    422: "Unprocessable entity",
+    429: "Too many requests",
+    500: "Internal server error",
+    503: "Service unavailable",
+}
+
+
+class CommercyError(Exception):
+    status_code = 400
+    error = "Bad request"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        details: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+        self.headers = headers
+
+
+class ValidationFailed(CommercyError):
+    status_code = 400
+    error = "Validation error"
+
+    def __init__(self, field: str, message: str) -> None:
+        error = {"field": field, "message": message}
+        super().__init__("Invalid input data", details={**error, "errors": [error]})
+
+
+class Unauthorized(CommercyError):
+    status_code = 401
+    error = "Unauthorized"
+
+    def __init__(self, message: str = "Authentication required") -> None:
+        super().__init__(message, headers={"WWW-Authenticate": "Bearer"})
+
+
+class Forbidden(CommercyError):
+    status_code = 403
+    error = "Forbidden"
+
+
+class NotFound(CommercyError):
+    status_code = 404
+    error = "Not found"
+
+
+class Conflict(CommercyError):
+    status_code = 409
+    error = "Conflict"
+
+
+class Unprocessable(CommercyError):
+    status_code = 422
+    error = "Unprocessable entity"
+
+
+class ServiceUnavailable(CommercyError):
+    status_code = 503
+    error = "Service unavailable"
+
+
+def error_body(
+    *, error: str, message: str, details: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "success": False,
+        "error": error,
+        "message": message,
+        "timestamp": iso_timestamp(),
+    }
+    if details is not None:
+        body["details"] = details
+    return body
+
+
+def error_response(
+    status_code: int,
+    *,
+    error: str | None = None,
+    message: str,
+    details: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    body = error_body(
+        error=error or _REASONS.get(status_code, "Error"), message=message, details=details
+    )
+    return JSONResponse(body, status_code=status_code, headers=headers)
+
+
+def describe_validation_errors(errors: list[dict[str, Any]]) -> dict[str, Any]:
+    """FastAPI's error list as the seed's ``details``: the first error, then all of them."""
+    described = [
+        {"field": _field_path(err), "message": _message(err), "type": err["type"]} for err in errors
+    ]
+    first = described[0] if described else {"field": None, "message": "Invalid input"}
+    return {"field": first["field"], "message": first["message"], "errors": described}
+
+
+def _field_path(err: dict[str, Any]) -> str:
+    if err["type"] == "json_invalid":
+        return "body"
+    locations = ("body", "query", "path", "header")
+    parts = [str(part) for part in err.get("loc", ()) if part not in locations]
+    return ".".join(parts) or "body"
+
+
+def _message(err: dict[str, Any]) -> str:
+    if err["type"] == "json_invalid":
+        return "Request body is not valid JSON"
+    if err["type"] == "missing":
+        return "Field required"
+    message = str(err.get("msg", "Invalid value"))
+    return message.removeprefix("Value error, ")
+
+
+async def _commercy_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, CommercyError)
+    return error_response(
+        exc.status_code,
+        error=exc.error,
+        message=exc.message,
+        details=exc.details,
+        headers=exc.headers,
+    )
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    return error_response(
+        400,
+        error="Validation error",
+        message="Invalid input data",
+        details=describe_validation_errors(list(exc.errors())),
+    )
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    status = exc.status_code
+    default_messages = {
+        404: f"No route for {request.method} {request.url.path}",
+        405: f"{request.method} is not allowed on {request.url.path}",
+    }
+    message = default_messages.get(status) or str(exc.detail)
+    return error_response(status, message=message, headers=getattr(exc, "headers", None))
+
+
+async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+    request_id = getattr(request.state, "request_id", None)
+    logger.exception("unhandled error on %s %s", request.method, request.url.path)
+    response = error_response(
+        500,
+        message="An unexpected error occurred; quote the request id to support",
+        details={"requestId": request_id},
+    )
+    if request_id:
+        response.headers["X-Request-ID"] = request_id
+    return response
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(CommercyError, _commercy_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected_error)

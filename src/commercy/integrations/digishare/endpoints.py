@@ -1,0 +1,153 @@
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from commercy.auth.dependencies import CurrentActor, SettingsDep
+from commercy.core.database import SessionDep
+from commercy.core.errors import NotFound, error_response
+from commercy.core.pagination import PageDep
+from commercy.core.responses import envelope, paginated
+from commercy.core.settings import Settings
+from commercy.integrations.digishare import inbox, service
+from commercy.integrations.digishare.models import DigishareIntegration, EventOutcome
+from commercy.integrations.digishare.schemas import EventOut, IntegrationUpdate, JobOut
+from commercy.outbox.models import JobState, OutboxJob
+
+router = APIRouter(prefix="/integrations/digishare", tags=["digishare"])
+webhook_router = APIRouter(prefix="/webhooks", tags=["digishare"])
+
+ResellerParam = Annotated[
+    int | None, Query(alias="resellerId", gt=0, description="Admins only: whose settings")
+]
+
+
+@router.get("")
+async def get_settings(
+    actor: CurrentActor,
+    session: SessionDep,
+    settings: SettingsDep,
+    reseller_id: ResellerParam = None,
+) -> dict[str, Any]:
+    """Your Digishare settings (admins: `?resellerId=`). The token is never returned, only
+    `tokenSet`; `webhookUrl` is the address to paste in Digishare's webhook dashboard."""
+    integration = await service.get_integration(
+        session, reseller_id=service.scoped_reseller_id(actor, reseller_id)
+    )
+    return envelope(service.describe(integration, settings=settings))
+
+
+@router.put("")
+async def put_settings(
+    body: IntegrationUpdate,
+    actor: CurrentActor,
+    session: SessionDep,
+    settings: SettingsDep,
+    reseller_id: ResellerParam = None,
+) -> dict[str, Any]:
+    """Create or replace your Digishare settings.
+
+    `token` (Digishare API token) and the webhook credential are write-only and stored
+    encrypted; omit them on later updates to keep them. `statusMap` maps Digishare ticket status
+    ids to order statuses (default: `yqdwrbka7kz69v8e` → `confirmed`). While `enabled`, every new
+    order (except walk-in `sur_place` sales) becomes a Digishare ticket.
+    """
+    integration = await service.save_integration(
+        session,
+        reseller_id=service.scoped_reseller_id(actor, reseller_id),
+        data=body,
+        settings=settings,
+    )
+    return envelope(service.describe(integration, settings=settings), message="Settings saved")
+
+
+@router.get("/jobs")
+async def list_jobs(
+    actor: CurrentActor,
+    session: SessionDep,
+    settings: SettingsDep,
+    page: PageDep,
+    state: Annotated[JobState | None, Query(description="pending, running, done or failed")] = None,
+    reseller_id: ResellerParam = None,
+) -> dict[str, Any]:
+    """The ticket-opening jobs of your orders, newest first, with attempts and last error."""
+    jobs, total = await service.list_jobs(
+        session, reseller_id=service.scoped_reseller_id(actor, reseller_id), state=state, page=page
+    )
+    items = [_job_out(job, settings) for job in jobs]
+    return paginated(items, page=page.page, limit=page.limit, total=total)
+
+
+@router.post("/jobs/{job_id}/retry")
+async def retry_job(
+    job_id: int,
+    actor: CurrentActor,
+    session: SessionDep,
+    settings: SettingsDep,
+    reseller_id: ResellerParam = None,
+) -> dict[str, Any]:
+    """Give a failed job a fresh set of attempts; steps it already finished are not redone."""
+    job = await service.retry_job(
+        session, reseller_id=service.scoped_reseller_id(actor, reseller_id), job_id=job_id
+    )
+    return envelope(_job_out(job, settings), message="Job scheduled")
+
+
+@router.get("/events")
+async def list_events(
+    actor: CurrentActor, session: SessionDep, page: PageDep, reseller_id: ResellerParam = None
+) -> dict[str, Any]:
+    """Webhook events received from Digishare, newest first, with what each one did
+    (`applied`, `unchanged`, `refused` with the reason, `stale`, `unmapped_status`, ...)."""
+    integration = await service.get_integration(
+        session, reseller_id=service.scoped_reseller_id(actor, reseller_id)
+    )
+    events, total = await service.list_events(session, integration=integration, page=page)
+    items = [EventOut.model_validate(event) for event in events]
+    return paginated(items, page=page.page, limit=page.limit, total=total)
+
+
+@webhook_router.post("/digishare/{integration_id}", response_model=None)
+async def digishare_webhook(
+    integration_id: int, request: Request, session: SessionDep, settings: SettingsDep
+) -> dict[str, Any] | JSONResponse:
+    """The URL to give Digishare for `ticket.updated` (and any other event).
+
+    Authenticated by the credential configured in the integration (Basic, Bearer or custom
+    header); a wrong one gets 401 and changes nothing. Every accepted call is recorded; a
+    duplicate is acknowledged without effect. The answer is 200 for anything recorded,
+    including events we do not act on, so Digishare never retries or disables the webhook for
+    them.
+    """
+    integration = await _integration(session, integration_id)
+    inbox.check_credential(integration, request.headers, settings=settings)
+    event = await inbox.receive(session, integration=integration, raw_body=await request.body())
+    if event is None:
+        return envelope({"duplicate": True}, message="Event already received")
+    if event.outcome is EventOutcome.MALFORMED:
+        # Answered (not raised) so the session still commits: the raw call stays on record.
+        return error_response(
+            400,
+            error="Validation error",
+            message=event.detail or "Malformed event",
+            details={"field": "body", "message": event.detail, "eventId": event.id},
+        )
+    return envelope(EventOut.model_validate(event), message="Event recorded")
+
+
+async def _integration(session: AsyncSession, integration_id: int) -> DigishareIntegration:
+    integration = await session.get(DigishareIntegration, integration_id)
+    if integration is None:
+        raise NotFound("Unknown webhook")
+    return integration
+
+
+def _job_out(job: OutboxJob, settings: Settings) -> JobOut:
+    return JobOut.model_validate({**_columns(job), "max_attempts": settings.outbox_max_attempts})
+
+
+def _columns(job: OutboxJob) -> dict[str, Any]:
+    return {column.key: getattr(job, column.key) for column in OutboxJob.__table__.columns}

@@ -1,0 +1,261 @@
+"""Digishare's webhooks in: check the caller, keep the raw event once, apply it once.
+
+Digishare does not sign payloads; it sends the Basic, Bearer or custom-header credential set in
+its dashboard, which we compare in constant time. Duplicates (the same body again) are dropped by
+a unique key; events older than the last one applied to a ticket are recorded and skipped.
+Anything we record but do not act on is still a 200, so Digishare does not retry or disable us.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.datastructures import Headers
+
+from commercy.core.crypto import SealError, unseal
+from commercy.core.database import utcnow
+from commercy.core.errors import CommercyError, Unauthorized
+from commercy.core.settings import Settings
+from commercy.integrations.digishare.models import (
+    DigishareEvent,
+    DigishareIntegration,
+    DigishareTicket,
+    EventOutcome,
+    WebhookAuthType,
+)
+from commercy.orders import service as orders_service
+from commercy.orders.models import Order, OrderStatus
+
+logger = logging.getLogger("commercy.digishare.inbox")
+
+DIGISHARE_ACTOR = "digishare"
+_HANDLED_EVENTS = {"ticket.updated"}
+
+
+def check_credential(
+    integration: DigishareIntegration, headers: Headers, *, settings: Settings
+) -> None:
+    """Raise 401 unless the request carries the credential configured for this integration."""
+    try:
+        secret = unseal(integration.webhook_secret_sealed, settings=settings)
+    except SealError as exc:
+        logger.error("integration %s: webhook secret unreadable", integration.id)
+        raise Unauthorized("Webhook credential rejected") from exc
+    auth_type = integration.webhook_auth_type
+    if auth_type is WebhookAuthType.BEARER:
+        ok = _same(headers.get("authorization", ""), f"Bearer {secret}")
+    elif auth_type is WebhookAuthType.HEADER:
+        ok = _same(headers.get(integration.webhook_auth_name or "", ""), secret)
+    else:
+        username, password = _basic_credentials(headers.get("authorization", ""))
+        user_ok = _same(username, integration.webhook_auth_name or "")
+        ok = _same(password, secret) & user_ok
+    if not ok:
+        raise Unauthorized("Webhook credential rejected")
+
+
+def _same(given: str, expected: str) -> bool:
+    return hmac.compare_digest(given.encode(), expected.encode())
+
+
+def _basic_credentials(header: str) -> tuple[str, str]:
+    scheme, _, encoded = header.partition(" ")
+    if scheme.lower() != "basic":
+        return "", ""
+    try:
+        decoded = base64.b64decode(encoded, validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        return "", ""
+    username, _, password = decoded.partition(":")
+    return username, password
+
+
+async def receive(
+    session: AsyncSession, *, integration: DigishareIntegration, raw_body: bytes
+) -> DigishareEvent | None:
+    """Record and apply one webhook call. None means we had this exact event already."""
+    payload = _parse(raw_body)
+    event = await _insert_once(
+        session,
+        integration_id=integration.id,
+        dedup_key=_dedup_key(raw_body, payload),
+        event=_text(payload, "event"),
+        ticket_id=_ticket_id(payload),
+        raw_body=raw_body.decode("utf-8", errors="replace"),
+        payload=payload,
+        outcome=EventOutcome.MALFORMED,
+        received_at=utcnow(),
+    )
+    if event is None:
+        return None
+    if payload is None or event.event is None or event.ticket_id is None:
+        event.detail = "Body is not a Digishare event (event, data.id)"
+    elif event.event not in _HANDLED_EVENTS:
+        event.outcome = EventOutcome.IGNORED
+        event.detail = f"{event.event} needs no action"
+    else:
+        await _apply_ticket_update(session, integration=integration, event=event, payload=payload)
+    await session.flush()
+    return event
+
+
+async def _apply_ticket_update(
+    session: AsyncSession,
+    *,
+    integration: DigishareIntegration,
+    event: DigishareEvent,
+    payload: dict[str, Any],
+) -> None:
+    ticket = _ticket(payload)
+    status_id = str(
+        _changes(payload).get("ticket_status_id") or ticket.get("ticket_status_id") or ""
+    )
+    link, order = await _find_order(session, integration=integration, ticket=ticket)
+    if order is None:
+        event.outcome, event.detail = EventOutcome.UNKNOWN_TICKET, "No order for this ticket"
+        return
+    event.order_id = order.id
+    happened_at = _event_time(payload)
+    if link.last_event_at and happened_at and happened_at < link.last_event_at:
+        event.outcome = EventOutcome.STALE
+        event.detail = f"Older than the last applied event ({link.last_event_at.isoformat()})"
+        return
+    target = integration.status_map.get(status_id)
+    if target is None:
+        event.outcome, event.detail = EventOutcome.UNMAPPED, f"Status {status_id!r} is not mapped"
+        return
+    link.last_event_at = happened_at or link.last_event_at
+    await _move_order(session, order=order, target=OrderStatus(target), event=event)
+
+
+async def _move_order(
+    session: AsyncSession, *, order: Order, target: OrderStatus, event: DigishareEvent
+) -> None:
+    if order.status == target:
+        event.outcome, event.detail = EventOutcome.UNCHANGED, f"Order already {target.value}"
+        return
+    previous = order.status
+    try:
+        async with session.begin_nested():
+            await orders_service.change_status(
+                session,
+                order=order,
+                status=target,
+                actor_label=DIGISHARE_ACTOR,
+                actor_user_id=None,
+                note=f"Digishare ticket {event.ticket_id}",
+            )
+    except CommercyError as exc:  # refused by the lifecycle (e.g. out of stock): keep it visible
+        event.outcome, event.detail = EventOutcome.REFUSED, exc.message
+        return
+    event.outcome = EventOutcome.APPLIED
+    event.detail = f"{previous.value} → {target.value}"
+
+
+async def _find_order(
+    session: AsyncSession, *, integration: DigishareIntegration, ticket: dict[str, Any]
+) -> tuple[DigishareTicket, Order | None]:
+    """By the ticket id we stored; else by external_id (the order number) within the reseller,
+    which covers an update that outruns the worker recording the ticket."""
+    ticket_id = str(ticket.get("id") or "")
+    link = await session.scalar(
+        select(DigishareTicket).where(
+            DigishareTicket.ticket_id == ticket_id,
+            DigishareTicket.integration_id == integration.id,
+        )
+    )
+    if link is not None:
+        return link, await orders_service.get_order_for_update(session, link.order_id)
+    order_id = await session.scalar(
+        select(Order.id).where(
+            Order.order_number == str(ticket.get("external_id") or ""),
+            Order.reseller_id == integration.reseller_id,
+        )
+    )
+    link = DigishareTicket(integration_id=integration.id, ticket_id=ticket_id)
+    if order_id is None or await session.get(DigishareTicket, order_id) is not None:
+        return link, None  # no such order, or it is confirmed through another ticket
+    link.order_id = order_id
+    try:
+        async with session.begin_nested():
+            session.add(link)
+    except IntegrityError:  # the worker recorded the ticket at this very moment
+        link = await session.get(DigishareTicket, order_id, populate_existing=True) or link
+    return link, await orders_service.get_order_for_update(session, order_id)
+
+
+async def _insert_once(session: AsyncSession, **values: Any) -> DigishareEvent | None:
+    """INSERT ... ON CONFLICT DO NOTHING: the second copy of an event finds the first's key."""
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    event_id = await session.scalar(
+        insert(DigishareEvent)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["integration_id", "dedup_key"])
+        .returning(DigishareEvent.id)
+    )
+    return None if event_id is None else await session.get(DigishareEvent, event_id)
+
+
+def _parse(raw_body: bytes) -> dict[str, Any] | None:
+    try:
+        payload = json.loads(raw_body)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return payload if isinstance(payload, dict) else None
+
+
+def _dedup_key(raw_body: bytes, payload: dict[str, Any] | None) -> str:
+    canonical = (
+        json.dumps(payload, sort_keys=True, separators=(",", ":")).encode() if payload else raw_body
+    )
+    return hashlib.sha256(canonical).hexdigest()
+
+
+def _text(payload: dict[str, Any] | None, key: str) -> str | None:
+    value = payload.get(key) if payload else None
+    return str(value)[:64] if isinstance(value, str | int) else None
+
+
+def _data(payload: dict[str, Any] | None) -> dict[str, Any]:
+    data = payload.get("data") if payload else None
+    return data if isinstance(data, dict) else {}
+
+
+def _ticket(payload: dict[str, Any]) -> dict[str, Any]:
+    ticket = _data(payload).get("data")
+    return ticket if isinstance(ticket, dict) else {}
+
+
+def _changes(payload: dict[str, Any]) -> dict[str, Any]:
+    changes = _data(payload).get("changes")
+    return changes if isinstance(changes, dict) else {}
+
+
+def _ticket_id(payload: dict[str, Any] | None) -> str | None:
+    ticket_id = _data(payload).get("id")
+    return str(ticket_id)[:64] if isinstance(ticket_id, str | int) else None
+
+
+def _event_time(payload: dict[str, Any]) -> datetime | None:
+    """Digishare stamps changes as ``2026-01-13 16:29:51`` (UTC)."""
+    for value in (_changes(payload).get("updated_at"), _ticket(payload).get("updated_at")):
+        if isinstance(value, str):
+            try:
+                parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            except ValueError:
+                continue
+            return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return None

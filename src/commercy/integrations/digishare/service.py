@@ -1,0 +1,160 @@
+"""A reseller's Digishare settings, and the promise to notify Digishare of each new order."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from commercy.accounts.models import Reseller, Role
+from commercy.auth.actor import Actor
+from commercy.core.crypto import seal
+from commercy.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from commercy.core.pagination import Page, paginate
+from commercy.core.settings import Settings
+from commercy.integrations.digishare.models import DigishareEvent, DigishareIntegration
+from commercy.integrations.digishare.schemas import (
+    IntegrationOut,
+    IntegrationUpdate,
+    WebhookAuthOut,
+)
+from commercy.orders.models import Order, OrderSource
+from commercy.outbox import service as outbox_service
+from commercy.outbox.models import JobState, OutboxJob
+
+NOTIFY_ORDER = "digishare.notify_order"
+
+
+def scoped_reseller_id(actor: Actor, requested: int | None) -> int:
+    """Admins name the reseller (`resellerId`); a reseller always acts on its own settings."""
+    if actor.is_admin:
+        if requested is None:
+            raise ValidationFailed("resellerId", "Admins must say which reseller (resellerId)")
+        return requested
+    if actor.role is Role.RESELLER and actor.reseller_id is not None:
+        return actor.reseller_id
+    raise Forbidden("Only admins and resellers manage Digishare settings")
+
+
+async def get_integration(session: AsyncSession, *, reseller_id: int) -> DigishareIntegration:
+    integration = await session.scalar(
+        select(DigishareIntegration).where(DigishareIntegration.reseller_id == reseller_id)
+    )
+    if integration is None:
+        raise NotFound(f"Reseller {reseller_id} has no Digishare integration yet")
+    return integration
+
+
+async def save_integration(
+    session: AsyncSession, *, reseller_id: int, data: IntegrationUpdate, settings: Settings
+) -> DigishareIntegration:
+    """Create or replace the settings; omitted secrets keep their stored value."""
+    if await session.get(Reseller, reseller_id) is None:
+        raise NotFound(f"Reseller {reseller_id} not found")
+    integration = await session.scalar(
+        select(DigishareIntegration).where(DigishareIntegration.reseller_id == reseller_id)
+    )
+    if integration is None:
+        if data.token is None:
+            raise ValidationFailed("token", "A Digishare API token is required")
+        if data.webhook_auth is None:
+            raise ValidationFailed("webhookAuth", "Say how Digishare authenticates its webhooks")
+        integration = DigishareIntegration(reseller_id=reseller_id)
+        session.add(integration)
+    integration.base_url = data.base_url.rstrip("/")
+    integration.ticket_type_id = data.ticket_type_id
+    integration.initial_status_id = data.initial_status_id
+    integration.status_map = {key: value.value for key, value in data.status_map.items()}
+    integration.lang = data.lang
+    integration.enabled = data.enabled
+    if data.token is not None:
+        integration.token_sealed = seal(data.token, settings=settings)
+    if data.webhook_auth is not None:
+        integration.webhook_auth_type = data.webhook_auth.type
+        integration.webhook_auth_name = data.webhook_auth.name
+        integration.webhook_secret_sealed = seal(data.webhook_auth.secret, settings=settings)
+    await session.flush()
+    return integration
+
+
+def webhook_url(integration: DigishareIntegration, *, settings: Settings) -> str:
+    return f"{settings.public_base_url.rstrip('/')}/api/v1/webhooks/digishare/{integration.id}"
+
+
+def describe(integration: DigishareIntegration, *, settings: Settings) -> IntegrationOut:
+    return IntegrationOut(
+        id=integration.id,
+        reseller_id=integration.reseller_id,
+        base_url=integration.base_url,
+        token_set=bool(integration.token_sealed),
+        ticket_type_id=integration.ticket_type_id,
+        initial_status_id=integration.initial_status_id,
+        status_map=dict(integration.status_map),
+        webhook_auth=WebhookAuthOut(
+            type=integration.webhook_auth_type,
+            username=integration.webhook_auth_name
+            if integration.webhook_auth_type == "basic"
+            else None,
+            header_name=integration.webhook_auth_name
+            if integration.webhook_auth_type == "header"
+            else None,
+        ),
+        webhook_url=webhook_url(integration, settings=settings),
+        lang=integration.lang,
+        enabled=integration.enabled,
+        created_at=integration.created_at,
+        updated_at=integration.updated_at,
+    )
+
+
+async def enqueue_order_notification(session: AsyncSession, *, order: Order) -> OutboxJob | None:
+    """In the order's own transaction: promise to open its Digishare ticket.
+
+    Walk-in sales (`sur_place`) are delivered already, and resellers without an enabled
+    integration confirm by phone: neither gets a job.
+    """
+    if order.source == OrderSource.SUR_PLACE:
+        return None
+    enabled = await session.scalar(
+        select(DigishareIntegration.id).where(
+            DigishareIntegration.reseller_id == order.reseller_id, DigishareIntegration.enabled
+        )
+    )
+    if enabled is None:
+        return None
+    return await outbox_service.enqueue(
+        session,
+        kind=NOTIFY_ORDER,
+        payload={"order_id": order.id},
+        reseller_id=order.reseller_id,
+        order_id=order.id,
+    )
+
+
+async def list_jobs(
+    session: AsyncSession, *, reseller_id: int, state: JobState | None, page: Page
+) -> tuple[Sequence[OutboxJob], int]:
+    return await outbox_service.list_jobs(
+        session, kind=NOTIFY_ORDER, reseller_id=reseller_id, state=state, page=page
+    )
+
+
+async def retry_job(session: AsyncSession, *, reseller_id: int, job_id: int) -> OutboxJob:
+    job = await session.get(OutboxJob, job_id)
+    if job is None or job.kind != NOTIFY_ORDER or job.reseller_id != reseller_id:
+        raise NotFound(f"Job {job_id} not found")
+    if job.state is not JobState.FAILED:
+        raise Conflict(f"Only failed jobs can be retried; job {job_id} is {job.state.value}")
+    return await outbox_service.retry_now(session, job=job)
+
+
+async def list_events(
+    session: AsyncSession, *, integration: DigishareIntegration, page: Page
+) -> tuple[Sequence[DigishareEvent], int]:
+    statement = (
+        select(DigishareEvent)
+        .where(DigishareEvent.integration_id == integration.id)
+        .order_by(DigishareEvent.id.desc())
+    )
+    return await paginate(session, statement, page=page)

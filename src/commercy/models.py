@@ -1,0 +1,30 @@
+"""Every table, imported in one place so metadata (and Alembic) sees them all."""
+
+from commercy.accounts.models import Reseller, Role, Supplier, User
+from commercy.catalog.models import Product
+from commercy.converty.models import ConvertyProduct, ProductMapping
+from commercy.integrations.digishare.models import (
+    DigishareEvent,
+    DigishareIntegration,
+    DigishareTicket,
+)
+from commercy.orders.models import IdempotencyKey, Order, OrderItem, OrderStatusChange
+from commercy.outbox.models import OutboxJob
+
+__all__ = [
+    "ConvertyProduct",
+    "DigishareEvent",
+    "DigishareIntegration",
+    "DigishareTicket",
+    "IdempotencyKey",
+    "Order",
+    "OrderItem",
+    "OrderStatusChange",
+    "OutboxJob",
+    "Product",
+    "ProductMapping",
+    "Reseller",
+    "Role",
+    "Supplier",
+    "User",
+]

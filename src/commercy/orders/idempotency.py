@@ -1,0 +1,164 @@
+"""``Idempotency-Key`` on order creation, with Stripe's semantics (SPEC §8).
+
+The same key and body replay the first response; the same key with another body is refused
+(422); while the first request runs, others with its key get 409. A request that fails keeps
+nothing, so it may be retried with the same key. Keys are per user and kept 24 hours.
+
+On PostgreSQL the key is claimed in a short transaction of its own (``INSERT ... ON CONFLICT DO
+NOTHING``), so concurrent requests see the claim at once; the response is stored in the
+order's own transaction, so the order and its replayable answer commit together. SQLite runs
+one write transaction at a time, so the claim simply lives in the request's transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from commercy.core.database import Database, utcnow
+from commercy.core.errors import Conflict, Unprocessable, ValidationFailed
+from commercy.orders.models import IdempotencyKey
+
+KEY_TTL = timedelta(hours=24)
+# A claim this old with no response belongs to a request that died after its claim: take over.
+STALE_CLAIM = timedelta(seconds=60)
+MAX_KEY_LENGTH = 255
+
+
+def fingerprint(body: Any) -> str:
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def check_key(key: str) -> str:
+    key = key.strip()
+    if not key or len(key) > MAX_KEY_LENGTH:
+        raise ValidationFailed(
+            "Idempotency-Key", f"must be 1 to {MAX_KEY_LENGTH} characters (a UUID is ideal)"
+        )
+    return key
+
+
+@dataclass(frozen=True, slots=True)
+class Replay:
+    status_code: int
+    body: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    key_id: int
+    separate: bool  # claimed in its own committed transaction (PostgreSQL)
+
+
+async def claim(
+    session: AsyncSession, *, database: Database, user_id: int, key: str, request_hash: str
+) -> Claim | Replay:
+    """Claim ``key`` for this request, or answer with what the first request with it got."""
+    if database.is_sqlite:
+        return await _claim_in(session, user_id=user_id, key=key, request_hash=request_hash)
+    async with database.sessionmaker() as own, own.begin():
+        key_id = await own.scalar(
+            pg_insert(IdempotencyKey)
+            .values(
+                user_id=user_id,
+                key=key,
+                request_hash=request_hash,
+                created_at=utcnow(),
+                expires_at=utcnow() + KEY_TTL,
+            )
+            .on_conflict_do_nothing(index_elements=["user_id", "key"])
+            .returning(IdempotencyKey.id)
+        )
+        if key_id is not None:
+            return Claim(key_id=key_id, separate=True)
+        existing = await own.scalar(_existing(user_id, key).with_for_update())
+        assert existing is not None
+        outcome = _judge(existing, request_hash)
+        if outcome is not None:
+            return outcome
+        _restart(existing, request_hash)  # expired, or its first request died
+        return Claim(key_id=existing.id, separate=True)
+
+
+async def _claim_in(
+    session: AsyncSession, *, user_id: int, key: str, request_hash: str
+) -> Claim | Replay:
+    existing = await session.scalar(_existing(user_id, key))
+    if existing is not None:
+        outcome = _judge(existing, request_hash)
+        if outcome is not None:
+            return outcome
+        _restart(existing, request_hash)
+        await session.flush()
+        return Claim(key_id=existing.id, separate=False)
+    row = IdempotencyKey(
+        user_id=user_id, key=key, request_hash=request_hash, expires_at=utcnow() + KEY_TTL
+    )
+    session.add(row)
+    await session.flush()
+    return Claim(key_id=row.id, separate=False)
+
+
+def _existing(user_id: int, key: str) -> Any:
+    return select(IdempotencyKey).where(
+        IdempotencyKey.user_id == user_id, IdempotencyKey.key == key
+    )
+
+
+def _judge(existing: IdempotencyKey, request_hash: str) -> Replay | None:
+    """What an earlier use of the key means for this request; None when it may start afresh."""
+    now = utcnow()
+    if existing.expires_at <= now:
+        return None
+    if existing.response_status is None and existing.created_at <= now - STALE_CLAIM:
+        return None
+    if existing.request_hash != request_hash:
+        raise Unprocessable(
+            "This Idempotency-Key was used with a different request body; use a new key",
+            details={"field": "Idempotency-Key"},
+        )
+    if existing.response_status is None or existing.response_body is None:
+        raise Conflict(
+            "A request with this Idempotency-Key is still being processed; retry shortly",
+            details={"field": "Idempotency-Key"},
+        )
+    return Replay(status_code=existing.response_status, body=existing.response_body)
+
+
+def _restart(existing: IdempotencyKey, request_hash: str) -> None:
+    existing.request_hash = request_hash
+    existing.response_status = None
+    existing.response_body = None
+    existing.created_at = utcnow()
+    existing.expires_at = utcnow() + KEY_TTL
+
+
+async def complete(
+    session: AsyncSession, *, claimed: Claim, status_code: int, body: dict[str, Any]
+) -> None:
+    """Store the response in the request's transaction: it commits with the order, or not."""
+    await session.execute(
+        update(IdempotencyKey)
+        .where(IdempotencyKey.id == claimed.key_id)
+        .values(response_status=status_code, response_body=body)
+    )
+
+
+async def release(*, database: Database, claimed: Claim) -> None:
+    """Forget a claim whose request failed, so the client may retry with the same key."""
+    if not claimed.separate:
+        return  # it rolls back with the request's transaction
+    async with database.sessionmaker() as own, own.begin():
+        await own.execute(
+            delete(IdempotencyKey).where(
+                IdempotencyKey.id == claimed.key_id, IdempotencyKey.response_status.is_(None)
+            )
+        )

@@ -1,0 +1,41 @@
+"""The order lifecycle (SPEC §4): which status may follow which, and what holds stock."""
+
+from __future__ import annotations
+
+from commercy.orders.models import OrderStatus
+
+S = OrderStatus
+
+#: Statuses of the call-center conversation, before an outcome.
+CONFIRMATION = frozenset(
+    {S.PENDING, S.NOT_REACHED, S.PHONE_CLOSED, S.RAPPORTED, S.MORE_INFORMATION, S.NOT_AVAILABLE}
+)
+OUTCOMES = frozenset({S.CONFIRMED, S.CANCELED, S.ABANDONED, S.NOT_INTERESTED})
+#: What a supplier may set: getting the parcel to the customer.
+FULFILMENT = frozenset({S.SHIPPED, S.DELIVERED, S.RETURNED})
+#: Statuses in which the order's quantities are out of the products' stock.
+HOLDS_STOCK = frozenset({S.CONFIRMED, S.SHIPPED, S.DELIVERED})
+#: Statuses an order may be created in (the seed's ten; ``delivered`` only via ``sur_place``).
+CREATABLE = CONFIRMATION | OUTCOMES
+
+_MOVES: dict[OrderStatus, frozenset[OrderStatus]] = {
+    **{status: (CONFIRMATION | OUTCOMES) - {status} for status in CONFIRMATION},
+    S.CONFIRMED: frozenset({S.SHIPPED, S.CANCELED}),
+    S.CANCELED: frozenset({S.PENDING}),
+    S.ABANDONED: frozenset({S.PENDING}),
+    S.NOT_INTERESTED: frozenset({S.PENDING}),
+    S.SHIPPED: frozenset({S.DELIVERED, S.RETURNED}),
+    S.DELIVERED: frozenset(),
+    S.RETURNED: frozenset(),
+}
+
+_ORDER = list(OrderStatus)
+
+
+def allowed_moves(status: OrderStatus) -> list[OrderStatus]:
+    """The statuses ``status`` may move to, in the enum's order (stable for clients)."""
+    return sorted(_MOVES[status], key=_ORDER.index)
+
+
+def can_move(current: OrderStatus, target: OrderStatus) -> bool:
+    return target in _MOVES[current]

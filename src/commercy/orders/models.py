@@ -1,0 +1,155 @@
+"""Orders, their items, the history of their statuses, and idempotency keys for creating them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Enum, ForeignKey, Index, Integer, Numeric, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from commercy.accounts.models import Reseller, Supplier
+from commercy.core.database import Base, TimestampMixin, utcnow
+
+MONEY = Numeric(12, 3)
+
+
+class OrderStatus(StrEnum):
+    PENDING = "pending"
+    NOT_REACHED = "not_reached"
+    PHONE_CLOSED = "phone_closed"
+    RAPPORTED = "rapported"
+    MORE_INFORMATION = "more_information"
+    NOT_AVAILABLE = "not_available"
+    CONFIRMED = "confirmed"
+    CANCELED = "canceled"
+    ABANDONED = "abandoned"
+    NOT_INTERESTED = "not_interested"
+    SHIPPED = "shipped"
+    DELIVERED = "delivered"
+    RETURNED = "returned"
+
+
+class OrderSource(StrEnum):
+    MANUAL = "manual"
+    SCRAPED = "scraped"
+    API = "api"
+    CONVERTY = "converty"
+    PHONE_CALL = "phone_call"
+    WHATSAPP = "whatsapp"
+    FACEBOOK_PAGE = "facebook_page"
+    INSTAGRAM = "instagram"
+    SUR_PLACE = "sur_place"
+    TIKTOK = "tiktok"
+    SITE_WEB = "site_web"
+    AUTRE = "autre"
+
+
+class PaymentStatus(StrEnum):
+    UNPAID = "unpaid"
+    PAID = "paid"
+
+
+def _enum(enum: type[StrEnum]) -> Enum:
+    return Enum(enum, native_enum=False, length=24, values_callable=lambda e: [m.value for m in e])
+
+
+class Order(TimestampMixin, Base):
+    __tablename__ = "orders"
+    __table_args__ = (
+        Index("ix_orders_reseller_id_created_at", "reseller_id", "created_at"),
+        Index("ix_orders_reseller_id_status_created_at", "reseller_id", "status", "created_at"),
+        Index("ix_orders_supplier_id_created_at", "supplier_id", "created_at"),
+        # PostgreSQL also gets ix_orders_search_trgm (pg_trgm GIN over the searched columns)
+        # from its migration; SQLite has no such index, so it is not declared here.
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_number: Mapped[str] = mapped_column(String(48), unique=True)
+    barcode: Mapped[str] = mapped_column(String(48))
+    reseller_id: Mapped[int] = mapped_column(ForeignKey("resellers.id"))
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("suppliers.id"))
+    created_by_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    status: Mapped[OrderStatus] = mapped_column(_enum(OrderStatus), index=True)
+    payment_status: Mapped[PaymentStatus] = mapped_column(
+        _enum(PaymentStatus), default=PaymentStatus.UNPAID
+    )
+    source: Mapped[OrderSource] = mapped_column(_enum(OrderSource))
+
+    customer_name: Mapped[str | None] = mapped_column(String(200))
+    customer_phone: Mapped[str] = mapped_column(String(20), index=True)  # E.164
+    customer_phone2: Mapped[str | None] = mapped_column(String(20))
+    wa_id: Mapped[str] = mapped_column(String(20))  # WhatsApp id: the E.164 digits, no "+"
+    customer_address: Mapped[str | None] = mapped_column(String(500))
+    customer_city: Mapped[str | None] = mapped_column(String(100))
+    customer_governorate: Mapped[str | None] = mapped_column(String(100))
+    customer_zip_code: Mapped[str | None] = mapped_column(String(20))
+    notes: Mapped[str | None] = mapped_column(Text)
+
+    shipping_option: Mapped[str | None] = mapped_column(String(32))
+    shipping_cost: Mapped[Decimal] = mapped_column(MONEY, default=Decimal(0))
+    subtotal: Mapped[Decimal] = mapped_column(MONEY)
+    total: Mapped[Decimal] = mapped_column(MONEY)
+
+    items: Mapped[list[OrderItem]] = relationship(
+        lazy="raise", order_by="OrderItem.id", cascade="all, delete-orphan"
+    )
+    history: Mapped[list[OrderStatusChange]] = relationship(
+        lazy="raise", order_by="OrderStatusChange.id", cascade="all, delete-orphan"
+    )
+    reseller: Mapped[Reseller] = relationship(lazy="raise")
+    supplier: Mapped[Supplier] = relationship(lazy="raise")
+
+
+class OrderItem(Base):
+    __tablename__ = "order_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
+    product_name: Mapped[str] = mapped_column(String(200))  # as it was when ordered
+    product_code: Mapped[str | None] = mapped_column(String(64))
+    quantity: Mapped[int] = mapped_column(Integer)
+    unit_price: Mapped[Decimal] = mapped_column(MONEY)
+    notes: Mapped[str | None] = mapped_column(Text)
+    product_image: Mapped[str | None] = mapped_column(String(1000))
+
+    @property
+    def line_total(self) -> Decimal:
+        return self.unit_price * self.quantity
+
+
+class OrderStatusChange(Base):
+    """One line of an order's history; ``from_status`` is None for the creation."""
+
+    __tablename__ = "order_status_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    from_status: Mapped[OrderStatus | None] = mapped_column(_enum(OrderStatus))
+    to_status: Mapped[OrderStatus] = mapped_column(_enum(OrderStatus))
+    actor_label: Mapped[str] = mapped_column(String(400))
+    actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class IdempotencyKey(Base):
+    """A create request's key, claimed before the work and completed with its response."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (Index("uq_idempotency_keys_user_id_key", "user_id", "key", unique=True),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(255))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    # None while the first request runs; then the response every retry replays.
+    response_status: Mapped[int | None]
+    response_body: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]

@@ -1,0 +1,260 @@
+"""Order bodies, with the seed's field names, its legacy aliases and its validation rules.
+
+Every rule that concerns the body alone is checked here, and all failures are reported at
+once (the seed's JavaScript example learns about every missing field in one 400).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pydantic import (
+    Field,
+    StringConstraints,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError
+
+from commercy.core.schemas import Money, StrictWireModel, Timestamp, WireModel
+from commercy.orders import lifecycle
+from commercy.orders.models import OrderSource, OrderStatus, PaymentStatus
+from commercy.orders.phones import check_shape
+
+Text32 = Annotated[str, StringConstraints(strip_whitespace=True, max_length=32)]
+Text100 = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
+Text200 = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+Text500 = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
+Text1000 = Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)]
+Text2000 = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
+
+
+Amount = Annotated[Decimal, Field(gt=0, max_digits=12, decimal_places=3)]
+ShippingAmount = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=3)]
+PhoneIn = Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)]
+
+
+class OrderItemIn(WireModel):
+    product_id: int = Field(gt=0, description="Supplier product id (`/products`)")
+    quantity: int = Field(ge=1, le=100_000)
+    price: Amount | None = Field(default=None, description="Unit price (new name)")
+    unit_price: Amount | None = Field(default=None, description="Unit price (legacy name)")
+    notes: Text500 | None = Field(
+        default=None, description="Variant/option; required unless `source` is `converty`"
+    )
+
+    @property
+    def effective_price(self) -> Decimal:
+        price = self.price if self.price is not None else self.unit_price
+        assert price is not None  # guaranteed by OrderCreate's rules
+        return price
+
+
+class OrderCreate(WireModel):
+    customer_phone: PhoneIn | None = Field(default=None, description="Required (new name)")
+    customer_phone1: PhoneIn | None = Field(
+        default=None, description="Legacy name of customerPhone"
+    )
+    customer_phone2: PhoneIn | None = None
+    customer_name: Text200 | None = None
+    customer_address: Text500 | None = None
+    address: Text500 | None = Field(default=None, description="Legacy name of customerAddress")
+    customer_city: Text100 | None = None
+    ville: Text100 | None = Field(default=None, description="Legacy name of customerCity")
+    customer_governorate: Text100 | None = None
+    gouvernaurat: Text100 | None = Field(
+        default=None, description="Legacy name of customerGovernorate"
+    )
+    customer_zip_code: str | int | None = Field(default=None, description="String or number")
+    notes: Text2000 | None = None
+    source: OrderSource = Field(
+        default=OrderSource.MANUAL, description='`"site web"` is accepted for `site_web`'
+    )
+    status: OrderStatus | None = Field(default=None, description="Initial status (default pending)")
+    reseller_id: int | None = Field(default=None, gt=0, description="Admins only, then required")
+    supplier_id: int | None = Field(default=None, gt=0, description="Admins only, then required")
+    shipping_option: Text32 | None = Field(
+        default=None, description="`paid` adds shippingCost to the total"
+    )
+    shipping_cost: ShippingAmount | None = None
+    shipping: ShippingAmount | None = Field(default=None, description="Legacy name of shippingCost")
+    products: list[OrderItemIn] = Field(min_length=1, description="1 to 2 items")
+
+    @field_validator("source", mode="before")
+    @classmethod
+    def _site_web(cls, value: Any) -> Any:
+        return OrderSource.SITE_WEB.value if value == "site web" else value
+
+    @field_validator("status")
+    @classmethod
+    def _creatable(cls, value: OrderStatus | None) -> OrderStatus | None:
+        if value is not None and value not in lifecycle.CREATABLE:
+            allowed = ", ".join(s.value for s in OrderStatus if s in lifecycle.CREATABLE)
+            raise ValueError(f"an order is created in one of: {allowed}")
+        return value
+
+    @field_validator("customer_phone", "customer_phone1", "customer_phone2")
+    @classmethod
+    def _phone_shape(cls, value: str | None) -> str | None:
+        if value:
+            check_shape(value)
+        return value or None
+
+    @field_validator("customer_zip_code")
+    @classmethod
+    def _zip_as_text(cls, value: str | int | None) -> str | None:
+        text = None if value is None else str(value).strip()
+        if text is not None and len(text) > 20:
+            raise ValueError("at most 20 characters")
+        return text or None
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _rules(cls, data: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        """Field errors and the seed's cross-field rules, reported together."""
+        rule_errors = _rule_errors(data) if isinstance(data, dict) else []
+        try:
+            model = handler(data)
+        except ValidationError as exc:
+            field_errors: list[Any] = list(exc.errors())
+            raise ValidationError.from_exception_data(
+                cls.__name__, rule_errors + field_errors
+            ) from None
+        if rule_errors:
+            raise ValidationError.from_exception_data(cls.__name__, rule_errors)
+        return model
+
+    # The new name wins when a client sends both.
+    @property
+    def phone(self) -> str:
+        phone = self.customer_phone or self.customer_phone1
+        assert phone is not None  # guaranteed by _rules
+        return phone
+
+    @property
+    def address_text(self) -> str | None:
+        return self.customer_address or self.address
+
+    @property
+    def city(self) -> str | None:
+        return self.customer_city or self.ville
+
+    @property
+    def governorate(self) -> str | None:
+        return self.customer_governorate or self.gouvernaurat
+
+    @property
+    def shipping_amount(self) -> Decimal:
+        amount = self.shipping_cost if self.shipping_cost is not None else self.shipping
+        return amount or Decimal(0)
+
+
+def _missing(loc: tuple[str | int, ...], message: str, data: Any) -> InitErrorDetails:
+    return InitErrorDetails(type=PydanticCustomError("required", message), loc=loc, input=data)
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _rule_errors(data: dict[str, Any]) -> list[InitErrorDetails]:
+    errors: list[InitErrorDetails] = []
+    if _blank(data.get("customerPhone")) and _blank(data.get("customerPhone1")):
+        errors.append(
+            _missing(
+                ("customerPhone",), "customerPhone (or legacy customerPhone1) is required", data
+            )
+        )
+    items = data.get("products")
+    if not isinstance(items, list):
+        return errors
+    converty = data.get("source") == OrderSource.CONVERTY.value
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            continue
+        if _blank(item.get("price")) and _blank(item.get("unitPrice")):
+            errors.append(
+                _missing(
+                    ("products", index, "price"), "price (or legacy unitPrice) is required", item
+                )
+            )
+        if not converty and _blank(item.get("notes")):
+            errors.append(
+                _missing(
+                    ("products", index, "notes"),
+                    "notes (variant/option) is required unless source is converty",
+                    item,
+                )
+            )
+    return errors
+
+
+class StatusChangeIn(StrictWireModel):
+    status: OrderStatus
+    note: Text1000 | None = None
+
+
+class BulkStatusIn(StrictWireModel):
+    ids: list[int] = Field(min_length=1, max_length=100, description="Order ids, at most 100")
+    status: OrderStatus
+    note: Text1000 | None = None
+
+
+class OrderItemOut(WireModel):
+    id: int
+    product_id: int
+    product_name: str
+    product_code: str | None
+    quantity: int
+    price: Money = Field(validation_alias="unit_price", description="Unit price")
+    line_total: Money
+    notes: str | None
+    product_image: str | None
+
+
+class StatusChangeOut(WireModel):
+    id: int
+    from_status: OrderStatus | None
+    to_status: OrderStatus
+    actor: str = Field(validation_alias="actor_label")
+    actor_user_id: int | None
+    note: str | None
+    created_at: Timestamp
+
+
+class OrderOut(WireModel):
+    id: int
+    order_number: str
+    barcode: str
+    status: OrderStatus
+    payment_status: PaymentStatus
+    source: OrderSource
+    reseller_id: int
+    supplier_id: int
+    customer_name: str | None
+    customer_phone: str
+    customer_phone2: str | None
+    wa_id: str
+    customer_address: str | None
+    customer_city: str | None
+    customer_governorate: str | None
+    customer_zip_code: str | None
+    notes: str | None
+    shipping_option: str | None
+    shipping_cost: Money
+    subtotal: Money
+    total: Money
+    created_at: Timestamp
+    updated_at: Timestamp
+
+
+class OrderDetailOut(OrderOut):
+    items: list[OrderItemOut]
+    history: list[StatusChangeOut]
+
+
+class OrderCreatedOut(OrderOut):
+    items: list[OrderItemOut]

@@ -1,0 +1,91 @@
+"""The sandbox's own controls, outside Digishare's namespace and never faulted."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response
+
+from commercy.sandbox import tickets
+from commercy.sandbox.catalog import STATUS_BY_ID
+from commercy.sandbox.faults import FaultConfig
+from commercy.sandbox.records import Ticket
+from commercy.sandbox.schemas import CustomerReply
+from commercy.sandbox.state import StateDep
+
+router = APIRouter(prefix="/_sandbox", tags=["sandbox controls"])
+
+Filter = Annotated[str | None, Query(max_length=64)]
+
+
+@router.get("/messages")
+async def list_messages(state: StateDep, ticket_id: Filter = None) -> dict[str, Any]:
+    """The WhatsApp messages of every conversation, newest first."""
+    messages = [m for m in state.store.messages if ticket_id in (None, m.ticket_id)]
+    return {"data": [message.to_json() for message in reversed(messages)]}
+
+
+def _conversation(state: StateDep, ticket: Ticket) -> dict[str, Any]:
+    status = STATUS_BY_ID[ticket.ticket_status_id]
+    messages = [m.to_json() for m in state.store.messages if m.ticket_id == ticket.id]
+    return {"ticket": ticket.to_json(), "status": status.to_json(), "messages": messages}
+
+
+@router.get("/conversations")
+async def list_conversations(state: StateDep) -> dict[str, Any]:
+    """One conversation per ticket, newest first, messages oldest first, with the status."""
+    ordered = reversed(state.store.tickets.values())
+    return {"data": [_conversation(state, ticket) for ticket in ordered]}
+
+
+@router.post("/tickets/{ticket_id}/reply")
+async def reply(ticket_id: str, body: CustomerReply, state: StateDep) -> dict[str, Any]:
+    """Plays the customer: `confirm`, `cancel` or `no_answer` moves the ticket to confirmed,
+    canceled or unreachable and fires `ticket.updated` (when the status changes)."""
+    ticket = await tickets.reply(state, ticket_id, body.action)
+    return {"data": ticket.to_json()}
+
+
+@router.get("/faults")
+async def get_faults(state: StateDep) -> FaultConfig:
+    """The faults injected on Digishare's paths."""
+    return state.faults.config
+
+
+@router.put("/faults")
+async def set_faults(config: FaultConfig, state: StateDep) -> FaultConfig:
+    """Replaces the faults; fields left out go back to none. `{}` clears every fault."""
+    state.faults.configure(config)
+    return state.faults.config
+
+
+@router.get("/deliveries")
+async def list_deliveries(
+    state: StateDep, webhook_id: Filter = None, ticket_id: Filter = None
+) -> dict[str, Any]:
+    """Every webhook delivery attempt, newest first."""
+    attempts = [
+        attempt
+        for attempt in reversed(state.store.attempts)
+        if webhook_id in (None, attempt.webhook_id) and ticket_id in (None, attempt.ticket_id)
+    ]
+    return {"data": [attempt.to_json() for attempt in attempts]}
+
+
+@router.post("/reset", status_code=204)
+async def reset(state: StateDep) -> Response:
+    """Forgets every record, pending delivery and fault. Tokens stay valid."""
+    await state.reset()
+    return Response(status_code=204)
+
+
+@router.get("/media/{media_id}")
+async def download_media(media_id: str, state: StateDep) -> Response:
+    """An uploaded file, as uploaded."""
+    media = state.store.media_file(media_id)
+    safe_name = re.sub(r"[^\w.\- ]", "_", f"{media.file_name}.{media.extension}")
+    disposition = f'inline; filename="{safe_name}"'
+    return Response(
+        media.content, media_type=media.mime_type, headers={"Content-Disposition": disposition}
+    )

@@ -1,0 +1,218 @@
+from __future__ import annotations
+
+import httpx
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from commercy.accounts.models import Role, User
+from tests.factories import PASSWORD, login, make_reseller, make_supplier, make_user, make_world
+
+
+async def test_passwords_are_stored_as_argon2id_at_owasp_strength(
+    session: AsyncSession,
+) -> None:
+    user = await make_user(session, role=Role.ADMIN)
+
+    assert user.password_hash.startswith("$argon2id$")
+    params = dict(p.split("=") for p in user.password_hash.split("$")[3].split(","))
+    assert int(params["m"]) >= 19 * 1024 and int(params["t"]) >= 2
+    assert PASSWORD not in user.password_hash
+
+
+async def test_admin_creates_supplier_reseller_and_their_logins(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    admin = await make_user(session, role=Role.ADMIN)
+    await session.commit()
+    headers = await login(client, admin)
+
+    supplier = await client.post("/api/v1/suppliers", json={"name": "Sahel"}, headers=headers)
+    reseller = await client.post(
+        "/api/v1/resellers",
+        json={"name": "Sousse Store", "supplierId": supplier.json()["data"]["id"]},
+        headers=headers,
+    )
+    user = await client.post(
+        "/api/v1/users",
+        json={
+            "identifier": "shop@sousse.tn",
+            "password": "long enough password",
+            "role": "reseller",
+            "resellerId": reseller.json()["data"]["id"],
+        },
+        headers=headers,
+    )
+
+    assert supplier.status_code == reseller.status_code == user.status_code == 201
+    assert reseller.json()["data"]["supplierId"] == supplier.json()["data"]["id"]
+    assert user.json()["data"]["role"] == "reseller"
+    assert await login(client, _as_user(user.json()["data"]), "long enough password")
+
+
+def _as_user(data: dict[str, object]) -> User:
+    return User(identifier=data["identifier"])
+
+
+async def test_reseller_user_needs_an_existing_reseller(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    admin = await make_user(session, role=Role.ADMIN)
+    await session.commit()
+
+    response = await client.post(
+        "/api/v1/users",
+        json={"identifier": "x@y.tn", "password": "long enough password", "role": "reseller"},
+        headers=await login(client, admin),
+    )
+
+    assert response.status_code == 400
+    assert response.json()["details"]["field"] == "resellerId"
+
+
+async def test_duplicate_identifier_is_409(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    admin = await make_user(session, role=Role.ADMIN, identifier="taken@example.com")
+    await session.commit()
+
+    response = await client.post(
+        "/api/v1/users",
+        json={
+            "identifier": "TAKEN@example.com",
+            "password": "long enough password",
+            "role": "admin",
+        },
+        headers=await login(client, admin),
+    )
+
+    assert response.status_code == 409
+
+
+@pytest.mark.parametrize("role", ["supplier_user", "reseller_user", "agent"])
+async def test_only_admins_create_suppliers_and_resellers(
+    client: httpx.AsyncClient, session: AsyncSession, role: str
+) -> None:
+    world = await make_world(session)
+    headers = await login(client, getattr(world, role))
+
+    supplier = await client.post("/api/v1/suppliers", json={"name": "X"}, headers=headers)
+    reseller = await client.post(
+        "/api/v1/resellers", json={"name": "X", "supplierId": world.supplier.id}, headers=headers
+    )
+
+    assert supplier.status_code == reseller.status_code == 403
+
+
+async def test_reseller_creates_agents_for_itself_whatever_it_sends(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    world = await make_world(session)
+    other = await make_reseller(session, supplier=world.supplier)
+    await session.commit()
+
+    response = await client.post(
+        "/api/v1/users",
+        json={
+            "identifier": "new-agent@medina.tn",
+            "password": "long enough password",
+            "role": "admin",
+            "resellerId": other.id,
+        },
+        headers=await login(client, world.reseller_user),
+    )
+
+    assert response.status_code == 201
+    assert response.json()["data"]["role"] == "agent"
+    assert response.json()["data"]["resellerId"] == world.reseller.id
+
+
+async def test_reseller_sees_and_manages_only_its_own_agents(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    world = await make_world(session)
+    other_reseller = await make_reseller(session, supplier=world.supplier)
+    foreign_agent = await make_user(session, role=Role.AGENT, reseller=other_reseller)
+    await session.commit()
+    headers = await login(client, world.reseller_user)
+
+    listed = await client.get("/api/v1/users", headers=headers)
+    foreign = await client.patch(
+        f"/api/v1/users/{foreign_agent.id}", json={"isActive": False}, headers=headers
+    )
+    own = await client.patch(
+        f"/api/v1/users/{world.agent.id}", json={"name": "Salma"}, headers=headers
+    )
+
+    assert [u["id"] for u in listed.json()["data"]] == [world.agent.id]
+    assert listed.json()["pagination"]["total"] == 1
+    assert foreign.status_code == 404
+    assert own.status_code == 200 and own.json()["data"]["name"] == "Salma"
+
+
+@pytest.mark.parametrize("role", ["supplier_user", "agent"])
+async def test_suppliers_and_agents_manage_no_users(
+    client: httpx.AsyncClient, session: AsyncSession, role: str
+) -> None:
+    world = await make_world(session)
+
+    response = await client.get("/api/v1/users", headers=await login(client, getattr(world, role)))
+
+    assert response.status_code == 403
+
+
+async def test_admin_cannot_disable_itself(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    admin = await make_user(session, role=Role.ADMIN)
+    await session.commit()
+
+    response = await client.patch(
+        f"/api/v1/users/{admin.id}", json={"isActive": False}, headers=await login(client, admin)
+    )
+
+    assert response.status_code == 400
+
+
+async def test_password_reset_takes_effect_on_next_login(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    world = await make_world(session)
+    admin_headers = await login(client, world.admin)
+
+    await client.patch(
+        f"/api/v1/users/{world.agent.id}",
+        json={"password": "a brand new secret"},
+        headers=admin_headers,
+    )
+
+    old = await client.post(
+        "/api/v1/auth/login", json={"identifier": world.agent.identifier, "password": PASSWORD}
+    )
+    assert old.status_code == 401
+    assert await login(client, world.agent, "a brand new secret")
+
+
+async def test_accounts_are_visible_only_within_scope(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    world = await make_world(session)
+    other_supplier = await make_supplier(session)
+    other_reseller = await make_reseller(session, supplier=other_supplier)
+    await session.commit()
+    supplier_headers = await login(client, world.supplier_user)
+    agent_headers = await login(client, world.agent)
+
+    assert (
+        await client.get(f"/api/v1/suppliers/{world.supplier.id}", headers=agent_headers)
+    ).status_code == 200
+    assert (
+        await client.get(f"/api/v1/suppliers/{other_supplier.id}", headers=agent_headers)
+    ).status_code == 404
+    assert (
+        await client.get(f"/api/v1/resellers/{world.reseller.id}", headers=supplier_headers)
+    ).status_code == 200
+    assert (
+        await client.get(f"/api/v1/resellers/{other_reseller.id}", headers=supplier_headers)
+    ).status_code == 404
+    listed = await client.get("/api/v1/resellers", headers=supplier_headers)
+    assert [r["id"] for r in listed.json()["data"]] == [world.reseller.id]

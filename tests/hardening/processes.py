@@ -1,0 +1,92 @@
+"""Real API processes (``uvicorn commercy.main:create_app --factory``) for tests that need them."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+from commercy.core.settings import Settings
+
+
+def settings_env(settings: Settings, **overrides: str) -> dict[str, str]:
+    """The environment that gives a subprocess the test session's database and signing key."""
+    env = {
+        "COMMERCY_DATABASE_URL": settings.resolved_database_url,
+        "COMMERCY_DATA_DIR": str(settings.data_dir),
+        "COMMERCY_JWT_SECRET": settings.signing_key,
+        "COMMERCY_WORKER_IN_PROCESS": "false",
+    }
+    env.update({f"COMMERCY_{name.upper()}": value for name, value in overrides.items()})
+    return env
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@contextmanager
+def api_process(env: dict[str, str], *, log_dir: Path, timeout: float = 30.0) -> Iterator[str]:
+    """Start one API process on a free port; yield its base URL once it answers."""
+    port = free_port()
+    inherited = {
+        name: value for name, value in os.environ.items() if not name.startswith("COMMERCY_")
+    }
+    log_path = log_dir / f"api-{port}.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "commercy.main:create_app",
+                "--factory",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--log-level",
+                "warning",
+            ],
+            env={**inherited, **env},
+            cwd=log_dir,  # no developer's .env is read
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        base_url = f"http://127.0.0.1:{port}"
+        try:
+            _wait_until_up(process, base_url, timeout, log_path)
+            yield base_url
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def _wait_until_up(
+    process: subprocess.Popen[bytes], base_url: str, timeout: float, log_path: Path
+) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"API process exited:\n{log_path.read_text()}")
+        try:
+            if httpx.get(f"{base_url}/api/v1/status", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"API process did not start in {timeout} s:\n{log_path.read_text()}")

@@ -1,0 +1,238 @@
+"""The webhook receiver: authenticated, recorded once, applied in order, never a 500."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from commercy.integrations.digishare.models import DigishareEvent
+from tests.integrations.conftest import WEBHOOK_TOKEN, Shop, place_order
+
+CONFIRMED = "yqdwrbka7kz69v8e"
+CANCELED = "b7m2kq9xw4zt1rne"
+UNREACHABLE = "u5hj8cd3pq6ya0lw"
+
+
+def ticket_updated(
+    order_number: str, status_id: str, *, at: str, ticket_id: str = "t0k3nt1ck3t00001"
+) -> dict[str, Any]:
+    """The seed's exact ``ticket.updated`` shape."""
+    return {
+        "event": "ticket.updated",
+        "data": {
+            "id": ticket_id,
+            "data": {
+                "id": ticket_id,
+                "external_id": order_number,
+                "subject": "Confirmation de Commande",
+                "ticket_number": "342106",
+                "type_ticket_id": "npvrxamq9l94y8dz",
+                "third_id": "hashed_third_id0",
+                "ticket_status_id": status_id,
+                "information": {"third": {"wa_id": "21620123456"}, "campaign_data": {}},
+            },
+            "wasRecentlyCreated": False,
+            "changes": {"ticket_status_id": status_id, "date_status": at, "updated_at": at},
+        },
+    }
+
+
+async def deliver(
+    client: httpx.AsyncClient,
+    shop: Shop,
+    payload: dict[str, Any] | bytes,
+    headers: dict[str, str] | None = None,
+) -> httpx.Response:
+    content = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+    return await client.post(
+        f"/api/v1/webhooks/digishare/{shop.integration_id}",
+        content=content,
+        headers={"Content-Type": "application/json"}
+        | (headers if headers is not None else {"Authorization": f"Bearer {WEBHOOK_TOKEN}"}),
+    )
+
+
+async def order_status(client: httpx.AsyncClient, shop: Shop, order_id: int) -> str:
+    response = await client.get(f"/api/v1/orders/{order_id}", headers=shop.reseller_headers)
+    status: str = response.json()["data"]["status"]
+    return status
+
+
+async def test_confirmed_ticket_confirms_the_order(client: httpx.AsyncClient, shop: Shop) -> None:
+    order = await place_order(client, shop)
+
+    response = await deliver(
+        client, shop, ticket_updated(order["orderNumber"], CONFIRMED, at="2026-01-13 16:29:51")
+    )
+
+    assert response.status_code == 200
+    assert response.json()["data"]["outcome"] == "applied"
+    assert await order_status(client, shop, order["id"]) == "confirmed"
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"Authorization": "Bearer wrong"},
+        {"Authorization": f"bearer  {WEBHOOK_TOKEN}x"},
+        {"Authorization": "Basic " + base64.b64encode(f"x:{WEBHOOK_TOKEN}".encode()).decode()},
+    ],
+    ids=["none", "wrong-token", "mangled", "basic-instead"],
+)
+async def test_unauthenticated_webhook_is_401_and_changes_nothing(
+    client: httpx.AsyncClient, shop: Shop, session: AsyncSession, headers: dict[str, str]
+) -> None:
+    order = await place_order(client, shop)
+
+    response = await deliver(
+        client,
+        shop,
+        ticket_updated(order["orderNumber"], CONFIRMED, at="2026-01-13 16:29:51"),
+        headers,
+    )
+
+    assert response.status_code == 401
+    assert response.json()["success"] is False
+    assert await order_status(client, shop, order["id"]) == "pending"
+    assert await session.scalar(select(func.count()).select_from(DigishareEvent)) == 0
+
+
+async def test_basic_and_custom_header_credentials_are_checked(
+    client: httpx.AsyncClient, shop: Shop
+) -> None:
+    order = await place_order(client, shop)
+    event = ticket_updated(order["orderNumber"], CONFIRMED, at="2026-01-13 16:29:51")
+    basic = {"type": "basic", "username": "digishare", "password": "s3cret-pass"}
+    await client.put(
+        "/api/v1/integrations/digishare",
+        json={"baseUrl": "http://127.0.0.1:9", "webhookAuth": basic},
+        headers=shop.reseller_headers,
+    )
+    good_basic = "Basic " + base64.b64encode(b"digishare:s3cret-pass").decode()
+    bad_basic = "Basic " + base64.b64encode(b"digishare:nope").decode()
+
+    refused = await deliver(client, shop, event, {"Authorization": bad_basic})
+    accepted = await deliver(client, shop, event, {"Authorization": good_basic})
+
+    header = {"type": "header", "headerName": "X-Digishare-Key", "headerValue": "k-42"}
+    await client.put(
+        "/api/v1/integrations/digishare",
+        json={"baseUrl": "http://127.0.0.1:9", "webhookAuth": header},
+        headers=shop.reseller_headers,
+    )
+    old_basic = await deliver(client, shop, event, {"Authorization": good_basic})
+    custom = await deliver(client, shop, event, {"X-Digishare-Key": "k-42"})
+
+    assert refused.status_code == 401
+    assert accepted.status_code == 200
+    assert old_basic.status_code == 401
+    assert custom.status_code == 200
+
+
+async def test_duplicate_event_is_acknowledged_once_and_applied_once(
+    client: httpx.AsyncClient, shop: Shop, session: AsyncSession
+) -> None:
+    order = await place_order(client, shop)
+    event = ticket_updated(order["orderNumber"], CONFIRMED, at="2026-01-13 16:29:51")
+
+    first = await deliver(client, shop, event)
+    replay = await deliver(client, shop, event)
+
+    assert first.status_code == replay.status_code == 200
+    assert replay.json()["data"] == {"duplicate": True}
+    assert await session.scalar(select(func.count()).select_from(DigishareEvent)) == 1
+    history = await client.get(
+        f"/api/v1/orders/{order['id']}/history", headers=shop.reseller_headers
+    )
+    assert [h["toStatus"] for h in history.json()["data"]].count("confirmed") == 1
+
+
+async def test_an_event_older_than_the_last_applied_is_recorded_and_skipped(
+    client: httpx.AsyncClient, shop: Shop
+) -> None:
+    order = await place_order(client, shop)
+    newer = ticket_updated(order["orderNumber"], UNREACHABLE, at="2026-01-13 17:00:00")
+    older = ticket_updated(order["orderNumber"], CONFIRMED, at="2026-01-13 16:00:00")
+
+    await deliver(client, shop, newer)
+    late = await deliver(client, shop, older)
+
+    assert late.status_code == 200
+    assert late.json()["data"]["outcome"] == "stale"
+    assert await order_status(client, shop, order["id"]) == "not_reached"
+
+
+@pytest.mark.parametrize(
+    ("payload", "outcome"),
+    [
+        ("unknown-order", "unknown_ticket"),
+        ("unmapped", "unmapped_status"),
+        ("ticket.created", "ignored_event"),
+    ],
+)
+async def test_events_we_do_not_act_on_are_recorded_and_answered_200(
+    client: httpx.AsyncClient, shop: Shop, payload: str, outcome: str
+) -> None:
+    order = await place_order(client, shop)
+    event = ticket_updated(order["orderNumber"], CONFIRMED, at="2026-01-13 16:29:51")
+    if payload == "unknown-order":
+        event = ticket_updated("ORD-0-0", CONFIRMED, at="2026-01-13 16:29:51", ticket_id="zzzz")
+    elif payload == "unmapped":
+        event = ticket_updated(order["orderNumber"], "notmappedstatus0", at="2026-01-13 16:29:51")
+    else:
+        event["event"] = "ticket.created"
+
+    response = await deliver(client, shop, event)
+
+    assert response.status_code == 200
+    assert response.json()["data"]["outcome"] == outcome
+    assert await order_status(client, shop, order["id"]) == "pending"
+
+
+@pytest.mark.parametrize("body", [b"{not json", b"[]", b'{"event": "ticket.updated"}'])
+async def test_malformed_webhook_is_400_recorded_and_changes_nothing(
+    client: httpx.AsyncClient, shop: Shop, session: AsyncSession, body: bytes
+) -> None:
+    response = await deliver(client, shop, body)
+
+    assert response.status_code == 400
+    assert response.json()["error"] == "Validation error"
+    stored = (await session.scalars(select(DigishareEvent))).all()
+    assert [(e.outcome.value, e.raw_body) for e in stored] == [("malformed", body.decode())]
+
+
+async def test_a_refused_move_is_recorded_on_the_event_and_visible(
+    client: httpx.AsyncClient, shop: Shop
+) -> None:
+    order = await place_order(client, shop)
+    await client.patch(
+        f"/api/v1/products/{shop.product_ids[1]}",
+        json={"stockQuantity": 1},
+        headers=shop.admin_headers,
+    )
+
+    response = await deliver(
+        client, shop, ticket_updated(order["orderNumber"], CONFIRMED, at="2026-01-13 16:29:51")
+    )
+    events = await client.get(
+        "/api/v1/integrations/digishare/events", headers=shop.reseller_headers
+    )
+
+    assert response.status_code == 200
+    assert response.json()["data"]["outcome"] == "refused"
+    assert "stock" in response.json()["data"]["detail"].lower()
+    assert events.json()["data"][0]["outcome"] == "refused"
+    assert await order_status(client, shop, order["id"]) == "pending"
+
+
+async def test_unknown_integration_is_404(client: httpx.AsyncClient) -> None:
+    response = await client.post("/api/v1/webhooks/digishare/999999", json={})
+
+    assert response.status_code == 404

@@ -1,0 +1,136 @@
+"""The invoice and the shipping label PDFs."""
+
+from __future__ import annotations
+
+import io
+
+import httpx
+from pypdf import PdfReader
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from commercy.accounts import service as accounts_service
+from commercy.auth.actor import Actor
+from commercy.orders import documents
+from commercy.orders import service as orders_service
+from commercy.orders.models import Order
+from tests.factories import Shop, make_order
+
+
+def text_of(content: bytes) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+
+
+async def test_invoice_pdf_lists_the_order_items_and_total(
+    client: httpx.AsyncClient, shop: Shop, session: AsyncSession
+) -> None:
+    order = await make_order(
+        session,
+        world=shop.world,
+        products=[shop.product, shop.other_product],
+        customerName="Amira Ben Salah",
+        shippingOption="paid",
+        shippingCost=7,
+    )
+
+    response = await client.get(f"/api/v1/orders/{order.id}/invoice.pdf", headers=shop.agent)
+
+    assert response.headers["content-type"] == "application/pdf"
+    text = text_of(response.content)
+    for expected in (
+        order.order_number,
+        "Amira Ben Salah",
+        shop.product.name,
+        "60.000 TND",
+        "7.000 TND",
+        "67.000 TND",
+        "Cash on delivery",
+    ):
+        assert expected in text, expected
+
+
+def bars_of(content: bytes) -> list[tuple[float, float]]:
+    """The filled rectangles (x, width) of the label's barcode, left to right."""
+    page = PdfReader(io.BytesIO(content)).pages[0]
+    operations = page.get_contents().operations  # type: ignore[union-attr]
+    bars = [
+        (float(operands[0]), float(operands[2]))
+        for operands, operator in operations
+        if operator == b"re" and abs(float(operands[3])) > 30  # the barcode's tall bars
+    ]
+    return sorted(bars)
+
+
+CODE39 = {  # the standard Code 39 table: n/w for bar, space, bar, ... (9 elements)
+    "0": "nnnwwnwnn",
+    "1": "wnnwnnnnw",
+    "2": "nnwwnnnnw",
+    "3": "wnwwnnnnn",
+    "4": "nnnwwnnnw",
+    "5": "wnnwwnnnn",
+    "6": "nnwwwnnnn",
+    "7": "nnnwnnwnw",
+    "8": "wnnwnnwnn",
+    "9": "nnwwnnwnn",
+    "D": "nnnnwwnnw",
+    "O": "wnnnwnnwn",
+    "R": "wnnnnnwwn",
+    "-": "nwnnnnwnw",
+    "*": "nwnnwnwnn",
+}
+
+
+def decode_code39(bars: list[tuple[float, float]]) -> str:
+    narrow = min(width for _, width in bars)
+    elements = []
+    for index, (x, width) in enumerate(bars):
+        elements.append("w" if width > 2 * narrow else "n")
+        if index + 1 < len(bars):
+            gap = bars[index + 1][0] - (x + width)
+            elements.append("w" if gap > 2 * narrow else "n")
+    by_pattern = {pattern: char for char, pattern in CODE39.items()}
+    # Each character is 9 elements, then a narrow gap before the next one.
+    return "".join(
+        by_pattern[("".join(elements) + "n")[i : i + 9]] for i in range(0, len(elements), 10)
+    )
+
+
+async def test_label_carries_the_order_number_as_a_code39_barcode(
+    client: httpx.AsyncClient, shop: Shop, session: AsyncSession
+) -> None:
+    order = await make_order(
+        session,
+        world=shop.world,
+        products=[shop.product],
+        customerAddress="12 avenue Habib Bourguiba",
+        customerCity="Sousse",
+    )
+
+    response = await client.get(
+        f"/api/v1/orders/{order.order_number}/label.pdf", headers=shop.agent
+    )
+
+    assert response.headers["content-type"] == "application/pdf"
+    reader = PdfReader(io.BytesIO(response.content))
+    assert len(reader.pages) == 1
+    assert decode_code39(bars_of(response.content)) == f"*{order.order_number}*"
+    text = text_of(response.content)
+    assert "12 avenue Habib Bourguiba" in text and "Cash to collect: 30.000 TND" in text
+
+
+async def test_invoice_pdf_renders_non_latin_customer_names(
+    shop: Shop, session: AsyncSession
+) -> None:
+    created = await make_order(
+        session,
+        world=shop.world,
+        products=[shop.product],
+        customerName="Zoé Ben Salah",
+        notes="الطابق الثاني",
+    )
+    admin = await accounts_service.get_active_user(session, shop.world.admin.id)
+    assert admin is not None
+    order: Order = await orders_service.get_order(
+        session, actor=Actor.of(admin), reference=str(created.id)
+    )
+
+    assert "Zoé Ben Salah" in text_of(documents.invoice_pdf(order))

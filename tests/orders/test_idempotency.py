@@ -1,0 +1,137 @@
+"""Idempotency-Key on POST /orders, with Stripe's semantics (SPEC §8)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from commercy.core.database import utcnow
+from commercy.orders.models import IdempotencyKey, Order
+from tests.factories import Shop, order_body
+
+ORDERS = "/api/v1/orders"
+
+
+async def count_orders(session: AsyncSession) -> int:
+    count = await session.scalar(select(func.count()).select_from(Order)) or 0
+    await session.commit()
+    return count
+
+
+async def test_same_key_and_body_replay_the_first_response(
+    client: httpx.AsyncClient, shop: Shop, session: AsyncSession
+) -> None:
+    headers = shop.reseller | {"Idempotency-Key": "order-7f3a"}
+    body = order_body(shop.product)
+
+    first = await client.post(ORDERS, json=body, headers=headers)
+    again = await client.post(ORDERS, json=body, headers=headers)
+
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.json() == first.json()
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert "Idempotent-Replayed" not in first.headers
+    assert await count_orders(session) == 1
+
+
+async def test_same_key_with_another_body_is_422(
+    client: httpx.AsyncClient, shop: Shop, session: AsyncSession
+) -> None:
+    headers = shop.reseller | {"Idempotency-Key": "order-7f3b"}
+
+    await client.post(ORDERS, json=order_body(shop.product), headers=headers)
+    other = await client.post(ORDERS, json=order_body(shop.other_product), headers=headers)
+
+    assert other.status_code == 422
+    assert other.json()["success"] is False
+    assert await count_orders(session) == 1
+
+
+async def test_a_failed_request_keeps_nothing_so_its_key_can_be_retried(
+    client: httpx.AsyncClient, shop: Shop, session: AsyncSession
+) -> None:
+    headers = shop.reseller | {"Idempotency-Key": "order-7f3c"}
+    refused = order_body(shop.product, status="confirmed")
+    refused["products"][0]["quantity"] = 50  # more than the stock: 409
+
+    failed = await client.post(ORDERS, json=refused, headers=headers)
+    retried = await client.post(ORDERS, json=order_body(shop.product), headers=headers)
+
+    assert (failed.status_code, retried.status_code) == (409, 201)
+    assert await count_orders(session) == 1
+
+
+async def test_keys_belong_to_the_user_who_sent_them(
+    client: httpx.AsyncClient, shop: Shop, session: AsyncSession
+) -> None:
+    body = order_body(shop.product)
+
+    mine = await client.post(ORDERS, json=body, headers=shop.reseller | {"Idempotency-Key": "k1"})
+    theirs = await client.post(ORDERS, json=body, headers=shop.agent | {"Idempotency-Key": "k1"})
+
+    assert mine.json()["orderNumber"] != theirs.json()["orderNumber"]
+    assert await count_orders(session) == 2
+
+
+async def test_a_request_still_running_under_the_key_gets_409(
+    client: httpx.AsyncClient, shop: Shop, session: AsyncSession
+) -> None:
+    from commercy.orders.idempotency import fingerprint
+
+    body = order_body(shop.product)
+    session.add(
+        IdempotencyKey(
+            user_id=shop.world.reseller_user.id,
+            key="in-flight",
+            request_hash=fingerprint(body),
+            expires_at=utcnow() + timedelta(hours=24),
+        )
+    )
+    await session.commit()
+
+    response = await client.post(
+        ORDERS, json=body, headers=shop.reseller | {"Idempotency-Key": "in-flight"}
+    )
+
+    assert response.status_code == 409
+    assert await count_orders(session) == 0
+
+
+async def test_an_expired_key_starts_afresh(
+    client: httpx.AsyncClient, shop: Shop, session: AsyncSession
+) -> None:
+    headers = shop.reseller | {"Idempotency-Key": "old-key"}
+    await client.post(ORDERS, json=order_body(shop.product), headers=headers)
+    key = await session.scalar(select(IdempotencyKey).where(IdempotencyKey.key == "old-key"))
+    assert key is not None and key.expires_at >= utcnow() + timedelta(hours=23, minutes=59)
+    key.expires_at = utcnow() - timedelta(seconds=1)
+    await session.commit()
+
+    again = await client.post(ORDERS, json=order_body(shop.other_product), headers=headers)
+
+    assert again.status_code == 201 and "Idempotent-Replayed" not in again.headers
+    assert await count_orders(session) == 2
+
+
+@pytest.mark.postgres_only
+async def test_the_same_key_sent_by_many_clients_at_once_makes_exactly_one_order(
+    client: httpx.AsyncClient, shop: Shop, session: AsyncSession
+) -> None:
+    headers = shop.reseller | {"Idempotency-Key": "storm"}
+    body = order_body(shop.product)
+
+    responses = await asyncio.gather(
+        *[client.post(ORDERS, json=body, headers=headers) for _ in range(8)]
+    )
+
+    assert await count_orders(session) == 1
+    created = [r for r in responses if r.status_code == 201]
+    assert {r.status_code for r in responses} <= {201, 409}
+    assert len({r.json()["orderNumber"] for r in created}) == 1
+    retry = await client.post(ORDERS, json=body, headers=headers)
+    assert retry.json()["orderNumber"] == created[0].json()["orderNumber"]

@@ -1,0 +1,198 @@
+"""GET /orders (pagination and filters), GET /orders/{id or number}, the CSV export."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+
+import httpx
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from commercy.core.database import utcnow
+from commercy.orders.models import Order
+from tests.factories import Shop, make_order
+
+ORDERS = "/api/v1/orders"
+
+
+async def numbers(client: httpx.AsyncClient, shop: Shop, **params: str | int) -> list[str]:
+    response = await client.get(ORDERS, params=params, headers=shop.reseller)
+    assert response.status_code == 200, response.text
+    return [order["orderNumber"] for order in response.json()["data"]]
+
+
+async def test_list_has_the_seed_pagination_block(
+    client: httpx.AsyncClient, shop: Shop, session: AsyncSession
+) -> None:
+    for _ in range(3):
+        await make_order(session, world=shop.world, products=[shop.product])
+
+    response = await client.get(ORDERS, params={"limit": 2, "page": 1}, headers=shop.agent)
+
+    body = response.json()
+    assert body["pagination"] == {
+        "page": 1,
+        "limit": 2,
+        "total": 3,
+        "totalPages": 2,
+        "hasNext": True,
+        "hasPrev": False,
+    }
+    assert len(body["data"]) == 2
+    assert (await client.get(ORDERS, params={"limit": 101}, headers=shop.agent)).status_code == 400
+
+
+async def test_list_filters_by_one_or_several_statuses(
+    client: httpx.AsyncClient, shop: Shop, session: AsyncSession
+) -> None:
+    pending = await make_order(session, world=shop.world, products=[shop.product])
+    confirmed = await make_order(
+        session, world=shop.world, products=[shop.product], status="confirmed"
+    )
+    await make_order(session, world=shop.world, products=[shop.product], status="canceled")
+
+    assert await numbers(client, shop, status="pending") == [pending.order_number]
+    both = {pending.order_number, confirmed.order_number}
+    assert set(await numbers(client, shop, status="pending,confirmed")) == both
+    response = await client.get(
+        ORDERS, params=[("status", "pending"), ("status", "confirmed")], headers=shop.reseller
+    )
+    assert {o["orderNumber"] for o in response.json()["data"]} == both
+    bad = await client.get(ORDERS, params={"status": "lost"}, headers=shop.reseller)
+    assert (bad.status_code, bad.json()["details"]["field"]) == (400, "status")
+
+
+async def test_misspelled_filter_is_refused_instead_of_listing_everything(
+    client: httpx.AsyncClient, shop: Shop, session: AsyncSession
+) -> None:
+    await make_order(session, world=shop.world, products=[shop.product])
+
+    response = await client.get(ORDERS, params={"stauts": "pending"}, headers=shop.reseller)
+
+    assert response.status_code == 400
+    assert response.json()["details"]["field"] == "stauts"
+
+
+async def test_single_valued_filter_given_twice_is_refused(
+    client: httpx.AsyncClient, shop: Shop
+) -> None:
+    response = await client.get(
+        ORDERS, params=[("search", "Ali"), ("search", "Sami")], headers=shop.reseller
+    )
+
+    assert response.status_code == 400
+    assert response.json()["details"] == {
+        "field": "search",
+        "message": "Give this parameter once",
+        "errors": [
+            {"field": "search", "message": "Give this parameter once", "type": "extra_forbidden"}
+        ],
+    }
+
+
+async def test_list_filters_by_source_and_search(
+    client: httpx.AsyncClient, shop: Shop, session: AsyncSession
+) -> None:
+    web = await make_order(
+        session,
+        world=shop.world,
+        products=[shop.product],
+        source="site web",
+        customerName="Sami Trabelsi",
+        customerPhone="55 000 111",
+    )
+    call = await make_order(
+        session,
+        world=shop.world,
+        products=[shop.product],
+        source="phone_call",
+        customerName="Leila Gharbi",
+        customerPhone="98 765 432",
+    )
+
+    assert await numbers(client, shop, source="site_web") == [web.order_number]
+    assert await numbers(client, shop, search="gharbi") == [call.order_number]
+    assert await numbers(client, shop, search="55 000") == [web.order_number]
+    assert await numbers(client, shop, search=call.order_number) == [call.order_number]
+
+
+async def test_list_filters_by_dates_inclusive_of_the_last_day(
+    client: httpx.AsyncClient, shop: Shop, session: AsyncSession
+) -> None:
+    old = await make_order(session, world=shop.world, products=[shop.product])
+    new = await make_order(session, world=shop.world, products=[shop.product])
+    ten_days_ago = utcnow() - timedelta(days=10)
+    await session.execute(update(Order).where(Order.id == old.id).values(created_at=ten_days_ago))
+    await session.commit()
+    today, old_day = utcnow().date().isoformat(), ten_days_ago.date().isoformat()
+
+    assert await numbers(client, shop, dateFrom=today) == [new.order_number]
+    assert await numbers(client, shop, dateTo=old_day) == [old.order_number]
+    assert await numbers(client, shop, dateFrom=old_day, dateTo=today) == [
+        new.order_number,
+        old.order_number,
+    ]
+    bad = await client.get(ORDERS, params={"dateFrom": "15/01/2024"}, headers=shop.reseller)
+    assert bad.status_code == 400
+
+
+async def test_list_is_newest_first_and_sorts_on_request(
+    client: httpx.AsyncClient, shop: Shop, session: AsyncSession
+) -> None:
+    cheap = await make_order(session, world=shop.world, products=[shop.product])
+    dear = await make_order(session, world=shop.world, products=[shop.product, shop.other_product])
+
+    assert await numbers(client, shop) == [dear.order_number, cheap.order_number]
+    assert await numbers(client, shop, sort="total") == [cheap.order_number, dear.order_number]
+    assert await numbers(client, shop, sort="-total") == [dear.order_number, cheap.order_number]
+    bad = await client.get(ORDERS, params={"sort": "cost_price"}, headers=shop.reseller)
+    assert bad.status_code == 400
+
+
+async def test_an_order_is_found_by_id_or_order_number_with_items_and_history(
+    client: httpx.AsyncClient, shop: Shop, session: AsyncSession
+) -> None:
+    order = await make_order(session, world=shop.world, products=[shop.product, shop.other_product])
+
+    by_id = await client.get(f"{ORDERS}/{order.id}", headers=shop.agent)
+    by_number = await client.get(f"{ORDERS}/{order.order_number}", headers=shop.agent)
+
+    assert by_id.json()["data"] == by_number.json()["data"]
+    data = by_id.json()["data"]
+    assert [item["productId"] for item in data["items"]] == [shop.product.id, shop.other_product.id]
+    assert (
+        data["items"][0] | {"quantity": 1, "price": 30, "lineTotal": 30, "notes": "Bleu / M"}
+        == (data["items"][0])
+    )
+    assert [h["toStatus"] for h in data["history"]] == ["pending"]
+
+
+async def test_csv_export_uses_the_list_filters(
+    client: httpx.AsyncClient, shop: Shop, session: AsyncSession
+) -> None:
+    confirmed = await make_order(
+        session,
+        world=shop.world,
+        products=[shop.product],
+        status="confirmed",
+        customerName='=HYPERLINK("x")',
+    )
+    await make_order(session, world=shop.world, products=[shop.product])
+
+    response = await client.get(
+        f"{ORDERS}/export.csv", params={"status": "confirmed"}, headers=shop.reseller
+    )
+
+    assert response.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert [row["orderNumber"] for row in rows] == [confirmed.order_number]
+    row = rows[0]
+    assert (row["status"], row["customerPhone"], row["total"]) == (
+        "confirmed",
+        "+21620123456",
+        "30.000",
+    )
+    assert row["items"] == f"1 x {shop.product.name} (Bleu / M)"
+    assert row["customerName"] == '\'=HYPERLINK("x")'  # a spreadsheet shows it, never runs it

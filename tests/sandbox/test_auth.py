@@ -1,0 +1,94 @@
+"""Bearer tokens: the static token, OAuth2 client credentials, and Digishare's 401."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from commercy.sandbox import SandboxSettings, create_app
+from commercy.sandbox.app import banner
+from tests.sandbox.helpers import CLIENT_ID, CLIENT_SECRET, TOKEN
+
+
+async def test_a_call_without_a_token_is_unauthenticated(anonymous: httpx.AsyncClient) -> None:
+    response = await anonymous.get("/v1/tickets")
+
+    assert response.status_code == 401
+    assert response.json() == {"message": "Unauthenticated."}
+
+
+@pytest.mark.parametrize(
+    "header", ["Bearer wrong-token", f"Basic {TOKEN}", f"Token {TOKEN}", "Bearer"]
+)
+async def test_a_bad_token_is_unauthenticated(anonymous: httpx.AsyncClient, header: str) -> None:
+    response = await anonymous.get("/v1/ticket-statuses", headers={"Authorization": header})
+
+    assert response.status_code == 401
+    assert response.json() == {"message": "Unauthenticated."}
+
+
+async def test_the_static_token_is_accepted(api: httpx.AsyncClient) -> None:
+    response = await api.get("/v1/tickets")
+
+    assert response.status_code == 200
+
+
+async def test_client_credentials_give_a_working_bearer_token(
+    anonymous: httpx.AsyncClient,
+) -> None:
+    response = await anonymous.post(
+        "/v1/oauth/token",
+        json={
+            "grant_type": "client_credentials",
+            "client_id": CLIENT_ID,
+            "client_secret": CLIENT_SECRET,
+        },
+    )
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["token_type"] == "Bearer"
+    assert body["expires_in"] > 0
+    authorization = {"Authorization": f"Bearer {body['access_token']}"}
+    assert (await anonymous.get("/v1/tickets", headers=authorization)).status_code == 200
+
+
+async def test_client_credentials_are_also_accepted_as_a_form(
+    anonymous: httpx.AsyncClient,
+) -> None:
+    form = {
+        "grant_type": "client_credentials",
+        "client_id": CLIENT_ID,
+        "client_secret": CLIENT_SECRET,
+    }
+    response = await anonymous.post("/v1/oauth/token", data=form)
+
+    assert response.status_code == 200
+    assert response.json()["access_token"]
+
+
+async def test_a_wrong_client_secret_gets_no_token(anonymous: httpx.AsyncClient) -> None:
+    response = await anonymous.post(
+        "/v1/oauth/token",
+        json={"grant_type": "client_credentials", "client_id": CLIENT_ID, "client_secret": "x"},
+    )
+
+    assert response.status_code == 401
+    assert "access_token" not in response.json()
+
+
+async def test_a_random_token_is_generated_when_none_is_set() -> None:
+    first = create_app(SandboxSettings()).state.sandbox.token
+    second = create_app(SandboxSettings()).state.sandbox.token
+
+    assert len(first) >= 32
+    assert first != second
+
+
+def test_the_standalone_banner_shows_the_url_and_the_token() -> None:
+    app = create_app(SandboxSettings(token="shown-token"))
+
+    text = banner(app.state.sandbox, "http://127.0.0.1:8100")
+
+    assert "http://127.0.0.1:8100/" in text
+    assert "shown-token" in text
