@@ -43,7 +43,7 @@ DECODE = {
 async def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(
-            _env_file=None,  # type: ignore[call-arg]
+            _env_file=None,
             data_dir=Path(tmp),
             jwt_secret="bench-" + "k" * 40,
             sandbox_mounted=False,

@@ -145,7 +145,9 @@ class PostgresStore:
         async with self.pool.acquire() as conn, conn.transaction():
             return await self._move(conn, order_id, status, "floor")
 
-    async def _move(self, conn: Any, order_id: int, status: str, actor: str) -> Any:
+    async def _move(
+        self, conn: Any, order_id: int, status: str, actor: str
+    ) -> dict[str, Any] | None:
         current = await conn.fetchval(
             "SELECT status FROM orders WHERE id = $1 FOR UPDATE", order_id
         )
@@ -266,7 +268,7 @@ class SqliteStore:
 
     async def list(self, query: dict[str, list[str]]) -> dict[str, Any]:
         statuses, sources, page, limit = _filters(query)
-        where, args = "reseller_id = ?", [self.reseller_id]
+        where, args = "reseller_id = ?", list[Any]([self.reseller_id])
         for column, values in (("status", statuses), ("source", sources)):
             if values:
                 where += f" AND {column} IN ({','.join('?' * len(values))})"
@@ -319,6 +321,7 @@ class FloorApp:
             return
         method, path = scope["method"], scope["path"]
         body = await _body(receive) if method in ("POST", "PATCH") else b""
+        data: Any
         status, data = 404, {"error": "not found"}
         if path == "/api/v1/orders" and method == "POST":
             status, data = 201, await self.store.create(json.loads(body))

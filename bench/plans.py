@@ -9,13 +9,15 @@ from typing import Any
 
 import asyncpg
 from sqlalchemy import Select, func, select
-from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 
 from commercy.accounts.models import Role
 from commercy.auth.actor import Actor
 from commercy.orders import service as orders_service
 from commercy.orders.models import OrderStatus
 from commercy.orders.service import OrderFilters
+
+_POSTGRESQL = PGDialect_asyncpg()  # type: ignore[no-untyped-call]  # SQLAlchemy leaves it bare
 
 
 @dataclass
@@ -54,9 +56,7 @@ def scale_queries(phone_digits: str) -> dict[str, tuple[OrderFilters, int, int]]
 
 
 def _sql(statement: Select[Any]) -> str:
-    return str(
-        statement.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True})
-    )
+    return str(statement.compile(dialect=_POSTGRESQL, compile_kwargs={"literal_binds": True}))
 
 
 def statements(actor: Actor, filters: OrderFilters, page: int, limit: int) -> dict[str, str]:

@@ -69,14 +69,14 @@ async def seed(settings: Settings, *, sandbox_url: str | None) -> Seeded:
                 )
             supplier_user = await accounts_service.get_active_user(session, users[Role.SUPPLIER].id)
             assert supplier_user is not None
-            product_ids = []
+            product_ids: list[int] = []
             for name, price in (("Tapis berbère", "120.500"), ("Lampe en cuivre", "45.250")):
                 product = await catalog_service.create_product(
                     session,
                     actor=Actor.of(supplier_user),
                     data=ProductCreate(
                         name=name,
-                        price=price,  # type: ignore[arg-type]
+                        price=price,
                         code=f"BENCH-{len(product_ids) + 1}",
                         stock_quantity=10_000_000,
                         image="https://img.example/bench.jpg",

@@ -117,7 +117,7 @@ async def test_label_carries_the_order_number_as_a_code39_barcode(
     assert "12 avenue Habib Bourguiba" in text and "Cash to collect: 30.000 TND" in text
 
 
-async def test_invoice_pdf_renders_non_latin_customer_names(
+async def test_invoice_pdf_renders_accents_and_arabic_in_reading_order(
     shop: Shop, session: AsyncSession
 ) -> None:
     created = await make_order(
@@ -133,4 +133,6 @@ async def test_invoice_pdf_renders_non_latin_customer_names(
         session, actor=Actor.of(admin), reference=str(created.id)
     )
 
-    assert "Zoé Ben Salah" in text_of(documents.invoice_pdf(order))
+    text = text_of(documents.invoice_pdf(order))
+    assert "Zoé Ben Salah" in text
+    assert "الطابق الثاني" in text

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import logging
+import os
 from decimal import Decimal
 from pathlib import Path
 
+import fontTools
+from fontTools import subset
+from fontTools.ttLib import TTFont
 from fpdf import FPDF
 from sqlalchemy import inspect
 
@@ -14,14 +21,67 @@ from commercy.orders.models import Order
 # A Unicode font when the system has one (Arabic and accented names); else the PDF core font,
 # with characters it cannot draw replaced.
 _FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"))
+# The scripts a customer's name and address are written in here: Latin with its accents, Arabic
+# (with its presentation forms), Greek and Cyrillic, punctuation and currency signs.
+_SCRIPTS = (
+    (0x0020, 0x007E),
+    (0x00A0, 0x024F),
+    (0x0370, 0x04FF),
+    (0x0600, 0x06FF),
+    (0x2000, 0x206F),
+    (0x20A0, 0x20CF),
+    (0x2100, 0x214F),
+    (0xFB50, 0xFDFF),
+    (0xFE70, 0xFEFF),
+)
+logger = logging.getLogger(__name__)
 
 
+@functools.cache
 def _font_files() -> tuple[Path, Path] | None:
+    """The regular and bold fonts, cut down to :data:`_SCRIPTS` once per machine (the ``:2`` in
+    the cache key is the subsetting's own version: bump it when the options change).
+
+    fpdf2 parses its fonts for every document: DejaVu Sans whole (6,000 glyphs) made each
+    invoice cost ~100 ms of CPU in the outbox worker; its 1,800 glyphs for these scripts, ~40 ms.
+    """
     for directory in _FONT_DIRS:
         regular, bold = directory / "DejaVuSans.ttf", directory / "DejaVuSans-Bold.ttf"
         if regular.exists() and bold.exists():
-            return regular, bold
+            try:
+                return _script_subset(regular), _script_subset(bold)
+            except OSError as error:  # no writable cache: the whole fonts, only slower
+                logger.warning("PDF fonts used whole, cannot cache their subset: %s", error)
+                return regular, bold
     return None
+
+
+def _script_subset(font_file: Path) -> Path:
+    source = font_file.stat()
+    key = f"{font_file}:{source.st_size}:{source.st_mtime_ns}:{_SCRIPTS}:{fontTools.version}:2"
+    cached = (
+        _font_cache_dir() / f"{font_file.stem}-{hashlib.sha256(key.encode()).hexdigest()[:16]}.ttf"
+    )
+    if not cached.exists():
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        options = subset.Options()
+        options.layout_features = ["*"]  # Arabic letters join through the shaping tables
+        options.notdef_outline = True
+        options.drop_tables += ["FFTM"]  # FontForge's timestamps, which fontTools cannot cut
+        font = TTFont(font_file)
+        subsetter = subset.Subsetter(options)
+        subsetter.populate(unicodes=[c for low, high in _SCRIPTS for c in range(low, high + 1)])
+        subsetter.subset(font)
+        # Several workers may do this at once: each writes its own file, the rename is atomic.
+        partial = cached.with_suffix(f".{os.getpid()}.partial")
+        font.save(partial)
+        os.replace(partial, cached)
+    return cached
+
+
+def _font_cache_dir() -> Path:
+    cache_home = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(cache_home) / "commercy" / "fonts"
 
 
 class _Document(FPDF):
@@ -34,6 +94,8 @@ class _Document(FPDF):
         if fonts is not None:
             self.add_font("Body", "", str(fonts[0]))
             self.add_font("Body", "B", str(fonts[1]))
+            # HarfBuzz joins Arabic letters and the bidi algorithm writes them right to left.
+            self.set_text_shaping(True)
             self.family_name = "Body"
         else:
             self.family_name = "Helvetica"
