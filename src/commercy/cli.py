@@ -119,7 +119,7 @@ def serve(
         typer.echo(f"Digishare sandbox:   {base}/sandbox/digishare/  (the customer's WhatsApp)")
     if logins:
         _print_logins(logins)
-    logging.basicConfig(level=logging.INFO)
+    _configure_logging()
     uvicorn.run(
         "commercy.main:create_app",
         factory=True,
@@ -129,6 +129,12 @@ def serve(
         log_level="info",
         proxy_headers=True,
     )
+
+
+def _configure_logging() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    # fontTools tells at INFO level each step of cutting fonts into every PDF: ~70 lines a PDF.
+    logging.getLogger("fontTools").setLevel(logging.WARNING)
 
 
 async def _nothing() -> list[DemoLogin]:
@@ -143,7 +149,7 @@ def worker(
     if processes > 1:
         _spawn_workers(processes)
         return
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    _configure_logging()
     settings = Settings()
 
     async def main() -> None:
