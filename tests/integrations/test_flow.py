@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import pytest
 from sqlalchemy import select
@@ -51,6 +53,32 @@ async def test_new_order_becomes_a_ticket_with_its_invoice_and_a_whatsapp_messag
     messages = httpx.get(f"{sandbox}/_sandbox/messages", params={"ticket_id": ticket["id"]}).json()
     assert messages["data"][0]["wa_id"] == "21620123456"
     assert order["orderNumber"] in str(messages["data"][0])
+
+
+async def confirmation_of(client: httpx.AsyncClient, shop: Shop, order_id: int) -> Any:
+    response = await client.get(f"/api/v1/orders/{order_id}", headers=shop.reseller_headers)
+    assert response.status_code == 200, response.text
+    return response.json()["data"]["confirmation"]
+
+
+async def test_the_order_shows_its_whatsapp_confirmation_pending_then_sent(
+    client: httpx.AsyncClient, shop: Shop, sandbox: str, worker: OutboxWorker, database: Database
+) -> None:
+    order = await place_order(client, shop)
+    pending = await confirmation_of(client, shop, order["id"])
+
+    await drain(database, worker)
+
+    [ticket] = sandbox_tickets(sandbox, order["orderNumber"])
+    assert pending["state"] == "pending"
+    assert pending["ticketId"] is None
+    sent = await confirmation_of(client, shop, order["id"])
+    assert (sent["provider"], sent["state"], sent["ticketId"]) == (
+        "digishare",
+        "sent",
+        ticket["id"],
+    )
+    assert sent["lastError"] is None
 
 
 @pytest.mark.parametrize(
@@ -115,6 +143,10 @@ async def test_walk_in_sales_and_disabled_integrations_open_no_ticket(
 
     assert disable.status_code == 200
     assert (await session.scalars(select(OutboxJob))).all() == []
+    listed = await client.get("/api/v1/orders", headers=shop.reseller_headers)
+    assert len(listed.json()["data"]) == 2
+    for order in listed.json()["data"]:
+        assert await confirmation_of(client, shop, order["id"]) is None
 
 
 async def test_a_refused_ticket_fails_at_once_and_can_be_retried_after_a_fix(
@@ -138,6 +170,12 @@ async def test_a_refused_ticket_fails_at_once_and_can_be_retried_after_a_fix(
     assert job["attempts"] == 1
     assert "422" in job["lastError"]
     assert job["progress"]["media_id"]
+    shown = await confirmation_of(client, shop, order["id"])
+    assert (shown["state"], shown["jobId"], shown["lastError"]) == (
+        "failed",
+        job["id"],
+        job["lastError"],
+    )
 
     await client.put(
         "/api/v1/integrations/digishare", json={"baseUrl": sandbox}, headers=shop.reseller_headers

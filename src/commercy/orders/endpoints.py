@@ -8,6 +8,7 @@ from typing import Annotated, Any, TypeVar
 from fastapi import APIRouter, Depends, Header, Query, Request, status
 from fastapi.responses import Response
 from pydantic import TypeAdapter
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.concurrency import run_in_threadpool
 
 from commercy.auth.dependencies import CurrentActor, SettingsDep
@@ -21,6 +22,7 @@ from commercy.core.responses import (
     json_response,
     paginated_response,
 )
+from commercy.integrations.digishare import service as digishare_service
 from commercy.orders import documents, idempotency, service
 from commercy.orders.models import Order, OrderSource, OrderStatus
 from commercy.orders.schemas import (
@@ -321,9 +323,10 @@ async def bulk_status(
 @router.get("/{reference}", response_model=dict[str, Any])
 async def get_order(reference: str, actor: CurrentActor, session: SessionDep) -> Response:
     """One order by id or order number (`ORD-...`, what a barcode scanner reads), with its
-    items and status history; 404 when it is outside your scope."""
+    items, status history and WhatsApp `confirmation` (Digishare ticket id, `pending`, `sent` or
+    `failed` with the last error; null when the order gets none); 404 outside your scope."""
     order = await service.get_order(session, actor=actor, reference=reference)
-    return envelope_response(OrderDetailOut.model_validate(order))
+    return envelope_response(await _detail(session, order))
 
 
 @router.get("/{reference}/history")
@@ -382,4 +385,10 @@ async def change_status(
         session, actor=actor, reference=reference, status=body.status, note=body.note
     )
     order = await service.get_order(session, actor=actor, reference=reference)
-    return envelope_response(OrderDetailOut.model_validate(order), message="Order status updated")
+    return envelope_response(await _detail(session, order), message="Order status updated")
+
+
+async def _detail(session: AsyncSession, order: Order) -> OrderDetailOut:
+    detail = OrderDetailOut.model_validate(order)
+    detail.confirmation = await digishare_service.order_confirmation(session, order_id=order.id)
+    return detail

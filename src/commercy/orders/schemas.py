@@ -20,6 +20,7 @@ from pydantic import (
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from commercy.core.schemas import Money, StrictWireModel, Timestamp, WireModel
+from commercy.integrations.digishare.schemas import ConfirmationOut
 from commercy.orders import lifecycle
 from commercy.orders.models import OrderSource, OrderStatus, PaymentStatus
 from commercy.orders.phones import check_shape
@@ -254,6 +255,8 @@ class OrderOut(WireModel):
 class OrderDetailOut(OrderOut):
     items: list[OrderItemOut]
     history: list[StatusChangeOut]
+    # The WhatsApp confirmation (a Digishare ticket); null for orders that get none.
+    confirmation: ConfirmationOut | None = None
 
 
 class OrderCreatedOut(OrderOut):

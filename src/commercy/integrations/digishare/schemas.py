@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated, Any, Self
 
 from pydantic import Field, StringConstraints, model_validator
@@ -115,6 +116,24 @@ class JobOut(WireModel):
     created_at: Timestamp
     updated_at: Timestamp
     finished_at: Timestamp | None
+
+
+class ConfirmationState(StrEnum):
+    PENDING = "pending"  # the ticket is being opened (or waits for a retry)
+    SENT = "sent"  # the ticket exists: Digishare has messaged the customer
+    FAILED = "failed"  # gave up: see `lastError`, retry from the jobs list
+
+
+class ConfirmationOut(WireModel):
+    """Where an order's WhatsApp confirmation stands, as an agent needs it on the order."""
+
+    provider: str = "digishare"
+    state: ConfirmationState
+    ticket_id: str | None
+    job_id: int
+    attempts: int
+    last_error: str | None
+    last_event_at: Timestamp | None
 
 
 class EventOut(WireModel):

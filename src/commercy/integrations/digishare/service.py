@@ -13,8 +13,14 @@ from commercy.core.crypto import seal
 from commercy.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from commercy.core.pagination import Page, paginate
 from commercy.core.settings import Settings
-from commercy.integrations.digishare.models import DigishareEvent, DigishareIntegration
+from commercy.integrations.digishare.models import (
+    DigishareEvent,
+    DigishareIntegration,
+    DigishareTicket,
+)
 from commercy.integrations.digishare.schemas import (
+    ConfirmationOut,
+    ConfirmationState,
     IntegrationOut,
     IntegrationUpdate,
     WebhookAuthOut,
@@ -129,6 +135,37 @@ async def enqueue_order_notification(session: AsyncSession, *, order: Order) -> 
         payload={"order_id": order.id},
         reseller_id=order.reseller_id,
         order_id=order.id,
+    )
+
+
+async def order_confirmation(session: AsyncSession, *, order_id: int) -> ConfirmationOut | None:
+    """The order's Digishare ticket and the job opening it; None when the order has no job
+    (walk-in sales, resellers without an enabled integration)."""
+    row = (
+        await session.execute(
+            select(OutboxJob, DigishareTicket)
+            .outerjoin(DigishareTicket, DigishareTicket.order_id == OutboxJob.order_id)
+            .where(OutboxJob.kind == NOTIFY_ORDER, OutboxJob.order_id == order_id)
+            .order_by(OutboxJob.id.desc())
+            .limit(1)
+        )
+    ).first()
+    if row is None:
+        return None
+    job, ticket = row
+    if ticket is not None:
+        state = ConfirmationState.SENT
+    elif job.state is JobState.FAILED:
+        state = ConfirmationState.FAILED
+    else:
+        state = ConfirmationState.PENDING
+    return ConfirmationOut(
+        state=state,
+        ticket_id=ticket.ticket_id if ticket is not None else None,
+        job_id=job.id,
+        attempts=job.attempts,
+        last_error=None if ticket is not None else job.last_error,
+        last_event_at=ticket.last_event_at if ticket is not None else None,
     )
 
 
