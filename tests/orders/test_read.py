@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from commercy.core.database import utcnow
 from commercy.orders.models import Order
-from tests.factories import Shop, make_order
+from tests.factories import Shop, make_order, make_product, make_world
 
 ORDERS = "/api/v1/orders"
 
@@ -62,6 +62,25 @@ async def test_list_filters_by_one_or_several_statuses(
     assert {o["orderNumber"] for o in response.json()["data"]} == both
     bad = await client.get(ORDERS, params={"status": "lost"}, headers=shop.reseller)
     assert (bad.status_code, bad.json()["details"]["field"]) == (400, "status")
+
+
+async def test_admin_narrows_the_list_to_one_reseller_or_supplier_and_others_stay_scoped(
+    client: httpx.AsyncClient, shop: Shop, session: AsyncSession
+) -> None:
+    mine = await make_order(session, world=shop.world, products=[shop.product])
+    elsewhere = await make_world(session)
+    their_product = await make_product(session, supplier=elsewhere.supplier, stock=5)
+    theirs = await make_order(session, world=elsewhere, products=[their_product])
+
+    async def listed(headers: dict[str, str], **params: int) -> list[str]:
+        response = await client.get(ORDERS, params=params, headers=headers)
+        assert response.status_code == 200, response.text
+        return [order["orderNumber"] for order in response.json()["data"]]
+
+    assert await listed(shop.admin, resellerId=elsewhere.reseller.id) == [theirs.order_number]
+    assert await listed(shop.admin, supplierId=shop.world.supplier.id) == [mine.order_number]
+    assert await listed(shop.reseller, resellerId=elsewhere.reseller.id) == []
+    assert await listed(shop.supplier, supplierId=elsewhere.supplier.id) == []
 
 
 async def test_misspelled_filter_is_refused_instead_of_listing_everything(

@@ -93,6 +93,12 @@ async def order_filters(
     date_to: Annotated[
         str | None, Query(alias="dateTo", description="Created on or before (date or datetime)")
     ] = None,
+    reseller_id: Annotated[
+        int | None, Query(alias="resellerId", gt=0, description="One reseller's orders")
+    ] = None,
+    supplier_id: Annotated[
+        int | None, Query(alias="supplierId", gt=0, description="One supplier's orders")
+    ] = None,
     sort: Annotated[
         str,
         Query(
@@ -109,6 +115,8 @@ async def order_filters(
         search=search.strip() or None if search else None,
         date_from=_moment("dateFrom", date_from, end=False),
         date_to=_moment("dateTo", date_to, end=True),
+        reseller_id=reseller_id,
+        supplier_id=supplier_id,
         sort=sort,
     )
 

@@ -429,6 +429,8 @@ class OrderFilters:
     search: str | None = None
     date_from: datetime | None = None
     date_to: datetime | None = None  # exclusive
+    reseller_id: int | None = None
+    supplier_id: int | None = None
     sort: str = "-createdAt"
 
 
@@ -443,7 +445,11 @@ SORTS = {
 
 
 def filtered_orders(actor: Actor, filters: OrderFilters) -> Select[Order]:
-    statement = visible_orders(actor)
+    statement = visible_orders(actor)  # filters narrow the scope; they never widen it
+    if filters.reseller_id is not None:
+        statement = statement.where(Order.reseller_id == filters.reseller_id)
+    if filters.supplier_id is not None:
+        statement = statement.where(Order.supplier_id == filters.supplier_id)
     if filters.statuses:
         statement = statement.where(Order.status.in_(filters.statuses))
     if filters.sources:
