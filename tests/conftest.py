@@ -84,7 +84,7 @@ def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Set
         _env_file=None,
         database_url=database_url,
         data_dir=tmp_path_factory.mktemp("data"),
-        jwt_secret="test-signing-key-" + uuid.uuid4().hex,
+        jwt_secret="test-signing-key-" + uuid.uuid4().hex + uuid.uuid4().hex,
         # Tests run the outbox worker themselves, and mount a sandbox only where they need one.
         worker_in_process=False,
         sandbox_mounted=False,
