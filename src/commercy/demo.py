@@ -15,16 +15,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from commercy.accounts import service as accounts_service
 from commercy.accounts.models import Reseller, Role, Supplier
 from commercy.accounts.schemas import UserCreate
+from commercy.auth.actor import Actor
 from commercy.catalog.models import Product
 from commercy.converty.models import ConvertyProduct, ProductMapping
 from commercy.core.security import hash_password
 from commercy.core.settings import Settings
 from commercy.integrations.digishare import embedded
+from commercy.orders import service as orders_service
+from commercy.orders.models import Order
+from commercy.orders.schemas import OrderCreate
 
 _Row = TypeVar("_Row", Supplier, Reseller)
 
 DEMO_SUPPLIER = "Atlas Wholesale"
 DEMO_RESELLER = "Medina Shop"
+DEMO_RESELLER_LOGIN = "reseller@medina.example"
 
 
 @dataclass(frozen=True)
@@ -42,7 +47,50 @@ async def load_demo_data(session: AsyncSession, *, settings: Settings) -> list[D
     reseller = await session.scalar(select(Reseller).where(Reseller.name == DEMO_RESELLER))
     if settings.sandbox_mounted and reseller is not None:
         await embedded.connect_to_sandbox(session, reseller_id=reseller.id, settings=settings)
+    if reseller is not None:
+        await _ensure_orders(session, reseller=reseller, settings=settings)
     return logins
+
+
+# A few first orders, so that the list, the invoices and (with the sandbox) the WhatsApp
+# conversations are not empty on first start: (customer, phone, city, source, product code).
+DEMO_ORDERS = [
+    ("Amira Ben Salah", "+216 20 123 456", "Tunis", "facebook_page", "ATL-001"),
+    ("Youssef Trabelsi", "+216 98 765 432", "Sfax", "whatsapp", "ATL-002"),
+    ("Salma Gharbi", "+216 55 444 333", "Sousse", "sur_place", "ATL-003"),
+]
+
+
+async def _ensure_orders(session: AsyncSession, *, reseller: Reseller, settings: Settings) -> None:
+    """Placed once, through the order service as the demo reseller, like any real order: the
+    ones that ask for confirmation get their Digishare job."""
+    if await session.scalar(select(Order.id).where(Order.reseller_id == reseller.id).limit(1)):
+        return
+    user = await accounts_service.get_user_by_identifier(session, DEMO_RESELLER_LOGIN)
+    if user is None:
+        return
+    catalog = select(Product).where(Product.supplier_id == reseller.supplier_id)
+    products = {product.code: product for product in await session.scalars(catalog)}
+    for name, phone, city, source, code in DEMO_ORDERS:
+        product = products[code]
+        body = {
+            "customerName": name,
+            "customerPhone": phone,
+            "customerAddress": "12 rue de la Kasbah",
+            "customerCity": city,
+            "source": source,
+            "products": [
+                {
+                    "productId": product.id,
+                    "quantity": 1,
+                    "price": product.price,
+                    "notes": "Standard",
+                }
+            ],
+        }
+        await orders_service.create_order(
+            session, actor=Actor.of(user), data=OrderCreate.model_validate(body), settings=settings
+        )
 
 
 async def _ensure_accounts(session: AsyncSession, *, data_dir: Path) -> list[DemoLogin]:
@@ -66,7 +114,7 @@ async def _ensure_accounts(session: AsyncSession, *, data_dir: Path) -> list[Dem
     logins = [
         DemoLogin("admin", "admin@commercy.local", _password()),
         DemoLogin("supplier", "supplier@atlas.example", _password()),
-        DemoLogin("reseller", "reseller@medina.example", _password()),
+        DemoLogin("reseller", DEMO_RESELLER_LOGIN, _password()),
         DemoLogin("agent", "agent@medina.example", _password()),
     ]
     attachments = {

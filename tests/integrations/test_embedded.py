@@ -90,3 +90,42 @@ async def test_demo_order_is_confirmed_through_the_mounted_sandbox(
         assert _wait(confirmed)
         page = http.get("/sandbox/digishare/")
         assert page.status_code == 200
+
+
+async def test_demo_data_opens_with_orders_whose_customers_were_messaged(
+    session: AsyncSession, settings: Settings
+) -> None:
+    port = _free_port()
+    embedded = settings.model_copy(
+        update={
+            "public_base_url": f"http://127.0.0.1:{port}",
+            "sandbox_mounted": True,
+            "worker_in_process": True,
+            "worker_poll_seconds": 0.05,
+        }
+    )
+    logins = await load_demo_data(session, settings=embedded)
+    await load_demo_data(session, settings=embedded)  # every start loads it: orders only once
+    await session.commit()
+    agent = next(login for login in logins if login.role == "agent")
+
+    with live_server(create_app(embedded), port=port) as url, httpx.Client(base_url=url) as http:
+        token = http.post(
+            "/api/v1/auth/login", json={"identifier": agent.identifier, "password": agent.password}
+        ).json()["token"]
+        auth = {"Authorization": f"Bearer {token}"}
+        orders = http.get("/api/v1/orders", headers=auth).json()["data"]
+
+        def messaged() -> set[str] | None:
+            messages = http.get("/sandbox/digishare/_sandbox/messages").json()["data"]
+            numbers = {o["orderNumber"] for o in orders if o["orderNumber"] in str(messages)}
+            return numbers if len(numbers) == 2 else None
+
+        asked = _wait(messaged)
+        by_source = {o["source"]: o for o in orders}
+        assert len(orders) == 3
+        assert asked == {
+            by_source["facebook_page"]["orderNumber"],
+            by_source["whatsapp"]["orderNumber"],
+        }
+        assert by_source["sur_place"]["status"] == "delivered"
