@@ -50,8 +50,8 @@ def _font_files() -> tuple[Path, Path] | None:
         if regular.exists() and bold.exists():
             try:
                 return _script_subset(regular), _script_subset(bold)
-            except OSError as error:  # no writable cache: the whole fonts, only slower
-                logger.warning("PDF fonts used whole, cannot cache their subset: %s", error)
+            except Exception:  # a speed-up must never cost an invoice: the whole fonts, slower
+                logger.warning("PDF fonts used whole: cannot cut them down", exc_info=True)
                 return regular, bold
     return None
 
