@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
+import pytest
 from pypdf import PdfReader
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -117,9 +120,7 @@ async def test_label_carries_the_order_number_as_a_code39_barcode(
     assert "12 avenue Habib Bourguiba" in text and "Cash to collect: 30.000 TND" in text
 
 
-async def test_invoice_pdf_renders_accents_and_arabic_in_reading_order(
-    shop: Shop, session: AsyncSession
-) -> None:
+async def _order_with_arabic_note(shop: Shop, session: AsyncSession) -> Order:
     created = await make_order(
         session,
         world=shop.world,
@@ -129,10 +130,35 @@ async def test_invoice_pdf_renders_accents_and_arabic_in_reading_order(
     )
     admin = await accounts_service.get_active_user(session, shop.world.admin.id)
     assert admin is not None
-    order: Order = await orders_service.get_order(
-        session, actor=Actor.of(admin), reference=str(created.id)
-    )
+    return await orders_service.get_order(session, actor=Actor.of(admin), reference=str(created.id))
+
+
+async def test_invoice_pdf_renders_accents_and_arabic_in_reading_order(
+    shop: Shop, session: AsyncSession
+) -> None:
+    order = await _order_with_arabic_note(shop, session)
 
     text = text_of(documents.invoice_pdf(order))
     assert "Zoé Ben Salah" in text
     assert "الطابق الثاني" in text
+
+
+@pytest.fixture
+def unwritable_font_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
+    documents._font_files.cache_clear()
+    yield
+    documents._font_files.cache_clear()
+
+
+@pytest.mark.usefixtures("unwritable_font_cache")
+async def test_invoice_pdf_is_still_made_when_the_font_cache_cannot_be_written(
+    shop: Shop, session: AsyncSession, caplog: pytest.LogCaptureFixture
+) -> None:
+    order = await _order_with_arabic_note(shop, session)
+
+    text = text_of(documents.invoice_pdf(order))
+    assert "الطابق الثاني" in text
+    assert "PDF fonts used whole" in caplog.text
