@@ -6,6 +6,7 @@ import functools
 import hashlib
 import logging
 import os
+import tempfile
 from decimal import Decimal
 from pathlib import Path
 
@@ -72,9 +73,11 @@ def _script_subset(font_file: Path) -> Path:
         subsetter = subset.Subsetter(options)
         subsetter.populate(unicodes=[c for low, high in _SCRIPTS for c in range(low, high + 1)])
         subsetter.subset(font)
-        # Several workers may do this at once: each writes its own file, the rename is atomic.
-        partial = cached.with_suffix(f".{os.getpid()}.partial")
-        font.save(partial)
+        # Several processes, or two invoices rendered in threads at once, may get here together:
+        # each writes a file of its own, and the rename is atomic.
+        descriptor, partial = tempfile.mkstemp(dir=cached.parent, suffix=".partial")
+        with os.fdopen(descriptor, "wb") as file:
+            font.save(file)
         os.replace(partial, cached)
     return cached
 
