@@ -359,14 +359,11 @@ def compression(server: Server, token: str, path: str) -> dict[str, Any]:
 
 
 def outbox(stage: PostgresStage) -> outbox_lag.Lag:
-    env, dsn, product, token, seeded = (
-        stage.env, stage.dsn, stage.product, stage.token, stage.seeded
-    )  # fmt: skip
-    skipped = asyncio.run(outbox_lag.skip_pending_jobs(dsn))
+    skipped = asyncio.run(outbox_lag.skip_pending_jobs(stage.dsn))
     log(f"outbox: {skipped} jobs left by the create scenarios marked skipped")
     worker_command = [str(VENV_BIN / "commercy"), "worker"]
     worker = subprocess.Popen(
-        worker_command, cwd=BENCH.parent, env={**os.environ, **env},
+        worker_command, cwd=BENCH.parent, env={**os.environ, **stage.env},
         stdout=(OUT / "worker.log").open("ab"), stderr=subprocess.STDOUT,
     )  # fmt: skip
     try:
@@ -377,13 +374,13 @@ def outbox(stage: PostgresStage) -> outbox_lag.Lag:
             "customerCity": "Tunis",
             "source": "facebook_page",
             "products": [
-                {"productId": seeded.product_ids[0], "quantity": 1, "price": 120.5,
+                {"productId": stage.seeded.product_ids[0], "quantity": 1, "price": 120.5,
                  "notes": "Rouge"},
             ],
         }  # fmt: skip
         lag = asyncio.run(
             outbox_lag.measure(
-                api_url=product.url, dsn=dsn, token=token, body=body,
+                api_url=stage.product.url, dsn=stage.dsn, token=stage.token, body=body,
                 rate=OUTBOX_RATE, seconds=OUTBOX_SECONDS,
             )
         )  # fmt: skip
