@@ -8,6 +8,11 @@ BENCH_FLOOR_RESELLER_ID, BENCH_FLOOR_SUPPLIER_ID, BENCH_FLOOR_INTEGRATION_ID.
 Create: the order and its items in one transaction. List: the page's rows and their count.
 Get: the order, its items and its history. Status: lock, update, history line. Webhook: the
 raw event once (ON CONFLICT DO NOTHING), then the status change of its order.
+
+With BENCH_FLOOR_WORK=product, create runs instead every statement Commercy's create runs,
+hand-written, in one transaction (the caller's account, the products and their Converty
+images, the order, its number, items, first history line, the Digishare job and its NOTIFY):
+the floor of the product's own database work, with the driver alone.
 """
 
 from __future__ import annotations
@@ -190,6 +195,88 @@ class PostgresStore:
                     "UPDATE digishare_events SET order_id = $2 WHERE id = $1", event_id, order_id
                 )
         return {"id": event_id, "outcome": "applied"}
+
+
+class ProductWorkStore(PostgresStore):
+    """The floor's create with every statement Commercy's create runs (BENCH_FLOOR_WORK=product)."""
+
+    async def open(self) -> None:
+        await super().open()
+        self.user_id = await self.pool.fetchval(
+            "SELECT id FROM users WHERE reseller_id = $1 ORDER BY id LIMIT 1", self.reseller_id
+        )
+
+    async def create(self, body: dict[str, Any]) -> dict[str, Any]:
+        now = dt.datetime.now(dt.UTC)
+        items = body["products"]
+        ids = [i["productId"] for i in items]
+        subtotal = sum(Decimal(str(i["price"])) * i["quantity"] for i in items)
+        async with self.pool.acquire() as conn, conn.transaction():
+            await conn.fetchrow(
+                "SELECT u.id, u.role, u.reseller_id, r.supplier_id FROM users u "
+                "LEFT JOIN resellers r ON r.id = u.reseller_id WHERE u.id = $1 AND u.is_active",
+                self.user_id,
+            )
+            products = await conn.fetch(
+                "SELECT id, name, code, image FROM products WHERE supplier_id = $1 "
+                "AND id = ANY($2::int[])",
+                self.supplier_id, ids,
+            )  # fmt: skip
+            await conn.fetch(
+                "SELECT m.product_id, c.image FROM product_mappings m JOIN converty_products c "
+                "ON c.id = m.converty_product_id WHERE m.reseller_id = $1 "
+                "AND m.product_id = ANY($2::int[])",
+                self.reseller_id, ids,
+            )  # fmt: skip
+            placeholder = f"PENDING-{uuid.uuid4().hex}"
+            order_id = await conn.fetchval(
+                "INSERT INTO orders (order_number, barcode, reseller_id, supplier_id, "
+                "created_by_user_id, status, payment_status, source, customer_name, "
+                "customer_phone, wa_id, customer_address, customer_city, customer_governorate, "
+                "shipping_cost, subtotal, total, created_at, updated_at) VALUES ($1, $1, $2, $3, "
+                "$4, 'pending', 'unpaid', $5, $6, $7, $8, $9, $10, $11, 0, $12, $12, $13, $13) "
+                "RETURNING id",
+                placeholder, self.reseller_id, self.supplier_id, self.user_id,
+                body.get("source", "manual"), body.get("customerName"), body["customerPhone"],
+                body["customerPhone"][1:], body.get("customerAddress"), body.get("customerCity"),
+                body.get("customerGovernorate"), subtotal, now,
+            )  # fmt: skip
+            named = {row["id"]: row for row in products}
+            await conn.executemany(
+                "INSERT INTO order_items (order_id, product_id, product_name, product_code, "
+                "quantity, unit_price, notes, product_image) VALUES ($1, $2, $3, $4, $5, $6, $7, "
+                "$8)",
+                [
+                    (order_id, i["productId"], named[i["productId"]]["name"],
+                     named[i["productId"]]["code"], i["quantity"], Decimal(str(i["price"])),
+                     i.get("notes"), named[i["productId"]]["image"])
+                    for i in items
+                ],
+            )  # fmt: skip
+            await conn.execute(
+                "INSERT INTO order_status_changes (order_id, from_status, to_status, "
+                "actor_label, actor_user_id, note, created_at) VALUES ($1, NULL, 'pending', "
+                "'reseller:bench', $2, 'Order created', $3)",
+                order_id, self.user_id, now,
+            )  # fmt: skip
+            number = f"ORD-{int(now.timestamp() * 1000)}-{order_id}"
+            await conn.execute(
+                "UPDATE orders SET order_number = $2, barcode = $2, updated_at = $3 WHERE id = $1",
+                order_id, number, now,
+            )  # fmt: skip
+            integration = await conn.fetchval(
+                "SELECT id FROM digishare_integrations WHERE reseller_id = $1 AND enabled",
+                self.reseller_id,
+            )
+            if integration is not None:
+                await conn.execute(
+                    "INSERT INTO outbox_jobs (kind, reseller_id, order_id, payload, progress, "
+                    "state, attempts, run_after, created_at, updated_at) VALUES "
+                    "('digishare.notify_order', $1, $2, $3, '{}', 'pending', 0, $4, $4, $4)",
+                    self.reseller_id, order_id, json.dumps({"order_id": order_id}), now,
+                )  # fmt: skip
+                await conn.execute("NOTIFY commercy_outbox")
+        return {"orderNumber": number, "id": order_id}
 
 
 class SqliteStore:
@@ -377,8 +464,10 @@ def create_app() -> FloorApp:
     reseller_id = int(os.environ["BENCH_FLOOR_RESELLER_ID"])
     supplier_id = int(os.environ["BENCH_FLOOR_SUPPLIER_ID"])
     if database.startswith("postgresql://"):
+        work = os.environ.get("BENCH_FLOOR_WORK", "floor")
+        store = ProductWorkStore if work == "product" else PostgresStore
         return FloorApp(
-            PostgresStore(
+            store(
                 database,
                 reseller_id=reseller_id,
                 supplier_id=supplier_id,

@@ -8,11 +8,12 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import asyncpg
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select
 from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 
 from commercy.accounts.models import Role
 from commercy.auth.actor import Actor
+from commercy.core.pagination import Page, count_of, page_of
 from commercy.orders import service as orders_service
 from commercy.orders.models import OrderStatus
 from commercy.orders.service import OrderFilters
@@ -38,7 +39,8 @@ class Plan:
 def reseller_actor(reseller_id: int, supplier_id: int) -> Actor:
     """An actor of the reseller (only its role and scope matter to the query)."""
     return Actor(
-        user=None,  # type: ignore[arg-type]
+        user_id=0,
+        identifier="bench",
         role=Role.RESELLER,
         supplier_id=supplier_id,
         reseller_id=reseller_id,
@@ -60,10 +62,9 @@ def _sql(statement: Select[Any]) -> str:
 
 
 def statements(actor: Actor, filters: OrderFilters, page: int, limit: int) -> dict[str, str]:
-    """The count and the page, exactly as ``paginate`` runs them."""
-    query = orders_service.filtered_orders(actor, filters)
-    count = select(func.count()).select_from(query.order_by(None).subquery())
-    return {"count": _sql(count), "page": _sql(query.limit(limit).offset((page - 1) * limit))}
+    """The count and the page, exactly as the orders list runs them."""
+    query = orders_service.filtered_rows(actor, filters)
+    return {"count": _sql(count_of(query)), "page": _sql(page_of(query, Page(page, limit)))}
 
 
 def _walk(node: dict[str, Any], found: dict[str, Any]) -> None:

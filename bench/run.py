@@ -72,12 +72,18 @@ class Row:
     met: bool | None = None
     cpu_ms: float | None = None
     floor_cpu_ms: float | None = None
+    # The same database work behind FastAPI (bench.framework_floor), and the bare floor running
+    # every statement the product runs (BENCH_FLOOR_WORK=product): where the gap comes from.
+    framework: Measure | None = None
+    work: Measure | None = None
 
     @property
     def ratio(self) -> float | None:
-        if self.rps is None or not self.floor_rps:
-            return None
-        return self.rps / self.floor_rps
+        return _ratio(self.rps, self.floor_rps)
+
+
+def _ratio(rps: float | None, floor_rps: float | None) -> float | None:
+    return None if rps is None or not floor_rps else rps / floor_rps
 
 
 @dataclass
@@ -93,8 +99,9 @@ class Report:
     def add(
         self, product: Measure, floor: Measure | None = None, *, target: str = "",
         met: bool | None = None, name: str | None = None,
+        framework: Measure | None = None, work: Measure | None = None,
     ) -> None:  # fmt: skip
-        self.measures += [m for m in (product, floor) if m is not None]
+        self.measures += [m for m in (product, floor, framework, work) if m is not None]
         self.rows.append(
             Row(
                 scenario=name or product.scenario,
@@ -109,6 +116,8 @@ class Report:
                 met=met,
                 cpu_ms=product.cpu_ms_per_request,
                 floor_cpu_ms=floor.cpu_ms_per_request if floor else None,
+                framework=framework,
+                work=work,
             )
         )
 
@@ -149,15 +158,20 @@ def product_server(name: str, env: dict[str, str]) -> Iterator[Server]:
 
 
 @contextmanager
-def floor_server(name: str, database: str, seeded: seed.Seeded) -> Iterator[Server]:
+def floor_server(
+    name: str, database: str, seeded: seed.Seeded, *, app: str = "bench.floor:create_app",
+    work: str = "floor",
+) -> Iterator[Server]:  # fmt: skip
+    """The floor (``bench.floor``), or with ``app`` another floor reading the same settings."""
     port = free_port()
     env = {
         "BENCH_FLOOR_DATABASE": database,
         "BENCH_FLOOR_RESELLER_ID": str(seeded.reseller_id),
         "BENCH_FLOOR_SUPPLIER_ID": str(seeded.supplier_id),
         "BENCH_FLOOR_INTEGRATION_ID": str(seeded.integration_id or 0),
+        "BENCH_FLOOR_WORK": work,
     }
-    with serve(name, uvicorn_command("bench.floor:create_app", port), env=env, port=port) as s:
+    with serve(name, uvicorn_command(app, port), env=env, port=port) as s:
         yield s
 
 
@@ -232,7 +246,10 @@ def postgres_pass(report: Report, secrets_env: dict[str, str]) -> None:
     with (
         postgres_stage(secrets_env) as stage,
         floor_server("floor-postgres", stage.dsn, stage.seeded) as floor,
-    ):
+        floor_server("framework-floor-postgres", stage.dsn, stage.seeded,
+                     app="bench.framework_floor:create_app") as framework,
+        floor_server("work-floor-postgres", stage.dsn, stage.seeded, work="product") as work,
+    ):  # fmt: skip
         seeded, loaded, product, token = stage.seeded, stage.loaded, stage.product, stage.token
         common = {
             "BENCH_TOKEN": token,
@@ -244,13 +261,24 @@ def postgres_pass(report: Report, secrets_env: dict[str, str]) -> None:
         }
         list_path = f"/api/v1/orders?{LIST_FILTERS}"
 
-        def pair(scenario: str, script: str, path: str, **extra: str) -> tuple[Measure, Measure]:
-            run_env = {**common, **extra}
-            floor_m = wrk(server=floor, script=script, path=path, env=run_env,
-                          scenario=scenario, db="pg", kind="floor")  # fmt: skip
-            product_m = wrk(server=product, script=script, path=path, env=run_env,
-                            scenario=scenario, db="pg", kind="product")  # fmt: skip
-            return product_m, floor_m
+        def measured(scenario: str, script: str, path: str, *, target: str = "",
+                     with_work: bool = False, extra: dict[str, str] | None = None,
+                     ) -> Measure:  # fmt: skip
+            """The floor, the framework floor (and the product's work on the floor), then the
+            product, back to back on the same data; one row."""
+            env = {**common, **(extra or {})}
+
+            def run(server: Server, kind: str) -> Measure:
+                return wrk(server=server, script=script, path=path, env=env,
+                           scenario=scenario, db="pg", kind=kind)  # fmt: skip
+
+            floor_m, framework_m = run(floor, "floor"), run(framework, "framework")
+            work_m = run(work, "work") if with_work else None
+            product_m = run(product, "product")
+            met = _ratio_met(product_m, floor_m) if target else None
+            report.add(product_m, floor_m, target=target, met=met, framework=framework_m,
+                       work=work_m)  # fmt: skip
+            return product_m
 
         def half_peak(peak: Measure, script: str, path: str) -> None:
             """p99 at half the peak rate, run right after the peak on the same data."""
@@ -260,22 +288,17 @@ def postgres_pass(report: Report, secrets_env: dict[str, str]) -> None:
             report.add(half, target="p99 < 50 ms", met=half.p99_ms < 50 and half.errors == 0,
                        name=f"{peak.scenario} @ ½ peak ({half.rate:g}/s)")  # fmt: skip
 
-        list_m, list_floor = pair("list page (50, filters)", "list.lua", list_path)
-        report.add(list_m, list_floor, target="ratio ≥ 0.5", met=_ratio_met(list_m, list_floor))
+        list_m = measured("list page (50, filters)", "list.lua", list_path, target="ratio ≥ 0.5")
         half_peak(list_m, "list.lua", list_path)
-        report.add(*pair("get order", "get.lua", "/api/v1/orders/1"))
+        measured("get order", "get.lua", "/api/v1/orders/1")
         moving = {"BENCH_ORDER_MAX": str(_mid(loaded))}
-        report.add(*pair("status update", "status.lua", "/api/v1/orders/1/status", **moving))
-        report.add(*pair("Digishare webhook ingest", "webhook.lua", "/api/v1/webhooks", **moving))
-        create_m, create_floor = pair("create order", "create.lua", "/api/v1/orders")
-        report.add(
-            create_m, create_floor, target="ratio ≥ 0.5", met=_ratio_met(create_m, create_floor)
-        )
+        measured("status update", "status.lua", "/api/v1/orders/1/status", extra=moving)
+        measured("Digishare webhook ingest", "webhook.lua", "/api/v1/webhooks", extra=moving)
+        create_m = measured("create order", "create.lua", "/api/v1/orders",
+                            target="ratio ≥ 0.5", with_work=True)  # fmt: skip
         half_peak(create_m, "create.lua", "/api/v1/orders")
-        idem_m, idem_floor = pair(
-            "create + Idempotency-Key", "create.lua", "/api/v1/orders", BENCH_IDEMPOTENCY="1"
-        )
-        report.add(idem_m, idem_floor)
+        measured("create + Idempotency-Key", "create.lua", "/api/v1/orders",
+                 extra={"BENCH_IDEMPOTENCY": "1"})  # fmt: skip
         report.compression = compression(product, token, list_path)
         add_outbox_lag(report, stage)
 
@@ -512,9 +535,18 @@ def _num(value: float | None, digits: int = 1) -> str:
     return "-" if value is None else f"{value:,.{digits}f}"
 
 
+def _beside(reference: Measure | None, floor_rps: float | None) -> str:
+    """A reference's rps (its ratio to the floor; its CPU ms per request)."""
+    if reference is None:
+        return "-"
+    ratio, cpu = _ratio(reference.rps, floor_rps), reference.cpu_ms_per_request
+    return f"{_num(reference.rps)} ({_num(ratio, 2)}; {_num(cpu, 2)} ms)"
+
+
 def table(report: Report) -> str:
     header = ("scenario", "db", "rps", "p50 ms", "p99 ms", "errors", "peak RSS MB", "floor rps",
-              "ratio", "target", "met?", "CPU ms/req (floor)")  # fmt: skip
+              "ratio", "target", "met?", "CPU ms/req (floor)", "FastAPI floor: rps (ratio; CPU)",
+              "floor with the product's SQL: rps (ratio; CPU)")  # fmt: skip
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for row in report.rows:
         met = "-" if row.met is None else ("yes" if row.met else "**no**")
@@ -524,6 +556,7 @@ def table(report: Report) -> str:
                 "-" if row.errors is None else str(row.errors), _num(row.rss_mb, 0),
                 _num(row.floor_rps), _num(row.ratio, 2), row.target or "-", met,
                 f"{_num(row.cpu_ms, 2)} ({_num(row.floor_cpu_ms, 2)})",
+                _beside(row.framework, row.floor_rps), _beside(row.work, row.floor_rps),
             ]) + " |"
         )  # fmt: skip
     return "\n".join(lines)

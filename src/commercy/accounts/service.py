@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
@@ -98,17 +98,32 @@ async def get_user_by_identifier(session: AsyncSession, identifier: str) -> User
     )
 
 
-# Built once: every authenticated request runs it, and building an ORM statement costs more
-# CPU than running this one.
-_ACTIVE_USER = (
-    select(User)
-    .options(joinedload(User.reseller))
-    .where(User.id == bindparam("user_id"), User.is_active)
+async def get_active_user(session: AsyncSession, user_id: int) -> User | None:
+    return await session.scalar(
+        select(User).options(joinedload(User.reseller)).where(User.id == user_id, User.is_active)
+    )
+
+
+_users, _resellers = User.__table__.c, Reseller.__table__.c
+# Every authenticated request runs it: built once, and in plain Core (no ORM objects), which
+# costs about a third of the CPU of loading the user with its reseller.
+_ACTIVE_ACTOR = (
+    select(
+        _users.id,
+        _users.identifier,
+        _users.role,
+        func.coalesce(_resellers.supplier_id, _users.supplier_id),
+        _users.reseller_id,
+    )
+    .select_from(User.__table__.outerjoin(Reseller.__table__, _resellers.id == _users.reseller_id))
+    .where(_users.id == bindparam("user_id"), _users.is_active)
 )
 
 
-async def get_active_user(session: AsyncSession, user_id: int) -> User | None:
-    return await session.scalar(_ACTIVE_USER, {"user_id": user_id})
+async def get_active_actor(session: AsyncSession, user_id: int) -> Actor | None:
+    """The caller behind a verified token, if the account still exists and is enabled."""
+    row = (await session.execute(_ACTIVE_ACTOR, {"user_id": user_id})).first()
+    return None if row is None else Actor(*row)  # the columns are in Actor's field order
 
 
 async def create_user(session: AsyncSession, *, actor: Actor | None, data: UserCreate) -> User:
@@ -156,7 +171,7 @@ async def update_user(
     user = await session.scalar(_managed_users(actor).where(User.id == user_id))
     if user is None:
         raise NotFound(f"User {user_id} not found")
-    if data.is_active is False and user.id == actor.user.id:
+    if data.is_active is False and user.id == actor.user_id:
         raise ValidationFailed("isActive", "You cannot disable your own account")
     changes = data.model_dump(exclude_unset=True)
     if "password" in changes:

@@ -9,7 +9,10 @@ from commercy.accounts.models import Role, User
 
 @dataclass(frozen=True, slots=True)
 class Actor:
-    user: User
+    """Plain values, not the ``User`` row: every request builds one, from one Core query."""
+
+    user_id: int
+    identifier: str
     role: Role
     supplier_id: int | None
     reseller_id: int | None
@@ -20,7 +23,13 @@ class Actor:
         supplier_id = user.supplier_id
         if user.reseller is not None:
             supplier_id = user.reseller.supplier_id
-        return cls(user=user, role=user.role, supplier_id=supplier_id, reseller_id=user.reseller_id)
+        return cls(
+            user_id=user.id,
+            identifier=user.identifier,
+            role=user.role,
+            supplier_id=supplier_id,
+            reseller_id=user.reseller_id,
+        )
 
     @property
     def is_admin(self) -> bool:
@@ -29,4 +38,4 @@ class Actor:
     @property
     def label(self) -> str:
         """How this actor appears in an order's history."""
-        return f"{self.role.value}:{self.user.identifier}"
+        return f"{self.role.value}:{self.identifier}"

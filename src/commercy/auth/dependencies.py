@@ -43,10 +43,10 @@ async def current_actor(
         user_id = int(claims["sub"])
     except (InvalidToken, ValueError) as exc:
         raise Unauthorized("Invalid or expired token") from exc
-    user = await accounts_service.get_active_user(session, user_id)
-    if user is None:
+    actor = await accounts_service.get_active_actor(session, user_id)
+    if actor is None:
         raise Unauthorized("Invalid or expired token")
-    return Actor.of(user)
+    return actor
 
 
 CurrentActor = Annotated[Actor, Depends(current_actor, scope="function")]

@@ -4,11 +4,13 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
+from commercy.accounts import service as accounts_service
 from commercy.accounts.schemas import UserOut
 from commercy.auth import service
 from commercy.auth.dependencies import CurrentActor, SettingsDep
 from commercy.auth.schemas import LoginRequest
 from commercy.core.database import SessionDep
+from commercy.core.errors import Unauthorized
 from commercy.core.ratelimit import RateLimits, client_address
 from commercy.core.responses import envelope
 
@@ -36,6 +38,9 @@ async def login(
 
 
 @router.get("/me")
-async def me(actor: CurrentActor) -> dict[str, Any]:
+async def me(actor: CurrentActor, session: SessionDep) -> dict[str, Any]:
     """The account the token belongs to, with its role and supplier/reseller attachment."""
-    return envelope(UserOut.model_validate(actor.user))
+    user = await accounts_service.get_active_user(session, actor.user_id)
+    if user is None:  # disabled or removed since the token was checked, in another request
+        raise Unauthorized("Invalid or expired token")
+    return envelope(UserOut.model_validate(user))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -98,11 +99,27 @@ async def _check_code_free(session: AsyncSession, *, supplier_id: int, code: str
         raise Conflict(f"Another product of this supplier already has code {code!r}")
 
 
+@dataclass(frozen=True, slots=True)
+class ProductFacts:
+    """What an order line copies from its product."""
+
+    id: int
+    name: str
+    code: str | None
+    image: str | None
+
+
+_products = Product.__table__.c
+
+
 async def products_by_id(
     session: AsyncSession, *, supplier_id: int, product_ids: Sequence[int]
-) -> dict[int, Product]:
-    """The supplier's products among ``product_ids``; ids of other suppliers are simply absent."""
-    rows = await session.scalars(
-        select(Product).where(Product.supplier_id == supplier_id, Product.id.in_(product_ids))
+) -> dict[int, ProductFacts]:
+    """The supplier's products among ``product_ids``; ids of other suppliers are simply absent.
+    (Core columns, not ORM objects: every order creation runs it.)"""
+    rows = await session.execute(
+        select(_products.id, _products.name, _products.code, _products.image).where(
+            _products.supplier_id == supplier_id, _products.id.in_(product_ids)
+        )
     )
-    return {product.id: product for product in rows}
+    return {row.id: ProductFacts(*row) for row in rows}

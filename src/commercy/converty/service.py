@@ -227,13 +227,17 @@ async def mapped_images(
 
     A product absent from the answer has no mapping for this reseller.
     """
+    # Core columns, not the ORM's: every order creation runs it.
+    mappings, converty = ProductMapping.__table__.c, ConvertyProduct.__table__.c
     rows = await session.execute(
-        select(ProductMapping.product_id, ConvertyProduct.image)
-        .join(ConvertyProduct, ConvertyProduct.id == ProductMapping.converty_product_id)
-        .where(
-            ProductMapping.reseller_id == reseller_id, ProductMapping.product_id.in_(product_ids)
+        select(mappings.product_id, converty.image)
+        .join_from(
+            ProductMapping.__table__,
+            ConvertyProduct.__table__,
+            converty.id == mappings.converty_product_id,
         )
-        .order_by(ProductMapping.id)
+        .where(mappings.reseller_id == reseller_id, mappings.product_id.in_(product_ids))
+        .order_by(mappings.id)
     )
     images: dict[int, str | None] = {}
     for product_id, image in rows:

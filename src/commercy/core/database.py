@@ -80,6 +80,18 @@ class Database:
             self.url, settings=settings, sqlite_lock_upfront=sqlite_lock_upfront
         )
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+        # Reads run without BEGIN and COMMIT on PostgreSQL: each statement sees what was
+        # committed when it started, and the two round trips would cost more than the query
+        # of a small read. (SQLite keeps its transaction: it is in-process, and our own
+        # BEGIN is what serialises its writers.)
+        self.read_sessionmaker = (
+            self.sessionmaker
+            if self.is_sqlite
+            else async_sessionmaker(
+                self.engine.execution_options(isolation_level="AUTOCOMMIT"),
+                expire_on_commit=False,
+            )
+        )
 
     @property
     def is_sqlite(self) -> bool:
@@ -143,10 +155,15 @@ def _ensure_sqlite_directory(url: str) -> None:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
 
 
+_READS = frozenset({"GET", "HEAD"})
+
+
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """One transaction per request, committed at the edge once the endpoint returns."""
+    """One transaction per request, committed at the edge once the endpoint returns (reads:
+    :attr:`Database.read_sessionmaker`)."""
     database: Database = request.app.state.database
-    async with database.sessionmaker() as session:
+    maker = database.read_sessionmaker if request.method in _READS else database.sessionmaker
+    async with maker() as session:
         try:
             yield session
             await session.commit()

@@ -41,7 +41,7 @@ async def paginate(
 ) -> tuple[Sequence[Any], int]:
     """One page of a statement's rows and the total count of them."""
     total = await _count(session, statement)
-    rows = await session.scalars(statement.limit(page.limit).offset(page.offset))
+    rows = await session.scalars(page_of(statement, page))
     return rows.all(), total
 
 
@@ -50,16 +50,21 @@ async def paginate_mappings(
 ) -> tuple[list[dict[str, Any]], int]:
     """:func:`paginate` for a statement of columns: each row as a dict of column values."""
     total = await _count(session, statement)
-    rows = await session.execute(statement.limit(page.limit).offset(page.offset))
+    rows = await session.execute(page_of(statement, page))
     keys = tuple(rows.keys())
     return [dict(zip(keys, row, strict=True)) for row in rows], total
 
 
+def page_of(statement: Select[Any], page: Page) -> Select[Any]:
+    return statement.limit(page.limit).offset(page.offset)
+
+
+def count_of(statement: Select[Any]) -> Select[Any]:
+    """`SELECT count(*) FROM ... WHERE ...`, not a count over a subquery of every column:
+    cheaper to build and to plan. Right for the plain filtered selects listed here (no
+    DISTINCT, GROUP BY or LIMIT, which would need the subquery)."""
+    return statement.with_only_columns(func.count(), maintain_column_froms=True).order_by(None)
+
+
 async def _count(session: AsyncSession, statement: Select[Any]) -> int:
-    # `SELECT count(*) FROM ... WHERE ...`, not a count over a subquery of every column: cheaper
-    # to build and to plan. Right for the plain filtered selects listed here (no DISTINCT,
-    # GROUP BY or LIMIT, which would need the subquery).
-    total = await session.scalar(
-        statement.with_only_columns(func.count(), maintain_column_froms=True).order_by(None)
-    )
-    return total or 0
+    return await session.scalar(count_of(statement)) or 0

@@ -189,7 +189,7 @@ async def create_order(
     claimed = await idempotency.claim(
         session,
         database=database,
-        user_id=actor.user.id,
+        user_id=actor.user_id,
         key=idempotency.check_key(idempotency_key),
         request_hash=idempotency.fingerprint(await request.json()),
     )

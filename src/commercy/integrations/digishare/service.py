@@ -122,9 +122,10 @@ async def enqueue_order_notification(session: AsyncSession, *, order: Order) -> 
     """
     if order.source == OrderSource.SUR_PLACE:
         return None
+    integrations = DigishareIntegration.__table__.c  # Core: every order creation runs it
     enabled = await session.scalar(
-        select(DigishareIntegration.id).where(
-            DigishareIntegration.reseller_id == order.reseller_id, DigishareIntegration.enabled
+        select(integrations.id).where(
+            integrations.reseller_id == order.reseller_id, integrations.enabled
         )
     )
     if enabled is None:
