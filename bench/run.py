@@ -284,7 +284,8 @@ def postgres_pass(report: Report, secrets_env: dict[str, str]) -> None:
             work_m = run(work, "work") if with_work else None
             pairs = [(run(product, "product"), floor_m)]
             for _ in range(RATIO_PAIRS - 1 if target else 0):
-                pairs.append((run(product, "product"), run(floor, "floor")))
+                floor_next = run(floor, "floor")
+                pairs.append((run(product, "product"), floor_next))
             pairs.sort(key=lambda pair: pair[0].rps / pair[1].rps)
             product_m, floor_m = pairs[len(pairs) // 2]
             met = _ratio_met(product_m, floor_m) if target else None
