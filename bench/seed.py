@@ -8,7 +8,6 @@ from dataclasses import asdict, dataclass
 from commercy.accounts import service as accounts_service
 from commercy.accounts.models import Role
 from commercy.accounts.schemas import ResellerCreate, SupplierCreate, UserCreate
-from commercy.auth.actor import Actor
 from commercy.catalog import service as catalog_service
 from commercy.catalog.schemas import ProductCreate
 from commercy.core import migrations
@@ -67,13 +66,14 @@ async def seed(settings: Settings, *, sandbox_url: str | None) -> Seeded:
                     actor=None,
                     data=UserCreate(identifier=identifier, password=PASSWORD, role=role, **attach),
                 )
-            supplier_user = await accounts_service.get_active_user(session, users[Role.SUPPLIER].id)
-            assert supplier_user is not None
+            supplier_user_id = users[Role.SUPPLIER].id
+            supplier_actor = await accounts_service.get_active_actor(session, supplier_user_id)
+            assert supplier_actor is not None
             product_ids: list[int] = []
             for name, price in (("Tapis berbère", "120.500"), ("Lampe en cuivre", "45.250")):
                 product = await catalog_service.create_product(
                     session,
-                    actor=Actor.of(supplier_user),
+                    actor=supplier_actor,
                     data=ProductCreate(
                         name=name,
                         price=price,

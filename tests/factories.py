@@ -13,7 +13,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from commercy.accounts import service as accounts_service
 from commercy.accounts.models import Reseller, Role, Supplier, User
 from commercy.accounts.schemas import ResellerCreate, SupplierCreate, UserCreate
-from commercy.auth.actor import Actor
 from commercy.catalog.models import Product
 from commercy.converty.models import ConvertyProduct, ProductMapping
 from commercy.core.security import issue_token
@@ -173,16 +172,16 @@ async def make_order(
     **fields: Any,
 ) -> Order:
     """An order created through the service, as the world's reseller (or ``reseller_user``)."""
-    user = await accounts_service.get_active_user(
+    actor = await accounts_service.get_active_actor(
         session, (reseller_user or world.reseller_user).id
     )
-    assert user is not None
+    assert actor is not None
     body = order_body(*products, **fields)
     if status is not None:
         body["status"] = status
     order = await orders_service.create_order(
         session,
-        actor=Actor.of(user),
+        actor=actor,
         data=OrderCreate.model_validate(body),
         settings=Settings(_env_file=None),
     )

@@ -15,7 +15,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from commercy.accounts import service as accounts_service
 from commercy.accounts.models import Reseller, Role, Supplier
 from commercy.accounts.schemas import UserCreate
-from commercy.auth.actor import Actor
 from commercy.catalog.models import Product
 from commercy.converty.models import ConvertyProduct, ProductMapping
 from commercy.core.security import hash_password
@@ -67,7 +66,8 @@ async def _ensure_orders(session: AsyncSession, *, reseller: Reseller, settings:
     if await session.scalar(select(Order.id).where(Order.reseller_id == reseller.id).limit(1)):
         return
     user = await accounts_service.get_user_by_identifier(session, DEMO_RESELLER_LOGIN)
-    if user is None:
+    actor = await accounts_service.get_active_actor(session, user.id) if user else None
+    if actor is None:
         return
     catalog = select(Product).where(Product.supplier_id == reseller.supplier_id)
     products = {product.code: product for product in await session.scalars(catalog)}
@@ -89,7 +89,7 @@ async def _ensure_orders(session: AsyncSession, *, reseller: Reseller, settings:
             ],
         }
         await orders_service.create_order(
-            session, actor=Actor.of(user), data=OrderCreate.model_validate(body), settings=settings
+            session, actor=actor, data=OrderCreate.model_validate(body), settings=settings
         )
 
 

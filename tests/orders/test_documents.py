@@ -12,7 +12,6 @@ from pypdf import PdfReader
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from commercy.accounts import service as accounts_service
-from commercy.auth.actor import Actor
 from commercy.orders import documents
 from commercy.orders import service as orders_service
 from commercy.orders.models import Order
@@ -128,9 +127,9 @@ async def _order_with_arabic_note(shop: Shop, session: AsyncSession) -> Order:
         customerName="Zoé Ben Salah",
         notes="الطابق الثاني",
     )
-    admin = await accounts_service.get_active_user(session, shop.world.admin.id)
+    admin = await accounts_service.get_active_actor(session, shop.world.admin.id)
     assert admin is not None
-    return await orders_service.get_order(session, actor=Actor.of(admin), reference=str(created.id))
+    return await orders_service.get_order(session, actor=admin, reference=str(created.id))
 
 
 async def test_invoice_pdf_renders_accents_and_arabic_in_reading_order(

@@ -112,6 +112,7 @@ _ACTIVE_ACTOR = (
         _users.id,
         _users.identifier,
         _users.role,
+        # A reseller's and an agent's supplier is the one their reseller is attached to.
         func.coalesce(_resellers.supplier_id, _users.supplier_id),
         _users.reseller_id,
     )
