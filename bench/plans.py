@@ -1,5 +1,5 @@
-"""Query plans of the list queries at scale: the very statements Commercy runs (built by
-``orders.service.filtered_orders`` and ``core.pagination.paginate``), explained with
+"""Query plans of the list queries at scale: the very statements Commercy runs (from
+``orders.service.list_query``, with their values), explained with
 ``EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON)`` and checked for index use on ``orders``."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 
 from commercy.accounts.models import Role
 from commercy.auth.actor import Actor
-from commercy.core.pagination import Page, count_of, page_of
+from commercy.core.pagination import Page
 from commercy.orders import service as orders_service
 from commercy.orders.models import OrderStatus
 from commercy.orders.service import OrderFilters
@@ -63,8 +63,12 @@ def _sql(statement: Select[Any]) -> str:
 
 def statements(actor: Actor, filters: OrderFilters, page: int, limit: int) -> dict[str, str]:
     """The count and the page, exactly as the orders list runs them."""
-    query = orders_service.filtered_rows(actor, filters)
-    return {"count": _sql(count_of(query)), "page": _sql(page_of(query, Page(page, limit)))}
+    query, params = orders_service.list_query(actor, filters)
+    offset = Page(page, limit).offset
+    return {
+        "count": _sql(query.count.params(params)),
+        "page": _sql(query.rows.params(params, page_limit=limit, page_offset=offset)),
+    }
 
 
 def _walk(node: dict[str, Any], found: dict[str, Any]) -> None:

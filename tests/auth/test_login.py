@@ -4,9 +4,11 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import jwt
+import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from commercy.accounts.models import Role
+from commercy.core.security import InvalidToken, decode_token
 from commercy.core.settings import Settings
 from tests.factories import PASSWORD, login, make_user, make_world
 
@@ -142,3 +144,12 @@ async def test_missing_token_is_401_with_bearer_challenge(client: httpx.AsyncCli
 
     assert response.status_code == 401
     assert response.headers["WWW-Authenticate"] == "Bearer"
+
+
+def test_a_remembered_token_is_still_refused_once_it_expires(settings: Settings) -> None:
+    token = _forge(settings, 1, exp=datetime.now(UTC) + timedelta(minutes=1))
+    assert decode_token(token, settings=settings)["sub"] == "1"
+    # The second decode finds the token verified already; the clock alone must refuse it.
+    in_two_minutes = (datetime.now(UTC) + timedelta(minutes=2)).timestamp()
+    with pytest.raises(InvalidToken, match="expired"):
+        decode_token(token, settings=settings, now=in_two_minutes)

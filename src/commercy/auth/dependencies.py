@@ -13,7 +13,7 @@ from commercy.accounts.models import Role
 from commercy.auth.actor import Actor
 from commercy.core.database import SessionDep
 from commercy.core.errors import Forbidden, Unauthorized
-from commercy.core.security import InvalidToken, verified_claims
+from commercy.core.security import InvalidToken, decode_token
 from commercy.core.settings import Settings
 
 _bearer = HTTPBearer(auto_error=False, description="The token from POST /api/v1/auth/login")
@@ -29,7 +29,6 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
 async def current_actor(
-    request: Request,
     session: SessionDep,
     settings: SettingsDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
@@ -37,9 +36,7 @@ async def current_actor(
     if credentials is None:
         raise Unauthorized("Send a token: Authorization: Bearer <token>")
     try:
-        claims = verified_claims(
-            request.scope.setdefault("state", {}), credentials.credentials, settings=settings
-        )
+        claims = decode_token(credentials.credentials, settings=settings)
         user_id = int(claims["sub"])
     except (InvalidToken, ValueError) as exc:
         raise Unauthorized("Invalid or expired token") from exc

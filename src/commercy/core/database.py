@@ -8,6 +8,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
+import asyncpg
 from fastapi import Depends, Request
 from sqlalchemy import DateTime, Enum, MetaData, event
 from sqlalchemy.engine import Dialect
@@ -153,6 +154,17 @@ def _ensure_sqlite_directory(url: str) -> None:
     path = url.split(":///", 1)[-1]
     if path and path != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+
+async def asyncpg_connection(session: AsyncSession) -> asyncpg.Connection | None:
+    """The asyncpg connection under ``session`` (inside its transaction, if any), for a hot
+    path that runs SQL compiled beforehand; None on any other driver."""
+    connection = await session.connection()
+    if connection.dialect.driver != "asyncpg":
+        return None
+    raw = await connection.get_raw_connection()
+    driver: asyncpg.Connection = raw.driver_connection
+    return driver
 
 
 _READS = frozenset({"GET", "HEAD"})

@@ -30,7 +30,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from commercy.core.errors import CommercyError, error_response
-from commercy.core.security import InvalidToken, decode_token, remember_verified
+from commercy.core.security import InvalidToken, decode_token
 from commercy.core.settings import Settings
 
 logger = logging.getLogger("commercy.ratelimit")
@@ -270,6 +270,5 @@ class RateLimitMiddleware:
                     claims = decode_token(token, settings=self.settings)
                 except InvalidToken:
                     return None
-                remember_verified(scope.setdefault("state", {}), token, claims)
                 return str(claims["sub"])
         return None

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import time
 import uuid
-from collections.abc import MutableMapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+from types import MappingProxyType
 from typing import Any
 
 import jwt
@@ -65,36 +68,32 @@ class InvalidToken(Exception):
     pass
 
 
-def decode_token(token: str, *, settings: Settings) -> dict[str, Any]:
+LEEWAY_SECONDS = 5  # clock drift allowed between the issuer and us
+
+
+def decode_token(token: str, *, settings: Settings, now: float | None = None) -> Mapping[str, Any]:
+    """The claims of a valid token (signature, audience, issuer, required claims, not expired).
+
+    A token's signature and claims never change, so a token verified once is remembered and
+    later requests only check that it has not expired since (``now``, epoch seconds)."""
+    claims = _verified(token, settings.signing_key, settings.jwt_audience, settings.jwt_issuer)
+    if claims["exp"] + LEEWAY_SECONDS < (time.time() if now is None else now):
+        raise InvalidToken("Signature has expired")
+    return claims
+
+
+@lru_cache(maxsize=4096)
+def _verified(token: str, key: str, audience: str, issuer: str) -> Mapping[str, Any]:
     try:
-        return jwt.decode(
+        claims: dict[str, Any] = jwt.decode(
             token,
-            settings.signing_key,
+            key,
             algorithms=[ALGORITHM],
-            audience=settings.jwt_audience,
-            issuer=settings.jwt_issuer,
+            audience=audience,
+            issuer=issuer,
             options={"require": ["exp", "iat", "iss", "aud", "sub"]},
-            leeway=5,
+            leeway=LEEWAY_SECONDS,
         )
     except jwt.PyJWTError as exc:
         raise InvalidToken(str(exc)) from exc
-
-
-# A request's scope state may carry the claims of a bearer token already verified for it (by the
-# rate limiter, which runs first), so that authentication does not verify it a second time.
-_VERIFIED = "verified_token"
-
-
-def remember_verified(state: MutableMapping[str, Any], token: str, claims: dict[str, Any]) -> None:
-    state[_VERIFIED] = (token, claims)
-
-
-def verified_claims(
-    state: MutableMapping[str, Any], token: str, *, settings: Settings
-) -> dict[str, Any]:
-    """The claims of ``token``: those verified earlier in this request, else decoded now."""
-    remembered = state.get(_VERIFIED)
-    if remembered is not None and remembered[0] == token:
-        claims: dict[str, Any] = remembered[1]
-        return claims
-    return decode_token(token, settings=settings)
+    return MappingProxyType(claims)

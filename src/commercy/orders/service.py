@@ -8,9 +8,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, or_, select, update
+from sqlalchemy import ColumnElement, Select, String, bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -20,7 +21,7 @@ from commercy.catalog import service as catalog_service
 from commercy.catalog.models import Product
 from commercy.converty import service as converty_service
 from commercy.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from commercy.core.pagination import Page, paginate_mappings
+from commercy.core.pagination import Page, PageQuery, fetch_page
 from commercy.core.settings import Settings
 from commercy.integrations.digishare import service as digishare_service
 from commercy.orders import lifecycle
@@ -442,6 +443,8 @@ class OrderFilters:
     sort: str = "-createdAt"
 
 
+EXPORT_LIMIT = 50_000
+
 SORTS = {
     "createdAt": _ORDERS.created_at,
     "updatedAt": _ORDERS.updated_at,
@@ -451,24 +454,69 @@ SORTS = {
     "orderNumber": _ORDERS.order_number,
 }
 
+# A list's statements are built once per shape (which filters apply, and the sort) with every
+# value as a named parameter; a request only binds its values. Each parameter names the
+# condition that reads it here, except the search ones (see _search).
+_CONDITIONS: dict[str, ColumnElement[bool]] = {
+    "scope_supplier_id": _ORDERS.supplier_id == bindparam("scope_supplier_id"),
+    "scope_reseller_id": _ORDERS.reseller_id == bindparam("scope_reseller_id"),
+    "reseller_id": _ORDERS.reseller_id == bindparam("reseller_id"),
+    "supplier_id": _ORDERS.supplier_id == bindparam("supplier_id"),
+    "statuses": _ORDERS.status.in_(bindparam("statuses", expanding=True)),
+    "sources": _ORDERS.source.in_(bindparam("sources", expanding=True)),
+    "date_from": _ORDERS.created_at >= bindparam("date_from"),
+    "date_to": _ORDERS.created_at < bindparam("date_to"),
+}
 
-def _matching(actor: Actor, filters: OrderFilters) -> list[ColumnElement[bool]]:
-    conditions = _in_scope(actor)  # filters narrow the scope; they never widen it
-    if filters.reseller_id is not None:
-        conditions.append(_ORDERS.reseller_id == filters.reseller_id)
-    if filters.supplier_id is not None:
-        conditions.append(_ORDERS.supplier_id == filters.supplier_id)
-    if filters.statuses:
-        conditions.append(_ORDERS.status.in_(filters.statuses))
-    if filters.sources:
-        conditions.append(_ORDERS.source.in_(filters.sources))
-    if filters.date_from is not None:
-        conditions.append(_ORDERS.created_at >= filters.date_from)
-    if filters.date_to is not None:
-        conditions.append(_ORDERS.created_at < filters.date_to)
+
+def _criteria(actor: Actor, filters: OrderFilters) -> dict[str, Any]:
+    """The parameters of the conditions that apply, in a fixed order: their names are the
+    statement's shape."""
+    params: dict[str, Any] = {}
+    # Filters narrow the scope; they never widen it.
+    if actor.role is Role.SUPPLIER:
+        params["scope_supplier_id"] = actor.supplier_id
+    elif not actor.is_admin:
+        params["scope_reseller_id"] = actor.reseller_id
+    for name, value in (
+        ("reseller_id", filters.reseller_id),
+        ("supplier_id", filters.supplier_id),
+        ("statuses", list(filters.statuses)),
+        ("sources", list(filters.sources)),
+        ("date_from", filters.date_from),
+        ("date_to", filters.date_to),
+    ):
+        if value is not None and value != []:
+            params[name] = value
     if filters.search:
-        conditions.append(_search(filters.search))
+        params["search"] = f"%{filters.search.lower()}%"
+        digits = "".join(ch for ch in filters.search if ch.isdigit())
+        if len(digits) >= 4:
+            params["search_digits"] = digits
+    return params
+
+
+def _conditions(shape: tuple[str, ...]) -> list[ColumnElement[bool]]:
+    conditions = [_CONDITIONS[name] for name in shape if name in _CONDITIONS]
+    if "search" in shape:
+        conditions.append(_search(by_phone="search_digits" in shape))
     return conditions
+
+
+def _search(*, by_phone: bool) -> ColumnElement[bool]:
+    """Name or order number like ``search``; with 4 digits or more, either phone too."""
+    pattern = bindparam("search", type_=String)
+    conditions: list[ColumnElement[bool]] = [
+        _ORDERS.customer_name.ilike(pattern),
+        _ORDERS.order_number.ilike(pattern),
+    ]
+    if by_phone:
+        digits = bindparam("search_digits", type_=String)
+        conditions += [
+            _ORDERS.customer_phone.contains(digits),
+            _ORDERS.customer_phone2.contains(digits),
+        ]
+    return or_(*conditions)
 
 
 def _ordering(sort: str) -> tuple[ColumnElement[Any], ColumnElement[Any]]:
@@ -478,31 +526,27 @@ def _ordering(sort: str) -> tuple[ColumnElement[Any], ColumnElement[Any]]:
     return column.asc(), _ORDERS.id.asc()
 
 
-def filtered_orders(actor: Actor, filters: OrderFilters) -> Select[Order]:
-    """The matching orders as ORM objects (for answers that need their items)."""
-    return select(Order).where(*_matching(actor, filters)).order_by(*_ordering(filters.sort))
+@lru_cache(maxsize=512)
+def _list_query(shape: tuple[str, ...], sort: str) -> PageQuery:
+    statement = select(Order.__table__).where(*_conditions(shape)).order_by(*_ordering(sort))
+    return PageQuery.of(statement)
 
 
-def filtered_rows(actor: Actor, filters: OrderFilters) -> Select[Any]:
-    """The matching orders as rows of column values: what a list page needs, in plain Core."""
+@lru_cache(maxsize=512)
+def _export_statement(shape: tuple[str, ...], sort: str) -> Select[Order]:
     return (
-        select(Order.__table__).where(*_matching(actor, filters)).order_by(*_ordering(filters.sort))
+        select(Order)
+        .where(*_conditions(shape))
+        .order_by(*_ordering(sort))
+        .options(selectinload(Order.items))
+        .limit(EXPORT_LIMIT)
     )
 
 
-def _search(term: str) -> ColumnElement[bool]:
-    pattern = f"%{term.lower()}%"
-    conditions: list[ColumnElement[bool]] = [
-        _ORDERS.customer_name.ilike(pattern),
-        _ORDERS.order_number.ilike(pattern),
-    ]
-    digits = "".join(ch for ch in term if ch.isdigit())
-    if len(digits) >= 4:
-        conditions += [
-            _ORDERS.customer_phone.contains(digits),
-            _ORDERS.customer_phone2.contains(digits),
-        ]
-    return or_(*conditions)
+def list_query(actor: Actor, filters: OrderFilters) -> tuple[PageQuery, dict[str, Any]]:
+    """The statements of a list page for these filters, and the values they bind."""
+    params = _criteria(actor, filters)
+    return _list_query(tuple(params), filters.sort), params
 
 
 async def list_orders(
@@ -510,14 +554,13 @@ async def list_orders(
 ) -> tuple[list[dict[str, Any]], int]:
     """A page of orders as plain column values: a list answer needs nothing more, and
     building ORM objects for it would cost more than the query itself."""
-    return await paginate_mappings(session, filtered_rows(actor, filters), page=page)
-
-
-EXPORT_LIMIT = 50_000
+    query, params = list_query(actor, filters)
+    return await fetch_page(session, query, params, page=page)
 
 
 async def export_orders(
     session: AsyncSession, *, actor: Actor, filters: OrderFilters
 ) -> Sequence[Order]:
-    statement = filtered_orders(actor, filters).options(selectinload(Order.items))
-    return (await session.scalars(statement.limit(EXPORT_LIMIT))).all()
+    params = _criteria(actor, filters)
+    statement = _export_statement(tuple(params), filters.sort)
+    return (await session.scalars(statement, params)).all()
