@@ -66,8 +66,8 @@ def statements(actor: Actor, filters: OrderFilters, page: int, limit: int) -> di
     query, params = orders_service.list_query(actor, filters)
     offset = Page(page, limit).offset
     return {
-        "count": _sql(query.count.params(params)),
-        "page": _sql(query.rows.params(params, page_limit=limit, page_offset=offset)),
+        "count": _sql(query.count.statement.params(params)),
+        "page": _sql(query.rows.statement.params(params, page_limit=limit, page_offset=offset)),
     }
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import asyncpg
 from fastapi import Depends, Request
-from sqlalchemy import DateTime, Enum, MetaData, event
+from sqlalchemy import DateTime, Enum, MetaData, Select, event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -18,7 +18,8 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.types import TypeDecorator
 
 from commercy.core.settings import Settings
@@ -156,14 +157,58 @@ def _ensure_sqlite_directory(url: str) -> None:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
 
 
-async def asyncpg_connection(session: AsyncSession) -> asyncpg.Connection | None:
-    """The asyncpg connection under ``session`` (inside its transaction, if any), for a hot
-    path that runs SQL compiled beforehand; None on any other driver."""
-    connection = await session.connection()
-    if connection.dialect.driver != "asyncpg":
+class Precompiled:
+    """A hot read whose values are all named parameters, compiled once per dialect.
+
+    In an autocommit read (GET on PostgreSQL, :attr:`Database.read_sessionmaker`) it runs
+    straight on the session's asyncpg connection: for a small query, SQLAlchemy's execution
+    and result layers cost more than the query (bench/RESULTS.md). Anywhere else it runs
+    through the session. Values go to the driver as they are (ints, strings, string enums,
+    aware datetimes), and rows come back as dicts of what the driver returns: on asyncpg a
+    string enum is a plain ``str``, so callers convert what they need."""
+
+    def __init__(self, statement: Select[Any]) -> None:
+        self.statement = statement
+        self._compiled: dict[str, SQLCompiler] = {}
+
+    async def rows(self, session: AsyncSession, params: Mapping[str, Any]) -> list[dict[str, Any]]:
+        driver = await _autocommit_asyncpg(session)
+        if driver is None:
+            result = await session.execute(self.statement, params)
+            return [dict(row._mapping) for row in result]
+        sql = self._sql(session).construct_expanded_state(dict(params))
+        records = await driver.fetch(sql.statement, *sql.positional_parameters)
+        return [dict(record) for record in records]
+
+    async def scalar(self, session: AsyncSession, params: Mapping[str, Any]) -> Any:
+        driver = await _autocommit_asyncpg(session)
+        if driver is None:
+            return await session.scalar(self.statement, params)
+        sql = self._sql(session).construct_expanded_state(dict(params))
+        return await driver.fetchval(sql.statement, *sql.positional_parameters)
+
+    def _sql(self, session: AsyncSession) -> SQLCompiler:
+        dialect = session.get_bind().dialect
+        compiled = self._compiled.get(dialect.name)
+        if compiled is None:
+            compiled = self.statement.compile(dialect=dialect)
+            assert isinstance(compiled, SQLCompiler)
+            self._compiled[dialect.name] = compiled
+        return compiled
+
+
+async def _autocommit_asyncpg(session: AsyncSession) -> asyncpg.Connection | None:
+    """The asyncpg connection under an autocommit session, else None. (In a transaction, a
+    statement sent around SQLAlchemy could run before the BEGIN it has not sent yet.)"""
+    return await session.run_sync(_autocommit_driver)  # one hop into SQLAlchemy, not two
+
+
+def _autocommit_driver(session: Session) -> asyncpg.Connection | None:
+    connection = session.connection()
+    autocommit = connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT"
+    if connection.dialect.driver != "asyncpg" or not autocommit:
         return None
-    raw = await connection.get_raw_connection()
-    driver: asyncpg.Connection = raw.driver_connection
+    driver: asyncpg.Connection = connection.connection.driver_connection
     return driver
 
 

@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Annotated, Any
 
-import asyncpg
 from fastapi import Depends, Query
 from sqlalchemy import Integer, Select, bindparam, func
-from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.compiler import SQLCompiler
 
-from commercy.core.database import asyncpg_connection
+from commercy.core.database import Precompiled
 
 MAX_PAGE_SIZE = 100
 
@@ -52,14 +49,11 @@ async def paginate(
 
 @dataclass(frozen=True, slots=True)
 class PageQuery:
-    """A select of columns as the two statements of a page, every value a named parameter.
-    Built once per shape of a list, it also keeps their SQL compiled once per dialect."""
+    """A select of columns as the two statements of a page, every value a named parameter,
+    built and compiled once (see :class:`Precompiled`)."""
 
-    count: Select[Any]
-    rows: Select[Any]
-    _compiled: dict[str, tuple[SQLCompiler, SQLCompiler]] = field(
-        default_factory=dict, compare=False, repr=False
-    )
+    count: Precompiled
+    rows: Precompiled
 
     @classmethod
     def of(cls, statement: Select[Any]) -> PageQuery:
@@ -67,57 +61,19 @@ class PageQuery:
             bindparam("page_limit", type_=Integer),
             bindparam("page_offset", type_=Integer),
         )
-        rows = statement.limit(limit).offset(offset)
-        return cls(count=count_of(statement), rows=rows)
-
-    def compiled(self, dialect: Dialect) -> tuple[SQLCompiler, SQLCompiler]:
-        """The count's and the rows' SQL for ``dialect``; an ``IN`` list renders per call."""
-        compiled = self._compiled.get(dialect.name)
-        if compiled is None:
-            compiled = self._compiled[dialect.name] = (
-                _compile(self.count, dialect),
-                _compile(self.rows, dialect),
-            )
-        return compiled
-
-
-def _compile(statement: Select[Any], dialect: Dialect) -> SQLCompiler:
-    compiled = statement.compile(dialect=dialect)
-    assert isinstance(compiled, SQLCompiler)
-    return compiled
+        return cls(
+            count=Precompiled(count_of(statement)),
+            rows=Precompiled(statement.limit(limit).offset(offset)),
+        )
 
 
 async def fetch_page(
     session: AsyncSession, query: PageQuery, params: Mapping[str, Any], *, page: Page
 ) -> tuple[list[dict[str, Any]], int]:
     """One page of ``query``'s rows, each a dict of column values, and the count of them all."""
+    total = await query.count.scalar(session, params) or 0
     values = {**params, "page_limit": page.limit, "page_offset": page.offset}
-    driver = await asyncpg_connection(session)
-    if driver is not None:
-        return await _fetch_page_asyncpg(driver, session, query, params, values)
-    total = await session.scalar(query.count, params) or 0
-    rows = await session.execute(query.rows, values)
-    keys = tuple(rows.keys())
-    return [dict(zip(keys, row, strict=True)) for row in rows], total
-
-
-async def _fetch_page_asyncpg(
-    driver: asyncpg.Connection,
-    session: AsyncSession,
-    query: PageQuery,
-    params: Mapping[str, Any],
-    values: Mapping[str, Any],
-) -> tuple[list[dict[str, Any]], int]:
-    """:func:`fetch_page` on the session's own asyncpg connection, with the SQL compiled once:
-    SQLAlchemy's execution and result layers cost more than the two queries themselves on a
-    list page (measured in bench/RESULTS.md). The values need no conversion on the way: they
-    are ints, strings, string enums and aware datetimes, which asyncpg sends as they are."""
-    count, rows = query.compiled(session.get_bind().dialect)
-    counted = count.construct_expanded_state(dict(params))
-    page = rows.construct_expanded_state(dict(values))
-    total = await driver.fetchval(counted.statement, *counted.positional_parameters)
-    records = await driver.fetch(page.statement, *page.positional_parameters)
-    return [dict(record) for record in records], total or 0
+    return await query.rows.rows(session, values), total
 
 
 def page_of(statement: Select[Any], page: Page) -> Select[Any]:

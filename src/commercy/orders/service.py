@@ -56,17 +56,25 @@ def invalid(errors: Sequence[tuple[str, str]]) -> ValidationFailed:
 _ORDERS = Order.__table__.c
 
 
-def _in_scope(actor: Actor) -> list[ColumnElement[bool]]:
+# Who sees which orders, each rule a condition on a named parameter (see _CONDITIONS).
+_SCOPES: dict[str, ColumnElement[bool]] = {
+    "scope_supplier_id": _ORDERS.supplier_id == bindparam("scope_supplier_id"),
+    "scope_reseller_id": _ORDERS.reseller_id == bindparam("scope_reseller_id"),
+}
+
+
+def _scope(actor: Actor) -> dict[str, Any]:
     """Admins see all; a supplier the orders of its products; a reseller and its agents theirs."""
     if actor.is_admin:
-        return []
+        return {}
     if actor.role is Role.SUPPLIER:
-        return [_ORDERS.supplier_id == actor.supplier_id]
-    return [_ORDERS.reseller_id == actor.reseller_id]
+        return {"scope_supplier_id": actor.supplier_id}
+    return {"scope_reseller_id": actor.reseller_id}
 
 
 def visible_orders(actor: Actor) -> Select[Order]:
-    return select(Order).where(*_in_scope(actor))
+    scope = _scope(actor)
+    return select(Order).where(*(_SCOPES[name] for name in scope)).params(scope)
 
 
 def _by_reference(statement: Select[Order], reference: str) -> Select[Order]:
@@ -458,8 +466,7 @@ SORTS = {
 # value as a named parameter; a request only binds its values. Each parameter names the
 # condition that reads it here, except the search ones (see _search).
 _CONDITIONS: dict[str, ColumnElement[bool]] = {
-    "scope_supplier_id": _ORDERS.supplier_id == bindparam("scope_supplier_id"),
-    "scope_reseller_id": _ORDERS.reseller_id == bindparam("scope_reseller_id"),
+    **_SCOPES,
     "reseller_id": _ORDERS.reseller_id == bindparam("reseller_id"),
     "supplier_id": _ORDERS.supplier_id == bindparam("supplier_id"),
     "statuses": _ORDERS.status.in_(bindparam("statuses", expanding=True)),
@@ -472,12 +479,7 @@ _CONDITIONS: dict[str, ColumnElement[bool]] = {
 def _criteria(actor: Actor, filters: OrderFilters) -> dict[str, Any]:
     """The parameters of the conditions that apply, in a fixed order: their names are the
     statement's shape."""
-    params: dict[str, Any] = {}
-    # Filters narrow the scope; they never widen it.
-    if actor.role is Role.SUPPLIER:
-        params["scope_supplier_id"] = actor.supplier_id
-    elif not actor.is_admin:
-        params["scope_reseller_id"] = actor.reseller_id
+    params = _scope(actor)  # filters narrow the scope; they never widen it
     for name, value in (
         ("reseller_id", filters.reseller_id),
         ("supplier_id", filters.supplier_id),
