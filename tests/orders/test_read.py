@@ -78,6 +78,8 @@ async def test_admin_narrows_the_list_to_one_reseller_or_supplier_and_others_sta
         return [order["orderNumber"] for order in response.json()["data"]]
 
     assert await listed(shop.admin, resellerId=elsewhere.reseller.id) == [theirs.order_number]
+    # The same filters with another value: a list's statement is reused, never its values.
+    assert await listed(shop.admin, resellerId=shop.world.reseller.id) == [mine.order_number]
     assert await listed(shop.admin, supplierId=shop.world.supplier.id) == [mine.order_number]
     assert await listed(shop.reseller, resellerId=elsewhere.reseller.id) == []
     assert await listed(shop.supplier, supplierId=elsewhere.supplier.id) == []
