@@ -25,6 +25,9 @@ from commercy.core.settings import Settings
 from commercy.main import create_app
 
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
+# One long process builds and drops hundreds of apps: freezing the startup objects of each
+# would keep them all. (The servers the suite starts inherit this too.)
+os.environ["COMMERCY_GC_FREEZE_AT_STARTUP"] = "false"
 GENEROUS_RATE_LIMITS: dict[str, Any] = {
     "redis_url": None,
     "rate_limit_user": "100000/minute",

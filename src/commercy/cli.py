@@ -21,6 +21,7 @@ from commercy.accounts.schemas import UserCreate
 from commercy.core import migrations
 from commercy.core.database import Database
 from commercy.core.errors import CommercyError
+from commercy.core.memory import freeze_startup_objects
 from commercy.core.settings import Settings
 from commercy.demo import DemoLogin, load_demo_data
 from commercy.jobs import run_worker
@@ -157,6 +158,8 @@ def worker(
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stop.set)
+        if settings.gc_freeze_at_startup:
+            freeze_startup_objects()
         await run_worker(settings, stop)
 
     asyncio.run(main())

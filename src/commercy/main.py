@@ -24,6 +24,7 @@ from commercy.core.http_hardening import (
     SecurityHeadersMiddleware,
     cors_options,
 )
+from commercy.core.memory import freeze_startup_objects
 from commercy.core.middleware import RequestIdMiddleware
 from commercy.core.openapi import document_errors
 from commercy.core.query_contract import reject_undeclared_query
@@ -92,6 +93,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 await embedded.subscribe_sandbox_webhooks(app.state.sandbox, database, settings)
             if settings.worker_in_process:
                 await stack.enter_async_context(_background_worker(database, settings))
+            if settings.gc_freeze_at_startup:
+                freeze_startup_objects()
             yield
         await database.dispose()
 

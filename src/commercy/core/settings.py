@@ -53,6 +53,11 @@ class Settings(BaseSettings):
     sandbox_mounted: bool = Field(
         default=True, description="Mount the Digishare sandbox at /sandbox/digishare."
     )
+    gc_freeze_at_startup: bool = Field(
+        default=True,
+        description="Exempt what startup built from the garbage collector's full passes "
+        "(shorter pauses under load); the test suite, one long process, turns it off.",
+    )
 
     default_phone_region: str = "TN"
     max_items_per_order: int = 2
