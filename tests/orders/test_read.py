@@ -44,6 +44,31 @@ async def test_list_has_the_seed_pagination_block(
     assert (await client.get(ORDERS, params={"limit": 101}, headers=shop.agent)).status_code == 400
 
 
+async def test_a_list_item_reads_like_the_order_itself(
+    client: httpx.AsyncClient, shop: Shop, session: AsyncSession
+) -> None:
+    # On PostgreSQL the list is read straight through asyncpg and a single order through the
+    # ORM: enums, amounts, timestamps and empty fields must come out the same either way.
+    order = await make_order(
+        session,
+        world=shop.world,
+        products=[shop.product],
+        status="confirmed",
+        notes="",
+        shippingOption="paid",
+        shippingCost=7.5,
+    )
+
+    listed = (await client.get(ORDERS, headers=shop.reseller)).json()["data"]
+    alone = (await client.get(f"{ORDERS}/{order.id}", headers=shop.reseller)).json()["data"]
+
+    assert len(listed) == 1
+    assert listed[0] == {key: alone[key] for key in listed[0]}
+    assert (listed[0]["status"], listed[0]["paymentStatus"]) == ("confirmed", "unpaid")
+    assert (listed[0]["notes"], listed[0]["total"]) == (None, 37.5)
+    assert listed[0]["createdAt"].endswith("Z") and len(listed[0]["createdAt"]) == 24
+
+
 async def test_list_filters_by_one_or_several_statuses(
     client: httpx.AsyncClient, shop: Shop, session: AsyncSession
 ) -> None:
