@@ -22,7 +22,7 @@ from commercy.core import migrations
 from commercy.core.database import Database
 from commercy.core.errors import CommercyError
 from commercy.core.memory import freeze_startup_objects
-from commercy.core.settings import Settings
+from commercy.core.settings import Settings, UnsafeSettings
 from commercy.demo import DemoLogin, load_demo_data
 from commercy.jobs import run_worker
 
@@ -95,6 +95,7 @@ def create_user(
 def demo_data() -> None:
     """Load the demo accounts (idempotent) and print their logins."""
     settings = Settings()
+    _refuse_unsafe_production(settings, serves_api=False, demo=True)
     logins = _run_in_transaction(lambda session: load_demo_data(session, settings=settings))
     _print_logins(logins)
 
@@ -111,6 +112,7 @@ def serve(
     base = f"http://{'127.0.0.1' if host == '0.0.0.0' else host}:{port}"  # noqa: S104
     os.environ.setdefault("COMMERCY_PUBLIC_BASE_URL", base)
     settings = Settings()
+    _refuse_unsafe_production(settings, serves_api=True, demo=demo)
     logins = _run_in_transaction(
         lambda session: load_demo_data(session, settings=settings) if demo else _nothing()
     )
@@ -130,6 +132,14 @@ def serve(
         log_level="info",
         proxy_headers=True,
     )
+
+
+def _refuse_unsafe_production(settings: Settings, *, serves_api: bool, demo: bool = False) -> None:
+    try:
+        settings.refuse_unsafe_production(serves_api=serves_api, demo=demo)
+    except UnsafeSettings as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
 
 
 def _configure_logging() -> None:
@@ -152,6 +162,7 @@ def worker(
         return
     _configure_logging()
     settings = Settings()
+    _refuse_unsafe_production(settings, serves_api=False)
 
     async def main() -> None:
         stop = asyncio.Event()

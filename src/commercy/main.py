@@ -83,6 +83,7 @@ def api_router() -> APIRouter:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
+    settings.refuse_unsafe_production(serves_api=True)
     database = Database(settings)
 
     @asynccontextmanager

@@ -8,9 +8,9 @@ import secrets
 from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
@@ -19,6 +19,10 @@ class Settings(BaseSettings):
         env_prefix="COMMERCY_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
     )
 
+    env: Literal["development", "production"] = Field(
+        default="development",
+        description="`production` refuses to start on settings only fit for a developer machine.",
+    )
     data_dir: Path = Path("var")
     database_url: str | None = Field(
         default=None,
@@ -50,8 +54,14 @@ class Settings(BaseSettings):
     outbox_backoff_base_seconds: float = 2.0
     outbox_backoff_cap_seconds: float = 600.0
     digishare_timeout_seconds: float = 10.0
+    outbound_allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Hosts a reseller's Digishare base URL may name although they resolve to a "
+        "private address (production refuses loopback, private and link-local targets).",
+    )
     sandbox_mounted: bool = Field(
-        default=True, description="Mount the Digishare sandbox at /sandbox/digishare."
+        default=True,
+        description="Mount the Digishare sandbox at /sandbox/digishare (default: in development).",
     )
     gc_freeze_at_startup: bool = Field(
         default=True,
@@ -92,7 +102,9 @@ class Settings(BaseSettings):
     database_connect_timeout_seconds: float = 10.0
     database_command_timeout_seconds: float = 30.0
 
-    @field_validator("cors_origins", "rate_limit_exempt_paths", mode="before")
+    @field_validator(
+        "cors_origins", "rate_limit_exempt_paths", "outbound_allowed_hosts", mode="before"
+    )
     @classmethod
     def _comma_separated(cls, value: object) -> object:
         """``COMMERCY_CORS_ORIGINS=https://a.example,https://b.example`` (or a JSON list)."""
@@ -102,6 +114,51 @@ class Settings(BaseSettings):
                 return json.loads(text)
             return [item.strip() for item in text.split(",") if item.strip()]
         return value
+
+    @model_validator(mode="after")
+    def _sandbox_only_in_development_by_default(self) -> Self:
+        if self.env == "production" and "sandbox_mounted" not in self.model_fields_set:
+            self.sandbox_mounted = False
+        return self
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    def production_problems(self, *, serves_api: bool, demo: bool = False) -> list[str]:
+        """What makes these settings unfit for production; empty in development."""
+        if not self.is_production:
+            return []
+        problems = []
+        if self.sandbox_mounted:
+            problems.append(
+                "COMMERCY_SANDBOX_MOUNTED is true: the Digishare sandbox plays customers and "
+                "has test controls; it never runs in production"
+            )
+        if demo:
+            problems.append("--demo loads demo accounts whose passwords are printed")
+        if serves_api:
+            problems += _secret_problems(
+                "COMMERCY_JWT_SECRET",
+                self.jwt_secret,
+                "tokens signed with a key generated on this machine only",
+            )
+        problems += _secret_problems(
+            "COMMERCY_ENCRYPTION_KEY",
+            self.encryption_key,
+            "credentials sealed with a key generated on this machine only",
+        )
+        if self.encryption_key is not None and not _is_fernet_key(self.encryption_key):
+            problems.append(
+                "COMMERCY_ENCRYPTION_KEY is not a Fernet key (32 url-safe base64-encoded bytes)"
+            )
+        return problems
+
+    def refuse_unsafe_production(self, *, serves_api: bool, demo: bool = False) -> None:
+        """Raises UnsafeSettings naming every problem, in production mode."""
+        problems = self.production_problems(serves_api=serves_api, demo=demo)
+        if problems:
+            raise UnsafeSettings(problems)
 
     @property
     def resolved_database_url(self) -> str:
@@ -129,6 +186,31 @@ class Settings(BaseSettings):
         if self.encryption_key is not None:
             return self.encryption_key.get_secret_value()
         return _load_or_create_secret(self.data_dir / "encryption-key", _new_fernet_key)
+
+
+class UnsafeSettings(Exception):
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        lines = "\n".join(f"  - {problem}" for problem in problems)
+        super().__init__(f"COMMERCY_ENV=production refuses to start:\n{lines}")
+
+
+MIN_SECRET_CHARS = 32
+
+
+def _secret_problems(name: str, value: SecretStr | None, consequence: str) -> list[str]:
+    if value is None:
+        return [f"{name} is not set: {consequence}"]
+    if len(value.get_secret_value()) < MIN_SECRET_CHARS:
+        return [f"{name} is shorter than {MIN_SECRET_CHARS} characters"]
+    return []
+
+
+def _is_fernet_key(value: SecretStr) -> bool:
+    try:
+        return len(base64.urlsafe_b64decode(value.get_secret_value().encode())) == 32
+    except ValueError:
+        return False
 
 
 def normalize_database_url(url: str) -> str:
