@@ -64,6 +64,24 @@ async def put_settings(
     return envelope(service.describe(integration, settings=settings), message="Settings saved")
 
 
+@router.post("/test")
+async def check_connection(
+    actor: CurrentActor,
+    session: SessionDep,
+    settings: SettingsDep,
+    reseller_id: ResellerParam = None,
+) -> dict[str, Any]:
+    """Check the saved credentials against Digishare (`GET /v1/user/profile`): `status` is `ok`
+    (with the Digishare `account` they belong to), `unauthorized` (Digishare refused them) or
+    `unreachable` (no Digishare API answered at `baseUrl`), with the `reason`. Nothing is
+    changed, on either side."""
+    integration = await service.get_integration(
+        session, reseller_id=service.scoped_reseller_id(actor, reseller_id)
+    )
+    result = await service.check_connection(integration, settings=settings)
+    return envelope(result, message=f"Connection {result.status.value}")
+
+
 @router.get("/jobs")
 async def list_jobs(
     actor: CurrentActor,

@@ -18,6 +18,11 @@ class WebhookAuthType(StrEnum):
     HEADER = "header"
 
 
+class AuthMethod(StrEnum):
+    TOKEN = "token"  # noqa: S105  (a personal access token made in Digishare's dashboard)
+    OAUTH = "oauth"  # OAuth2 client credentials, exchanged for short-lived access tokens
+
+
 class EventOutcome(StrEnum):
     APPLIED = "applied"
     UNCHANGED = "unchanged"
@@ -36,7 +41,12 @@ class DigishareIntegration(TimestampMixin, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     reseller_id: Mapped[int] = mapped_column(ForeignKey("resellers.id"), unique=True)
     base_url: Mapped[str] = mapped_column(String(500))
-    token_sealed: Mapped[str] = mapped_column(Text)
+    auth_method: Mapped[AuthMethod] = mapped_column(str_enum(AuthMethod), default=AuthMethod.TOKEN)
+    # The personal access token, sealed (auth method `token`).
+    token_sealed: Mapped[str | None] = mapped_column(Text)
+    # OAuth2 client credentials (auth method `oauth`); the secret sealed.
+    client_id: Mapped[str | None] = mapped_column(String(200))
+    client_secret_sealed: Mapped[str | None] = mapped_column(Text)
     ticket_type_id: Mapped[str] = mapped_column(String(64))
     initial_status_id: Mapped[str] = mapped_column(String(64))
     status_map: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)

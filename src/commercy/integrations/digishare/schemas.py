@@ -8,7 +8,7 @@ from typing import Annotated, Any, Self
 from pydantic import Field, StringConstraints, model_validator
 
 from commercy.core.schemas import StrictWireModel, Timestamp, WireModel
-from commercy.integrations.digishare.models import EventOutcome, WebhookAuthType
+from commercy.integrations.digishare.models import AuthMethod, EventOutcome, WebhookAuthType
 from commercy.orders.models import OrderStatus
 from commercy.outbox.models import JobState
 
@@ -65,11 +65,20 @@ class WebhookAuthIn(StrictWireModel):
 
 
 class IntegrationUpdate(StrictWireModel):
-    """A reseller's Digishare settings. `token` and the webhook secrets are write-only: send them
+    """A reseller's Digishare settings. Authenticate with a personal access token (`token`) or
+    with OAuth2 client credentials (`clientId` and `clientSecret`), which Digishare recommends
+    in production. `token`, `clientSecret` and the webhook secrets are write-only: send them
     when creating or changing them, omit them to keep the stored ones."""
 
-    base_url: BaseUrl = "https://api.digishare.ma"
-    token: Secret | None = None
+    base_url: BaseUrl = Field(
+        default="https://api.digishare.ma",
+        description="Digishare's API address, with or without its `/v1`",
+    )
+    token: Secret | None = Field(default=None, description="A personal access token")
+    client_id: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = Field(
+        default=None, description="OAuth2 client id (with `clientSecret`)"
+    )
+    client_secret: Secret | None = Field(default=None, description="OAuth2 client secret")
     ticket_type_id: DigishareId = DIGISHARE_ORDER_TICKET_TYPE
     initial_status_id: DigishareId = DIGISHARE_NEW_STATUS
     status_map: dict[DigishareId, OrderStatus] = Field(
@@ -79,6 +88,14 @@ class IntegrationUpdate(StrictWireModel):
     webhook_auth: WebhookAuthIn | None = None
     lang: Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")] = "fr"
     enabled: bool = True
+
+    @model_validator(mode="after")
+    def _one_way_to_authenticate(self) -> Self:
+        if self.token is not None and (self.client_id or self.client_secret) is not None:
+            raise ValueError("send either token or clientId and clientSecret, not both")
+        if self.client_secret is not None and self.client_id is None:
+            raise ValueError("clientSecret needs its clientId")
+        return self
 
 
 class WebhookAuthOut(WireModel):
@@ -91,7 +108,10 @@ class IntegrationOut(WireModel):
     id: int
     reseller_id: int
     base_url: str
+    auth_method: AuthMethod
     token_set: bool
+    client_id: str | None
+    client_secret_set: bool
     ticket_type_id: str
     initial_status_id: str
     status_map: dict[str, str]
@@ -134,6 +154,23 @@ class ConfirmationOut(WireModel):
     attempts: int
     last_error: str | None
     last_event_at: Timestamp | None
+
+
+class ConnectionState(StrEnum):
+    OK = "ok"  # the credentials work
+    UNAUTHORIZED = "unauthorized"  # Digishare refused them
+    UNREACHABLE = "unreachable"  # no Digishare API answered at the base URL
+
+
+class ConnectionTestOut(WireModel):
+    """What `POST /integrations/digishare/test` found, with the account the credentials belong
+    to when they work."""
+
+    status: ConnectionState
+    reason: str | None
+    account: dict[str, str | None] | None
+    base_url: str
+    auth_method: AuthMethod
 
 
 class EventOut(WireModel):

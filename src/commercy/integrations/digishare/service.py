@@ -9,11 +9,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from commercy.accounts.models import Reseller, Role
 from commercy.auth.actor import Actor
-from commercy.core.crypto import seal
+from commercy.core.crypto import SealError, seal, unseal
 from commercy.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from commercy.core.outbound import OutboundPolicy
 from commercy.core.pagination import Page, paginate
 from commercy.core.settings import Settings
+from commercy.integrations.digishare.client import DigishareClient, DigishareError
+from commercy.integrations.digishare.credentials import (
+    ClientCredentials,
+    Credentials,
+    PersonalAccessToken,
+)
 from commercy.integrations.digishare.models import (
+    AuthMethod,
     DigishareEvent,
     DigishareIntegration,
     DigishareTicket,
@@ -21,6 +29,8 @@ from commercy.integrations.digishare.models import (
 from commercy.integrations.digishare.schemas import (
     ConfirmationOut,
     ConfirmationState,
+    ConnectionState,
+    ConnectionTestOut,
     IntegrationOut,
     IntegrationUpdate,
     WebhookAuthOut,
@@ -62,26 +72,101 @@ async def save_integration(
         select(DigishareIntegration).where(DigishareIntegration.reseller_id == reseller_id)
     )
     if integration is None:
-        if data.token is None:
-            raise ValidationFailed("token", "A Digishare API token is required")
+        if data.token is None and data.client_id is None:
+            raise ValidationFailed(
+                "token", "A Digishare token, or OAuth clientId and clientSecret, is required"
+            )
         if data.webhook_auth is None:
             raise ValidationFailed("webhookAuth", "Say how Digishare authenticates its webhooks")
         integration = DigishareIntegration(reseller_id=reseller_id)
         session.add(integration)
-    integration.base_url = data.base_url.rstrip("/")
+    _set_credentials(integration, data=data, settings=settings)
+    integration.base_url = api_root(data.base_url)
+    if (refusal := await OutboundPolicy.of(settings).check_url(integration.base_url)) is not None:
+        raise ValidationFailed("baseUrl", f"Commercy may not call this address: {refusal}")
     integration.ticket_type_id = data.ticket_type_id
     integration.initial_status_id = data.initial_status_id
     integration.status_map = {key: value.value for key, value in data.status_map.items()}
     integration.lang = data.lang
     integration.enabled = data.enabled
-    if data.token is not None:
-        integration.token_sealed = seal(data.token, settings=settings)
     if data.webhook_auth is not None:
         integration.webhook_auth_type = data.webhook_auth.type
         integration.webhook_auth_name = data.webhook_auth.name
         integration.webhook_secret_sealed = seal(data.webhook_auth.secret, settings=settings)
     await session.flush()
     return integration
+
+
+def api_root(base_url: str) -> str:
+    """Digishare's address without the ``/v1`` its documentation includes: the client adds
+    it to every path."""
+    root = base_url.rstrip("/")
+    return root.removesuffix("/v1") if root.endswith("/v1") else root
+
+
+def _set_credentials(
+    integration: DigishareIntegration, *, data: IntegrationUpdate, settings: Settings
+) -> None:
+    """A token, or client credentials: whichever is sent replaces the other."""
+    if data.token is not None:
+        integration.auth_method = AuthMethod.TOKEN
+        integration.token_sealed = seal(data.token, settings=settings)
+        integration.client_id = integration.client_secret_sealed = None
+    elif data.client_id is not None:
+        if data.client_secret is not None:
+            integration.client_secret_sealed = seal(data.client_secret, settings=settings)
+        elif integration.client_secret_sealed is None:
+            raise ValidationFailed("clientSecret", "The OAuth client secret is required")
+        integration.auth_method = AuthMethod.OAUTH
+        integration.client_id = data.client_id
+        integration.token_sealed = None
+
+
+def credentials_of(integration: DigishareIntegration, *, settings: Settings) -> Credentials:
+    """The integration's credentials, unsealed; SealError when the key cannot open them."""
+    if integration.auth_method is AuthMethod.OAUTH:
+        return ClientCredentials(
+            client_id=integration.client_id or "",
+            client_secret=unseal(integration.client_secret_sealed or "", settings=settings),
+        )
+    return PersonalAccessToken(unseal(integration.token_sealed or "", settings=settings))
+
+
+async def check_connection(
+    integration: DigishareIntegration, *, settings: Settings
+) -> ConnectionTestOut:
+    """Calls Digishare's cheapest documented read with the saved credentials."""
+    account: dict[str, str | None] | None = None
+    reason: str | None = None
+    try:
+        credentials = credentials_of(integration, settings=settings)
+        async with DigishareClient(
+            base_url=integration.base_url,
+            credentials=credentials,
+            policy=OutboundPolicy.of(settings),
+            timeout_seconds=settings.digishare_timeout_seconds,
+            in_place_attempts=1,
+        ) as client:
+            profile = await client.profile()
+        account = {key: _text(profile.get(key)) for key in ("id", "name", "email")}
+        state = ConnectionState.OK
+    except SealError as exc:
+        state, reason = ConnectionState.UNAUTHORIZED, str(exc)
+    except DigishareError as exc:
+        reason = str(exc)
+        refused = exc.status in (400, 401, 403)
+        state = ConnectionState.UNAUTHORIZED if refused else ConnectionState.UNREACHABLE
+    return ConnectionTestOut(
+        status=state,
+        reason=reason,
+        account=account,
+        base_url=integration.base_url,
+        auth_method=integration.auth_method,
+    )
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)[:200]
 
 
 def webhook_url(integration: DigishareIntegration, *, settings: Settings) -> str:
@@ -93,7 +178,10 @@ def describe(integration: DigishareIntegration, *, settings: Settings) -> Integr
         id=integration.id,
         reseller_id=integration.reseller_id,
         base_url=integration.base_url,
+        auth_method=integration.auth_method,
         token_set=bool(integration.token_sealed),
+        client_id=integration.client_id,
+        client_secret_set=bool(integration.client_secret_sealed),
         ticket_type_id=integration.ticket_type_id,
         initial_status_id=integration.initial_status_id,
         status_map=dict(integration.status_map),

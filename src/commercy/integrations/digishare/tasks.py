@@ -1,7 +1,7 @@
 """The outbox job that opens an order's Digishare ticket.
 
 Steps, each kept once done so a retry never repeats it: render and upload the invoice, create
-the ticket (after looking it up by ``external_id`` if an earlier attempt may have created it),
+the ticket (after looking it up by its ``external_id`` if an earlier attempt may have created it),
 then record the ticket on the order.
 """
 
@@ -15,9 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 from starlette.concurrency import run_in_threadpool
 
-from commercy.core.crypto import SealError, unseal
+from commercy.core.crypto import SealError
 from commercy.core.database import Database
+from commercy.core.outbound import OutboundPolicy
 from commercy.core.settings import Settings
+from commercy.integrations.digishare import service
 from commercy.integrations.digishare.client import DigishareClient, DigishareError
 from commercy.integrations.digishare.models import DigishareIntegration, DigishareTicket
 from commercy.orders.documents import invoice_pdf
@@ -29,12 +31,13 @@ async def notify_order(context: JobContext, database: Database, settings: Settin
     async with database.sessionmaker() as session:
         order, integration = await _load(session, order_id=int(context.payload["order_id"]))
     try:
-        token = unseal(integration.token_sealed, settings=settings)
+        credentials = service.credentials_of(integration, settings=settings)
     except SealError as exc:
         raise PermanentJobError(str(exc)) from exc
     client = DigishareClient(
         base_url=integration.base_url,
-        token=token,
+        credentials=credentials,
+        policy=OutboundPolicy.of(settings),
         timeout_seconds=settings.digishare_timeout_seconds,
     )
     async with client:
@@ -65,9 +68,14 @@ async def _run_steps(
         return
     if context.progress.get("ticket_requested"):
         # An earlier attempt sent the ticket and never heard back: it may exist already.
-        existing = await client.find_ticket(external_id=order.order_number)
-        if existing is not None:
-            await context.keep(ticket_id=str(existing["id"]))
+        found = await client.find_tickets(external_id=order.order_number)
+        if found:
+            # Tickets an older version created twice: the oldest is the order's.
+            duplicates = [str(ticket["id"]) for ticket in found[1:]]
+            await context.keep(
+                ticket_id=str(found[0]["id"]),
+                **({"duplicate_ticket_ids": duplicates} if duplicates else {}),
+            )
             return
     await context.keep(ticket_requested=True)
     body = ticket_body(order, integration=integration, media_id=context.progress["media_id"])
