@@ -191,7 +191,9 @@ async def make_order(
 
 def bearer(user: User, settings: Settings) -> dict[str, str]:
     """A token as the login endpoint would issue it (that endpoint has tests of its own)."""
-    token = issue_token(user_id=user.id, role=user.role.value, settings=settings).token
+    token = issue_token(
+        user_id=user.id, role=user.role.value, version=user.token_version, settings=settings
+    ).token
     return {"Authorization": f"Bearer {token}"}
 
 

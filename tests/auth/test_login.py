@@ -97,6 +97,46 @@ async def test_disabled_user_cannot_log_in_and_its_token_stops_working(
     assert relogin.status_code == 401
 
 
+@pytest.mark.parametrize(
+    "changes",
+    [[{"password": "a-brand-new-password-42"}], [{"isActive": False}, {"isActive": True}]],
+    ids=["password changed", "disabled then enabled again"],
+)
+async def test_tokens_issued_before_a_password_change_or_a_disable_end(
+    client: httpx.AsyncClient, session: AsyncSession, changes: list[dict[str, object]]
+) -> None:
+    world = await make_world(session)
+    agent_headers = await login(client, world.agent)
+    admin_headers = await login(client, world.admin)
+
+    for change in changes:
+        answer = await client.patch(
+            f"/api/v1/users/{world.agent.id}", json=change, headers=admin_headers
+        )
+        assert answer.status_code == 200, answer.text
+    old_token = await client.get("/api/v1/auth/me", headers=agent_headers)
+    password = str(changes[0].get("password", PASSWORD))
+    fresh = await login(client, world.agent, password=password)
+
+    assert old_token.status_code == 401
+    assert (await client.get("/api/v1/auth/me", headers=fresh)).status_code == 200
+
+
+async def test_a_change_of_name_keeps_the_tokens(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    world = await make_world(session)
+    agent_headers = await login(client, world.agent)
+    admin_headers = await login(client, world.admin)
+
+    renamed = await client.patch(
+        f"/api/v1/users/{world.agent.id}", json={"name": "Nour"}, headers=admin_headers
+    )
+
+    assert renamed.status_code == 200
+    assert (await client.get("/api/v1/auth/me", headers=agent_headers)).status_code == 200
+
+
 def _forge(settings: Settings, user_id: int, **overrides: object) -> str:
     now = datetime.now(UTC)
     claims: dict[str, object] = {

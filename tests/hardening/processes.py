@@ -36,28 +36,34 @@ def free_port() -> int:
 
 
 @contextmanager
-def api_process(env: dict[str, str], *, log_dir: Path, timeout: float = 30.0) -> Iterator[str]:
-    """Start one API process on a free port; yield its base URL once it answers."""
+def api_process(
+    env: dict[str, str], *, log_dir: Path, timeout: float = 30.0, serve: bool = False
+) -> Iterator[str]:
+    """Start one API process on a free port; yield its base URL once it answers. ``serve``
+    starts it the product's way, ``commercy serve``, instead of bare uvicorn."""
     port = free_port()
+    if serve:
+        command = ["-m", "commercy", "serve", "--port", str(port)]
+    else:
+        command = [
+            "-m",
+            "uvicorn",
+            "commercy.main:create_app",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ]
     inherited = {
         name: value for name, value in os.environ.items() if not name.startswith("COMMERCY_")
     }
     log_path = log_dir / f"api-{port}.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "commercy.main:create_app",
-                "--factory",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--log-level",
-                "warning",
-            ],
+            [sys.executable, *command],
             env={**inherited, **env},
             cwd=log_dir,  # no developer's .env is read
             stdout=log,

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
+import httpx
 import jwt
+import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from commercy.accounts.models import Role
+from commercy.core.database import Database
+from commercy.core.settings import Settings
 from tests.factories import PASSWORD, login, make_user, make_world
 from tests.hardening.conftest import AppFactory, client_for
+from tests.hardening.processes import api_process, settings_env
 
 ERROR_KEYS = {"success", "error", "message", "timestamp", "details"}
 
@@ -207,3 +213,90 @@ async def test_every_strategy_enforces_the_budget(hardened_app: AppFactory) -> N
         ):
             statuses = [(await client.get("/api/v1/status")).status_code for _ in range(3)]
         assert statuses == [200, 200, 429], strategy
+
+
+async def test_a_guesser_cannot_lock_the_owner_out(
+    hardened_app: AppFactory, session: AsyncSession
+) -> None:
+    user = await make_user(session, role=Role.ADMIN, identifier="owner@example.com")
+    await session.commit()
+    async with hardened_app(rate_limit_login_failures="3/minute") as app:
+        async with client_for(app, address="203.0.113.66") as guesser:
+            guesses = [
+                (
+                    await guesser.post(
+                        "/api/v1/auth/login",
+                        json={"identifier": user.identifier, "password": f"guess{n}"},
+                    )
+                ).status_code
+                for n in range(5)
+            ]
+        async with client_for(app, address="198.51.100.7") as owner:
+            owners = await owner.post(
+                "/api/v1/auth/login", json={"identifier": user.identifier, "password": PASSWORD}
+            )
+
+    assert guesses == [401, 401, 401, 429, 429]
+    assert owners.status_code == 200
+
+
+async def test_a_successful_login_clears_its_addresss_failures(
+    hardened_app: AppFactory, session: AsyncSession
+) -> None:
+    user = await make_user(session, role=Role.ADMIN, identifier="typo@example.com")
+    await session.commit()
+
+    async def attempt(client: httpx.AsyncClient, password: str) -> int:
+        answer = await client.post(
+            "/api/v1/auth/login", json={"identifier": user.identifier, "password": password}
+        )
+        return answer.status_code
+
+    async with (
+        hardened_app(rate_limit_login_failures="3/minute") as app,
+        client_for(app, address="198.51.100.8") as owner,
+    ):
+        statuses = [await attempt(owner, "typo") for _ in range(2)]
+        statuses.append(await attempt(owner, PASSWORD))
+        statuses += [await attempt(owner, "typo") for _ in range(4)]
+
+    assert statuses == [401, 401, 200, 401, 401, 401, 429]
+
+
+async def test_the_ceiling_per_identifier_counts_failures_from_every_address(
+    hardened_app: AppFactory, session: AsyncSession
+) -> None:
+    user = await make_user(session, role=Role.ADMIN, identifier="popular@example.com")
+    await session.commit()
+    async with hardened_app(
+        rate_limit_login_failures="3/minute", rate_limit_login_identifier="4/minute"
+    ) as app:
+        statuses = []
+        for number in range(5):
+            async with client_for(app, address=f"203.0.113.{number}") as client:
+                answer = await client.post(
+                    "/api/v1/auth/login", json={"identifier": user.identifier, "password": "x"}
+                )
+                statuses.append(answer.status_code)
+
+    assert statuses == [401, 401, 401, 401, 429]
+
+
+@pytest.mark.parametrize(("trusted", "throttled"), [("", True), ("127.0.0.1", False)])
+async def test_forwarded_for_is_believed_only_from_trusted_proxies(
+    settings: Settings, database: Database, tmp_path: Path, trusted: str, throttled: bool
+) -> None:
+    env = settings_env(settings, rate_limit_address="3/minute", trusted_proxies=trusted)
+    with api_process(env, log_dir=tmp_path, serve=True) as base_url:
+        async with httpx.AsyncClient(timeout=10) as http:
+            statuses = [
+                (
+                    await http.get(
+                        f"{base_url}/api/v1/status",
+                        headers={"X-Forwarded-For": f"203.0.113.{number}"},
+                    )
+                ).status_code
+                for number in range(5)
+            ]
+
+    assert (429 in statuses) is throttled

@@ -344,3 +344,33 @@ async def test_the_base_url_is_kept_without_its_v1(
     saved = await connect(client, strict_shop, f"{url}/v1/", token="t")
 
     assert saved["baseUrl"] == url
+
+
+async def test_a_retry_after_a_refused_ticket_uploads_the_invoice_again(
+    client: httpx.AsyncClient,
+    strict_shop: Shop,
+    strict: tuple[StrictDigishare, str],
+    worker: OutboxWorker,
+    database: Database,
+) -> None:
+    digishare, _ = strict
+    order = await place_order(client, strict_shop)
+    digishare.create_answers = ["unavailable"]
+    await worker.run_once()  # the invoice is uploaded; the ticket must wait
+    digishare.expire_media()
+    await drain(database, worker)  # the ticket cites the forgotten upload: refused, failed
+    [job] = await jobs(client, strict_shop)
+    assert job["state"] == "failed"
+    assert "422" in job["lastError"]
+
+    retried = await client.post(
+        f"/api/v1/integrations/digishare/jobs/{job['id']}/retry",
+        headers=strict_shop.reseller_headers,
+    )
+    assert retried.status_code == 200, retried.text
+    await drain(database, worker)
+
+    [ticket] = digishare.tickets_of(order["orderNumber"])
+    assert ticket["information"]["campaign_data"]["invoice_document"]["id"] in digishare.media
+    assert (await confirmation(client, strict_shop, order["id"]))["ticketId"] == ticket["id"]
+    assert digishare.posts("/v1/messagesTemplates") == 2

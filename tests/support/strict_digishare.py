@@ -51,8 +51,9 @@ REQUIRED_TICKET_FIELDS = ("subject", "type_ticket_id", "external_id", "informati
 # - "store_then_502": stores the ticket, then answers 502 (the answer is lost);
 # - "not_json": answers 200 with an HTML page, storing nothing;
 # - "no_id": answers 201 with a body that has no ticket id, storing nothing;
-# - "stranger": stores the ticket, but answers with somebody else's.
-CreateAnswer = Literal["store_then_502", "not_json", "no_id", "stranger"]
+# - "stranger": stores the ticket, but answers with somebody else's;
+# - "unavailable": answers 503, storing nothing.
+CreateAnswer = Literal["store_then_502", "not_json", "no_id", "stranger", "unavailable"]
 
 
 @dataclass
@@ -72,6 +73,7 @@ class StrictDigishare:
     calls: list[Call] = field(default_factory=list)
     create_answers: list[CreateAnswer] = field(default_factory=list)
     access_tokens: set[str] = field(default_factory=set)
+    media: set[str] = field(default_factory=set)
     token_requests: int = 0
     _clock: datetime = field(default_factory=lambda: datetime(2026, 1, 13, 9, 0, tzinfo=UTC))
 
@@ -116,6 +118,10 @@ class StrictDigishare:
 
     def revoke_access_tokens(self) -> None:
         self.access_tokens.clear()
+
+    def expire_media(self) -> None:
+        """Every uploaded file is forgotten, as uploads are after a while."""
+        self.media.clear()
 
     def tickets_of(self, external_id: str) -> list[dict[str, Any]]:
         return [t for t in self.tickets if t["external_id"] == external_id]
@@ -183,7 +189,9 @@ class StrictDigishare:
         body = await request.json()
         if not str(body.get("file", {}).get("base64", "")).startswith("data:"):
             return _error(422, "The file.base64 field is required.", field="file.base64")
-        return JSONResponse({"id": secrets.token_hex(8), "type": "file"}, status_code=201)
+        media_id = secrets.token_hex(8)
+        self.media.add(media_id)
+        return JSONResponse({"id": media_id, "type": "file"}, status_code=201)
 
     async def _create_ticket(self, request: Request) -> Response:
         if not self._authenticated(request):
@@ -192,7 +200,13 @@ class StrictDigishare:
         for name in REQUIRED_TICKET_FIELDS:
             if not body.get(name):
                 return _error(422, f"The {name} field is required.", field=name)
+        invoice = body["information"].get("campaign_data", {}).get("invoice_document", {})
+        if invoice.get("id") not in self.media:
+            field = "information.campaign_data.invoice_document.id"
+            return _error(422, "The selected invoice document id is invalid.", field=field)
         answer = self.create_answers.pop(0) if self.create_answers else None
+        if answer == "unavailable":
+            return _error(503, "Service Unavailable")
         if answer == "not_json":
             return PlainTextResponse("<html>Bad Gateway</html>", media_type="text/html")
         if answer == "no_id":
@@ -202,6 +216,7 @@ class StrictDigishare:
             subject=body["subject"],
             customer=body["information"].get("third", {}).get("name", ""),
         )
+        ticket["information"]["campaign_data"] = body["information"].get("campaign_data", {})
         if answer == "store_then_502":
             return _error(502, "Bad Gateway")
         if answer == "stranger":

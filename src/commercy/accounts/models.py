@@ -53,5 +53,8 @@ class User(TimestampMixin, Base):
     reseller_id: Mapped[int | None] = mapped_column(ForeignKey("resellers.id"), index=True)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     last_login_at: Mapped[datetime | None]
+    # Carried by each token; moved on by a password change or a disable/enable, which ends
+    # every token issued before it.
+    token_version: Mapped[int] = mapped_column(default=0)
 
     reseller: Mapped[Reseller | None] = relationship(lazy="raise")

@@ -115,18 +115,26 @@ _ACTIVE_ACTOR = Precompiled(
         # A reseller's and an agent's supplier is the one their reseller is attached to.
         func.coalesce(_resellers.supplier_id, _users.supplier_id).label("supplier_id"),
         _users.reseller_id,
+        _users.token_version,
     )
     .select_from(User.__table__.outerjoin(Reseller.__table__, _resellers.id == _users.reseller_id))
     .where(_users.id == bindparam("user_id"), _users.is_active)
 )
 
 
-async def get_active_actor(session: AsyncSession, user_id: int) -> Actor | None:
-    """The caller behind a verified token, if the account still exists and is enabled."""
+async def get_active_actor(
+    session: AsyncSession, user_id: int, *, token_version: int | None = None
+) -> Actor | None:
+    """The caller behind a verified token, if the account still exists, is enabled and (given
+    the token's ``token_version``) has not changed its password or been re-enabled since."""
     rows = await _ACTIVE_ACTOR.rows(session, {"user_id": user_id})
     if not rows:
         return None
-    return Actor(**{**rows[0], "role": Role(rows[0]["role"])})
+    row = dict(rows[0])
+    if token_version is not None and row.pop("token_version") != token_version:
+        return None
+    row.pop("token_version", None)
+    return Actor(**{**row, "role": Role(row["role"])})
 
 
 async def create_user(session: AsyncSession, *, actor: Actor | None, data: UserCreate) -> User:
@@ -179,6 +187,9 @@ async def update_user(
     changes = data.model_dump(exclude_unset=True)
     if "password" in changes:
         user.password_hash = await hash_password(changes.pop("password"))
+        user.token_version += 1
+    if changes.get("is_active", user.is_active) != user.is_active:
+        user.token_version += 1
     for field, value in changes.items():
         setattr(user, field, value)
     await session.flush()

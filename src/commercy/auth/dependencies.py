@@ -38,9 +38,11 @@ async def current_actor(
     try:
         claims = decode_token(credentials.credentials, settings=settings)
         user_id = int(claims["sub"])
-    except (InvalidToken, ValueError) as exc:
+        # Tokens issued before versions existed belong to version 0.
+        version = int(claims.get("ver", 0))
+    except (InvalidToken, ValueError, TypeError) as exc:
         raise Unauthorized("Invalid or expired token") from exc
-    actor = await accounts_service.get_active_actor(session, user_id)
+    actor = await accounts_service.get_active_actor(session, user_id, token_version=version)
     if actor is None:
         raise Unauthorized("Invalid or expired token")
     return actor

@@ -28,12 +28,19 @@ async def login(
     A wrong identifier and a wrong password get the same 401, so nothing leaks about which
     accounts exist.
 
-    Attempts are limited per identifier and per address (`429` with `Retry-After`), whether
-    they succeed or not, to stop password guessing.
+    Password guessing is slowed (`429` with `Retry-After`): attempts per address, failures per
+    identifier and address (a successful login clears them), and a much higher ceiling of
+    failures per identifier from every address together.
     """
     rate_limits: RateLimits = request.app.state.rate_limits
-    await rate_limits.check_login(identifier=body.identifier, address=client_address(request.scope))
-    result = await service.login(session, data=body, settings=settings)
+    attempt = {"identifier": body.identifier, "address": client_address(request.scope)}
+    await rate_limits.check_login(**attempt)
+    try:
+        result = await service.login(session, data=body, settings=settings)
+    except Unauthorized:
+        await rate_limits.login_failed(**attempt)
+        raise
+    await rate_limits.login_succeeded(**attempt)
     return envelope(message="Login successful", **result.model_dump(mode="json", by_alias=True))
 
 

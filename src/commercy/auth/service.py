@@ -22,7 +22,9 @@ async def login(session: AsyncSession, *, data: LoginRequest, settings: Settings
         raise Unauthorized(INVALID_CREDENTIALS)
     user.last_login_at = utcnow()
     await session.flush()
-    issued = issue_token(user_id=user.id, role=user.role.value, settings=settings)
+    issued = issue_token(
+        user_id=user.id, role=user.role.value, version=user.token_version, settings=settings
+    )
     return LoginResult(
         token=issued.token, expires_at=issued.expires_at, user=UserOut.model_validate(user)
     )

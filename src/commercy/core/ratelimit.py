@@ -13,9 +13,9 @@ import ipaddress
 import logging
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from limits import RateLimitItem, parse_many
 from limits.aio.storage import MemoryStorage, RedisStorage
@@ -35,6 +35,7 @@ from commercy.core.settings import Settings
 
 logger = logging.getLogger("commercy.ratelimit")
 
+_T = TypeVar("_T")
 _RETRY_SHARED_AFTER_SECONDS = 5.0
 _STRATEGIES: dict[str, type[RateLimiter]] = {
     "moving-window": MovingWindowRateLimiter,
@@ -95,6 +96,7 @@ class RateLimits:
         self.user = parse_many(settings.rate_limit_user)
         self.address = parse_many(settings.rate_limit_address)
         self.login_identifier = parse_many(settings.rate_limit_login_identifier)
+        self.login_failures = parse_many(settings.rate_limit_login_failures)
         self.login_address = parse_many(settings.rate_limit_login_address)
         strategy = _STRATEGIES[settings.rate_limit_strategy]
         self._fallback = strategy(MemoryStorage())
@@ -105,9 +107,33 @@ class RateLimits:
 
     async def spend(self, items: Sequence[RateLimitItem], *identifiers: str) -> Verdict:
         """Spend one unit of every budget in ``items``; the verdict of the tightest one."""
+        return await self._counted(_spend, items, identifiers)
+
+    async def peek(self, items: Sequence[RateLimitItem], *identifiers: str) -> Verdict:
+        """Whether one more unit of every budget in ``items`` would be allowed, spending none."""
+        return await self._counted(_peek, items, identifiers)
+
+    async def clear(self, items: Sequence[RateLimitItem], *identifiers: str) -> None:
+        """Forget what was spent of ``items``."""
+
+        async def forget(
+            limiter: RateLimiter, items: Sequence[RateLimitItem], identifiers: Sequence[str]
+        ) -> None:
+            for item in items:
+                await limiter.clear(item, *identifiers)
+
+        await self._counted(forget, items, identifiers)
+
+    async def _counted(
+        self,
+        count: Callable[[RateLimiter, Sequence[RateLimitItem], Sequence[str]], Awaitable[_T]],
+        items: Sequence[RateLimitItem],
+        identifiers: Sequence[str],
+    ) -> _T:
+        """``count`` on the shared storage while it answers, else on this process's memory."""
         if self._shared is not None and self._shared_usable():
             try:
-                verdict = await _spend(self._shared, items, identifiers)
+                result = await count(self._shared, items, identifiers)
             except StorageError as exc:
                 if self._shared_down_at is None:
                     logger.warning("rate-limit storage unreachable, counting in memory: %s", exc)
@@ -116,8 +142,8 @@ class RateLimits:
                 if self._shared_down_at is not None:
                     logger.warning("rate-limit storage reachable again")
                     self._shared_down_at = None
-                return verdict
-        return await _spend(self._fallback, items, identifiers)
+                return result
+        return await count(self._fallback, items, identifiers)
 
     def _shared_usable(self) -> bool:
         # While the shared storage is down, try it again only every few seconds, so that
@@ -126,30 +152,65 @@ class RateLimits:
         return down_at is None or time.monotonic() - down_at >= _RETRY_SHARED_AFTER_SECONDS
 
     async def check_login(self, *, identifier: str, address: str) -> None:
-        """Spend one login attempt for the address and one for the identifier, or raise 429.
-
-        Called before the password is verified, so a refused guess costs no Argon2 work and
-        reveals nothing. Every attempt counts, successful or not: counting only failures would
-        let a burst of concurrent guesses all pass the check before any of them failed.
-        """
+        """Before the password is verified (a refused guess costs no Argon2 work and reveals
+        nothing): spend one attempt of the address's budget, whatever the identifier, and
+        refuse once the failures of this identifier from this address, or from anywhere, are
+        spent. Every attempt counts against the address, so a burst of concurrent guesses is
+        bounded before any of them has failed."""
         if not self.enabled:
             return
         by_address = await self.spend(self.login_address, "login-address", address)
         if not by_address.allowed:
             raise TooManyRequests(by_address, scope="login-address")
-        # Case-insensitive like the login itself; hashed, so no identifier is stored in Redis.
-        digest = hashlib.sha256(identifier.strip().lower().encode()).hexdigest()[:32]
-        by_identifier = await self.spend(self.login_identifier, "login-identifier", digest)
-        if not by_identifier.allowed:
-            raise TooManyRequests(by_identifier, scope="login-identifier")
+        pair = await self.peek(self.login_failures, "login-failures", _digest(identifier), address)
+        if not pair.allowed:
+            raise TooManyRequests(pair, scope="login-failures")
+        anywhere = await self.peek(self.login_identifier, "login-identifier", _digest(identifier))
+        if not anywhere.allowed:
+            raise TooManyRequests(anywhere, scope="login-identifier")
+
+    async def login_failed(self, *, identifier: str, address: str) -> None:
+        if self.enabled:
+            digest = _digest(identifier)
+            await self.spend(self.login_failures, "login-failures", digest, address)
+            await self.spend(self.login_identifier, "login-identifier", digest)
+
+    async def login_succeeded(self, *, identifier: str, address: str) -> None:
+        """The owner is back: this address's failures for the identifier are forgotten."""
+        if self.enabled:
+            await self.clear(self.login_failures, "login-failures", _digest(identifier), address)
+
+
+def _digest(identifier: str) -> str:
+    """Case-insensitive like the login itself; hashed, so no identifier is stored in Redis."""
+    return hashlib.sha256(identifier.strip().lower().encode()).hexdigest()[:32]
 
 
 async def _spend(
     limiter: RateLimiter, items: Sequence[RateLimitItem], identifiers: Sequence[str]
 ) -> Verdict:
+    return await _verdict(limiter, items, identifiers, spend=True)
+
+
+async def _peek(
+    limiter: RateLimiter, items: Sequence[RateLimitItem], identifiers: Sequence[str]
+) -> Verdict:
+    return await _verdict(limiter, items, identifiers, spend=False)
+
+
+async def _verdict(
+    limiter: RateLimiter,
+    items: Sequence[RateLimitItem],
+    identifiers: Sequence[str],
+    *,
+    spend: bool,
+) -> Verdict:
     tightest: Verdict | None = None
     for item in items:
-        allowed = await limiter.hit(item, *identifiers)
+        if spend:
+            allowed = await limiter.hit(item, *identifiers)
+        else:
+            allowed = await limiter.test(item, *identifiers)
         stats = await limiter.get_window_stats(item, *identifiers)
         verdict = Verdict(
             allowed=allowed, item=item, remaining=stats.remaining, reset_at=stats.reset_time
@@ -177,8 +238,8 @@ def redis_storage(settings: Settings) -> RedisStorage:
 def client_address(scope: Scope) -> str:
     """The caller's address; IPv6 callers are counted per /64, the block one host controls.
 
-    Behind a reverse proxy, run uvicorn with ``--proxy-headers --forwarded-allow-ips`` so that
-    this is the real client and not the proxy.
+    Behind a reverse proxy, list it in ``COMMERCY_TRUSTED_PROXIES`` so that this is the real
+    client (from its ``X-Forwarded-For``) and not the proxy; nobody else's header is believed.
     """
     client = scope.get("client")
     host = client[0] if client else None

@@ -47,7 +47,9 @@ class IssuedToken:
     expires_at: datetime
 
 
-def issue_token(*, user_id: int, role: str, settings: Settings) -> IssuedToken:
+def issue_token(*, user_id: int, role: str, version: int, settings: Settings) -> IssuedToken:
+    """A signed token for the user; ``version`` is the user's token version, which a password
+    change moves on."""
     now = datetime.now(UTC)
     expires_at = now + timedelta(minutes=settings.jwt_ttl_minutes)
     claims = {
@@ -59,6 +61,7 @@ def issue_token(*, user_id: int, role: str, settings: Settings) -> IssuedToken:
         "nbf": now,
         "exp": expires_at,
         "jti": uuid.uuid4().hex,
+        "ver": version,
     }
     token = jwt.encode(claims, settings.signing_key, algorithm=ALGORITHM)
     return IssuedToken(token=token, expires_at=expires_at.replace(microsecond=0))

@@ -86,8 +86,24 @@ class Settings(BaseSettings):
     rate_limit_key_prefix: str = "commercy"
     rate_limit_user: str = "600/minute"
     rate_limit_address: str = "120/minute"
-    rate_limit_login_identifier: str = "5/minute;20/hour"
-    rate_limit_login_address: str = "20/minute;200/hour"
+    rate_limit_login_failures: str = Field(
+        default="5/minute;20/hour",
+        description="Failed logins per identifier from one address; a success clears them.",
+    )
+    rate_limit_login_identifier: str = Field(
+        default="100/hour",
+        description="Failed logins per identifier from every address together: a ceiling "
+        "against guessing from many addresses, high enough that no one can lock an owner out "
+        "from a few.",
+    )
+    rate_limit_login_address: str = Field(
+        default="20/minute;200/hour", description="Login attempts per address, any identifier."
+    )
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Addresses (or networks) of reverse proxies whose X-Forwarded-For and "
+        "X-Forwarded-Proto are believed; none by default.",
+    )
     rate_limit_exempt_paths: Annotated[list[str], NoDecode] = Field(
         default=["/api/v1/webhooks/"],
         description="Path prefixes outside the per-user/per-address budget (Digishare webhooks "
@@ -103,7 +119,11 @@ class Settings(BaseSettings):
     database_command_timeout_seconds: float = 30.0
 
     @field_validator(
-        "cors_origins", "rate_limit_exempt_paths", "outbound_allowed_hosts", mode="before"
+        "cors_origins",
+        "rate_limit_exempt_paths",
+        "outbound_allowed_hosts",
+        "trusted_proxies",
+        mode="before",
     )
     @classmethod
     def _comma_separated(cls, value: object) -> object:

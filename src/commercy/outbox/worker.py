@@ -53,6 +53,15 @@ class JobContext:
     async def keep(self, **step_results: Any) -> None:
         """Record finished steps; raises LeaseLostError when the job is no longer ours."""
         self.progress.update(step_results)
+        await self._store()
+
+    async def forget(self, *steps: str) -> None:
+        """Mark steps to be done again on the next attempt."""
+        for step in steps:
+            self.progress.pop(step, None)
+        await self._store()
+
+    async def _store(self) -> None:
         if not await self._save(dict(self.progress)):
             raise LeaseLostError(f"job {self.job_id} was taken over by another worker")
 

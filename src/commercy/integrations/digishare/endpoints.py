@@ -107,7 +107,8 @@ async def retry_job(
     settings: SettingsDep,
     reseller_id: ResellerParam = None,
 ) -> dict[str, Any]:
-    """Give a failed job a fresh set of attempts; steps it already finished are not redone."""
+    """Give a failed job a fresh set of attempts. Steps it already finished are not redone,
+    except those a refused step depends on (a refused ticket uploads its invoice again)."""
     job = await service.retry_job(
         session, reseller_id=service.scoped_reseller_id(actor, reseller_id), job_id=job_id
     )

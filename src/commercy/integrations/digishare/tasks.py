@@ -79,7 +79,14 @@ async def _run_steps(
             return
     await context.keep(ticket_requested=True)
     body = ticket_body(order, integration=integration, media_id=context.progress["media_id"])
-    ticket = await client.create_ticket(body)
+    try:
+        ticket = await client.create_ticket(body)
+    except DigishareError as exc:
+        if not exc.retryable:
+            # A refused ticket may cite an upload Digishare no longer knows: a retry of the
+            # job uploads the invoice again rather than failing the same way.
+            await context.forget("media_id")
+        raise
     await context.keep(ticket_id=str(ticket["id"]))
 
 
