@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import logging
+import logging.config
 import os
 import signal
 import subprocess
 import sys
 from collections.abc import Awaitable, Callable
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 import uvicorn
@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from commercy.accounts import service as accounts_service
 from commercy.accounts.models import Role
 from commercy.accounts.schemas import UserCreate
-from commercy.core import migrations
+from commercy.core import logs, metrics, migrations
 from commercy.core.database import Database
 from commercy.core.errors import CommercyError
 from commercy.core.memory import freeze_startup_objects
@@ -113,6 +113,7 @@ def serve(
     os.environ.setdefault("COMMERCY_PUBLIC_BASE_URL", base)
     settings = Settings()
     _refuse_unsafe_production(settings, serves_api=True, demo=demo)
+    log_config = _observe(settings)
     logins = _run_in_transaction(
         lambda session: load_demo_data(session, settings=settings) if demo else _nothing()
     )
@@ -122,14 +123,14 @@ def serve(
         typer.echo(f"Digishare sandbox:   {base}/sandbox/digishare/  (the customer's WhatsApp)")
     if logins:
         _print_logins(logins)
-    _configure_logging()
     uvicorn.run(
         "commercy.main:create_app",
         factory=True,
         host=host,
         port=port,
         workers=workers,
-        log_level="info",
+        log_config=log_config,
+        access_log=False,  # the app writes its own access lines, with the route and user
         # Only the proxies named in the settings may say who the client is.
         proxy_headers=bool(settings.trusted_proxies),
         forwarded_allow_ips=",".join(settings.trusted_proxies) or None,
@@ -144,10 +145,14 @@ def _refuse_unsafe_production(settings: Settings, *, serves_api: bool, demo: boo
         raise typer.Exit(2) from exc
 
 
-def _configure_logging() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    # fontTools tells at INFO level each step of cutting fonts into every PDF: ~70 lines a PDF.
-    logging.getLogger("fontTools").setLevel(logging.WARNING)
+def _observe(settings: Settings) -> dict[str, Any]:
+    """Log lines in the configured format, and metrics counted in files every process of this
+    machine shares; the logging configuration, for uvicorn's worker processes too. First thing
+    of a command: the metrics' storage is chosen by the first metric counted."""
+    config = logs.logging_config(log_format=settings.resolved_log_format, level=settings.log_level)
+    logging.config.dictConfig(config)
+    metrics.use_directory(settings.data_dir / "metrics")
+    return config
 
 
 async def _nothing() -> list[DemoLogin]:
@@ -162,9 +167,9 @@ def worker(
     if processes > 1:
         _spawn_workers(processes)
         return
-    _configure_logging()
     settings = Settings()
     _refuse_unsafe_production(settings, serves_api=False)
+    _observe(settings)
 
     async def main() -> None:
         stop = asyncio.Event()
@@ -175,7 +180,10 @@ def worker(
             freeze_startup_objects()
         await run_worker(settings, stop)
 
-    asyncio.run(main())
+    try:
+        asyncio.run(main())
+    finally:
+        metrics.process_exited()
 
 
 def _spawn_workers(count: int) -> None:

@@ -25,7 +25,7 @@ from commercy.core.http_hardening import (
     cors_options,
 )
 from commercy.core.memory import freeze_startup_objects
-from commercy.core.middleware import RequestIdMiddleware
+from commercy.core.middleware import AccessMiddleware, RequestIdMiddleware
 from commercy.core.openapi import document_errors
 from commercy.core.query_contract import reject_undeclared_query
 from commercy.core.ratelimit import RateLimitMiddleware, RateLimits
@@ -36,6 +36,7 @@ from commercy.integrations.digishare.endpoints import webhook_router as digishar
 from commercy.jobs import build_worker
 from commercy.orders.endpoints import router as orders_router
 from commercy.system.endpoints import router as system_router
+from commercy.system.health import router as health_router
 
 API_PREFIX = "/api/v1"
 
@@ -118,6 +119,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.rate_limits = RateLimits(settings)
     install_middleware(app, settings)
     app.include_router(api_router())
+    app.include_router(health_router)
     document_errors(app)
     if settings.sandbox_mounted:
         app.state.sandbox = mount_sandbox(app, settings)
@@ -155,14 +157,16 @@ def install_middleware(app: FastAPI, settings: Settings) -> None:
     """The middleware stack; the last one added runs first, so they are added innermost first.
 
     From the outside in:
-    1. request id: every answer, even a refusal below, carries an X-Request-ID;
-    2. compression: compresses whatever comes out, error bodies included (over its threshold);
-    3. CORS: answers preflights before anything else spends effort on them (and they cost no
+    1. request id: every answer, even a refusal below, carries an X-Request-ID, and every log
+       line of the request its id;
+    2. access: one log line and the request metrics per answer, refusals included;
+    3. compression: compresses whatever comes out, error bodies included (over its threshold);
+    4. CORS: answers preflights before anything else spends effort on them (and they cost no
        rate-limit budget), and puts Access-Control-Allow-Origin on 429 and 413 too, or a
        browser would hide those from the calling script;
-    4. security headers: on every API answer, refusals included;
-    5. rate limit: refuses an over-budget caller before its body is even read;
-    6. body size: reads and counts the body, refusing it with 413 past the limit, before any
+    5. security headers: on every API answer, refusals included;
+    6. rate limit: refuses an over-budget caller before its body is even read;
+    7. body size: reads and counts the body, refusing it with 413 past the limit, before any
        endpoint (or FastAPI's parsing) sees it.
     """
     app.add_middleware(
@@ -183,4 +187,5 @@ def install_middleware(app: FastAPI, settings: Settings) -> None:
     )
     add_compress_type("text/csv")
     app.add_middleware(CompressMiddleware, minimum_size=settings.compression_minimum_bytes)
+    app.add_middleware(AccessMiddleware, log_requests=settings.access_log)
     app.add_middleware(RequestIdMiddleware)

@@ -11,6 +11,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from commercy.accounts import service as accounts_service
 from commercy.accounts.models import Role
 from commercy.auth.actor import Actor
+from commercy.core import logs
 from commercy.core.database import SessionDep
 from commercy.core.errors import Forbidden, Unauthorized
 from commercy.core.security import InvalidToken, decode_token
@@ -45,6 +46,7 @@ async def current_actor(
     actor = await accounts_service.get_active_actor(session, user_id, token_version=version)
     if actor is None:
         raise Unauthorized("Invalid or expired token")
+    logs.bind(user_id=actor.user_id, role=actor.role.value)
     return actor
 
 

@@ -22,6 +22,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.types import TypeDecorator
 
+from commercy.core.metrics import metrics
 from commercy.core.settings import Settings
 
 NAMING_CONVENTION = {
@@ -82,6 +83,7 @@ class Database:
             self.url, settings=settings, sqlite_lock_upfront=sqlite_lock_upfront
         )
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+        _count_checkouts(self.engine)
         # Reads run without BEGIN and COMMIT on PostgreSQL: each statement sees what was
         # committed when it started, and the two round trips would cost more than the query
         # of a small read. (SQLite keeps its transaction: it is in-process, and our own
@@ -101,6 +103,13 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+def _count_checkouts(engine: AsyncEngine) -> None:
+    """The connections in use, in the metrics."""
+    in_use = metrics().pool_checked_out
+    event.listen(engine.sync_engine, "checkout", lambda *_: in_use.inc())
+    event.listen(engine.sync_engine, "checkin", lambda *_: in_use.dec())
 
 
 def create_engine(url: str, *, settings: Settings, sqlite_lock_upfront: bool = True) -> AsyncEngine:

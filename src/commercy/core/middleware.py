@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 import re
+import time
 import uuid
 
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from commercy.core import logs
+from commercy.core.metrics import metrics
+
+access_log = logging.getLogger("commercy.access")
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -24,6 +31,7 @@ class RequestIdMiddleware:
             return
         request_id = _incoming_request_id(scope) or uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id
+        logs.start_context(request_id=request_id)
 
         async def send_with_request_id(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -39,3 +47,58 @@ def _incoming_request_id(scope: Scope) -> str | None:
             candidate = value.decode("latin-1")
             return candidate if _SAFE_REQUEST_ID.match(candidate) else None
     return None
+
+
+class AccessMiddleware:
+    """One log line and the request metrics per answered request: method, route template,
+    status and duration. Labels use the route's template (``/api/v1/orders/{reference}``),
+    never the path itself, so an id in a URL makes no new series."""
+
+    def __init__(self, app: ASGIApp, *, log_requests: bool) -> None:
+        self.app = app
+        self.log_requests = log_requests
+        self.metrics = metrics()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def send_noting_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_noting_status)
+        finally:
+            self._record(scope, status, time.perf_counter() - started)
+
+    def _record(self, scope: Scope, status: int, seconds: float) -> None:
+        route, method = route_template(scope), scope["method"]
+        self.metrics.requests.labels(route, method, str(status)).inc()
+        self.metrics.request_seconds.labels(route, method).observe(seconds)
+        if self.log_requests:
+            access_log.info(
+                "request",
+                extra={
+                    "method": method,
+                    "route": route,
+                    "path": scope["path"],
+                    "status": status,
+                    "duration_ms": round(seconds * 1000, 2),
+                },
+            )
+
+
+def route_template(scope: Scope) -> str:
+    """The matched route's path template, under the root path of a mounted app. FastAPI
+    keeps the full template of a route of an included router in its scope entry."""
+    context = scope.get("fastapi", {}).get("effective_route_context")
+    template = getattr(context, "path_format", None) or getattr(scope.get("route"), "path", None)
+    if not isinstance(template, str):
+        return "<unmatched>"
+    return f"{scope.get('root_path', '')}{template}"

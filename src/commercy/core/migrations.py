@@ -30,3 +30,22 @@ def _upgrade(connection: Connection, revision: str) -> None:
     config = alembic_config()
     config.attributes["connection"] = connection
     command.upgrade(config, revision)
+
+
+def head_revision() -> str:
+    """The newest migration this code ships."""
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None, "the migrations have one head"
+    return head
+
+
+async def current_revision(database: Database) -> str | None:
+    """The migration the database is at; None before the first."""
+    async with database.engine.connect() as connection:
+        try:
+            revision = await connection.scalar(text("SELECT version_num FROM alembic_version"))
+        except Exception:  # no table yet: never migrated
+            return None
+    return None if revision is None else str(revision)

@@ -30,6 +30,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from commercy.core.errors import CommercyError, error_response
+from commercy.core.metrics import metrics
 from commercy.core.security import InvalidToken, decode_token
 from commercy.core.settings import Settings
 
@@ -88,6 +89,12 @@ class TooManyRequests(CommercyError):
         )
 
 
+def refusal(verdict: Verdict, *, scope: str) -> TooManyRequests:
+    """The 429 for a spent budget, counted in the metrics."""
+    metrics().rate_limit_refusals.labels(scope).inc()
+    return TooManyRequests(verdict, scope=scope)
+
+
 class RateLimits:
     """The budgets of one API process, counted in memory or in Redis."""
 
@@ -101,8 +108,10 @@ class RateLimits:
         strategy = _STRATEGIES[settings.rate_limit_strategy]
         self._fallback = strategy(MemoryStorage())
         self._shared: RateLimiter | None = None
+        self._shared_storage: RedisStorage | None = None
         if settings.redis_url:
-            self._shared = strategy(redis_storage(settings))
+            self._shared_storage = redis_storage(settings)
+            self._shared = strategy(self._shared_storage)
         self._shared_down_at: float | None = None
 
     async def spend(self, items: Sequence[RateLimitItem], *identifiers: str) -> Verdict:
@@ -145,6 +154,15 @@ class RateLimits:
                 return result
         return await count(self._fallback, items, identifiers)
 
+    async def shared_storage_answers(self) -> bool:
+        """Whether the shared storage (Redis) answers now; False when there is none."""
+        if self._shared_storage is None:
+            return False
+        try:
+            return await self._shared_storage.check()
+        except Exception:  # a check that cannot reach Redis is a "no"
+            return False
+
     def _shared_usable(self) -> bool:
         # While the shared storage is down, try it again only every few seconds, so that
         # requests do not each wait for its timeout.
@@ -161,13 +179,13 @@ class RateLimits:
             return
         by_address = await self.spend(self.login_address, "login-address", address)
         if not by_address.allowed:
-            raise TooManyRequests(by_address, scope="login-address")
+            raise refusal(by_address, scope="login-address")
         pair = await self.peek(self.login_failures, "login-failures", _digest(identifier), address)
         if not pair.allowed:
-            raise TooManyRequests(pair, scope="login-failures")
+            raise refusal(pair, scope="login-failures")
         anywhere = await self.peek(self.login_identifier, "login-identifier", _digest(identifier))
         if not anywhere.allowed:
-            raise TooManyRequests(anywhere, scope="login-identifier")
+            raise refusal(anywhere, scope="login-identifier")
 
     async def login_failed(self, *, identifier: str, address: str) -> None:
         if self.enabled:
@@ -297,13 +315,13 @@ class RateLimitMiddleware:
             verdict = await self.limits.spend(self.limits.address, "address", client_address(scope))
             kind = "address"
         if not verdict.allowed:
-            refusal = TooManyRequests(verdict, scope=kind)
+            refused = refusal(verdict, scope=kind)
             response = error_response(
                 429,
-                error=refusal.error,
-                message=refusal.message,
-                details=refusal.details,
-                headers=refusal.headers,
+                error=refused.error,
+                message=refused.message,
+                details=refused.details,
+                headers=refused.headers,
             )
             await response(scope, receive, send)
             return

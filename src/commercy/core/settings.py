@@ -24,6 +24,16 @@ class Settings(BaseSettings):
         description="`production` refuses to start on settings only fit for a developer machine.",
     )
     data_dir: Path = Path("var")
+    log_format: Literal["json", "text"] | None = Field(
+        default=None, description="Log lines as JSON or text; JSON in production by default."
+    )
+    log_level: str = "INFO"
+    access_log: bool = Field(default=True, description="One log line per answered request.")
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token GET /metrics requires; without one, /metrics is open in "
+        "development and off in production.",
+    )
     database_url: str | None = Field(
         default=None,
         description="SQLAlchemy async URL; the embedded SQLite file under data_dir when unset.",
@@ -144,6 +154,10 @@ class Settings(BaseSettings):
     @property
     def is_production(self) -> bool:
         return self.env == "production"
+
+    @property
+    def resolved_log_format(self) -> Literal["json", "text"]:
+        return self.log_format or ("json" if self.is_production else "text")
 
     def production_problems(self, *, serves_api: bool, demo: bool = False) -> list[str]:
         """What makes these settings unfit for production; empty in development."""

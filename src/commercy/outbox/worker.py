@@ -16,7 +16,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from commercy.core import logs
 from commercy.core.database import Database
+from commercy.core.metrics import metrics
 from commercy.core.settings import Settings
 from commercy.outbox import service, signals
 from commercy.outbox.models import JobState, OutboxJob
@@ -156,22 +158,29 @@ class OutboxWorker:
             attempt=job.attempts,
             _save=lambda progress: self._renew(job.id, progress),
         )
+        logs.start_context(job_id=job.id, job_kind=job.kind, order_id=job.order_id)
+        outcome = "done"
         try:
             if handler is None:
                 raise PermanentJobError(f"no handler for job kind {job.kind!r}")
             await self._with_heartbeat(job.id, handler(context, self.database, self.settings))
         except LeaseLostError:
+            outcome = "lease_lost"
             logger.warning("job %s: lease lost, leaving it to its new worker", job.id)
         except PermanentJobError as exc:
-            await self._settle(job, str(exc), retry_in=None)
+            outcome = await self._settle(job, str(exc), retry_in=None)
         except RetryableJobError as exc:
-            await self._settle(job, str(exc), retry_in=exc.retry_after or self._backoff(job))
+            retry_in = exc.retry_after or self._backoff(job)
+            outcome = await self._settle(job, str(exc), retry_in=retry_in)
         except Exception as exc:  # an unknown failure: retry, bounded by max_attempts
             logger.exception("job %s failed unexpectedly", job.id)
-            await self._settle(job, f"{type(exc).__name__}: {exc}", retry_in=self._backoff(job))
+            error = f"{type(exc).__name__}: {exc}"
+            outcome = await self._settle(job, error, retry_in=self._backoff(job))
         else:
             async with self.database.sessionmaker() as session, session.begin():
                 await service.complete(session, job_id=job.id, worker_id=self.worker_id)
+        finally:
+            metrics().job_runs.labels(job.kind, outcome).inc()
 
     async def _with_heartbeat(self, job_id: int, work: Awaitable[None]) -> None:
         """Run ``work`` while renewing the job's lease, so a slow step is not mistaken for a
@@ -198,7 +207,8 @@ class OutboxWorker:
                 progress=progress,
             )
 
-    async def _settle(self, job: OutboxJob, error: str, *, retry_in: float | None) -> None:
+    async def _settle(self, job: OutboxJob, error: str, *, retry_in: float | None) -> str:
+        """Records the failed attempt; ``retry`` or ``failed``."""
         async with self.database.sessionmaker() as session, session.begin():
             state = await service.settle_failure(
                 session,
@@ -210,6 +220,7 @@ class OutboxWorker:
             )
         log = logger.error if state is JobState.FAILED else logger.warning
         log("job %s attempt %s: %s (%s)", job.id, job.attempts, error, state.value)
+        return "failed" if state is JobState.FAILED else "retry"
 
     def _backoff(self, job: OutboxJob) -> float:
         return backoff_seconds(
