@@ -90,6 +90,11 @@ class Settings(BaseSettings):
     )
     cors_max_age_seconds: int = 86400
     database_connect_timeout_seconds: float = 10.0
+    database_pool_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="How long a request waits for a pooled connection before a 503.",
+    )
     database_command_timeout_seconds: float = 30.0
 
     @field_validator("cors_origins", "rate_limit_exempt_paths", mode="before")
