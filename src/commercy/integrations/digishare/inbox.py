@@ -168,13 +168,19 @@ async def _find_order(
     session: AsyncSession, *, integration: DigishareIntegration, ticket: dict[str, Any]
 ) -> tuple[DigishareTicket, Order | None]:
     """By the ticket id we stored; else by external_id (the order number) within the reseller,
-    which covers an update that outruns the worker recording the ticket."""
+    which covers an update that outruns the worker recording the ticket.
+
+    The ticket's row is locked (then the order's) before anything is compared with it, so the
+    events of one ticket are handled one at a time, each seeing what the one before stored."""
     ticket_id = str(ticket.get("id") or "")
     link = await session.scalar(
-        select(DigishareTicket).where(
+        select(DigishareTicket)
+        .where(
             DigishareTicket.ticket_id == ticket_id,
             DigishareTicket.integration_id == integration.id,
         )
+        .with_for_update()
+        .execution_options(populate_existing=True)
     )
     if link is not None:
         return link, await orders_service.get_order_for_update(session, link.order_id)
@@ -191,8 +197,13 @@ async def _find_order(
     try:
         async with session.begin_nested():
             session.add(link)
-    except IntegrityError:  # the worker recorded the ticket at this very moment
-        link = await session.get(DigishareTicket, order_id, populate_existing=True) or link
+    except IntegrityError:  # the worker, or another event, recorded the ticket at this moment
+        link = (
+            await session.get(
+                DigishareTicket, order_id, populate_existing=True, with_for_update=True
+            )
+            or link
+        )
     return link, await orders_service.get_order_for_update(session, order_id)
 
 
