@@ -50,6 +50,12 @@ class Settings(BaseSettings):
     outbox_backoff_base_seconds: float = 2.0
     outbox_backoff_cap_seconds: float = 600.0
     digishare_timeout_seconds: float = 10.0
+    digishare_webhook_max_ahead_seconds: float = Field(
+        default=300,
+        ge=0,
+        description="How far ahead of our clock a webhook's timestamp may be; further, the "
+        "event is recorded as future_timestamp and not applied.",
+    )
     sandbox_mounted: bool = Field(
         default=True, description="Mount the Digishare sandbox at /sandbox/digishare."
     )
