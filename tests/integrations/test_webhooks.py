@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 from typing import Any
@@ -11,12 +12,13 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from commercy.integrations.digishare.models import DigishareEvent
+from commercy.integrations.digishare.models import DigishareEvent, DigishareTicket
 from tests.integrations.conftest import WEBHOOK_TOKEN, Shop, place_order
 
 CONFIRMED = "yqdwrbka7kz69v8e"
 CANCELED = "b7m2kq9xw4zt1rne"
 UNREACHABLE = "u5hj8cd3pq6ya0lw"
+CALL_BACK_LATER = "r4tn7vy2gk9me1sx"
 
 
 def ticket_updated(
@@ -167,6 +169,53 @@ async def test_an_event_older_than_the_last_applied_is_recorded_and_skipped(
     assert late.status_code == 200
     assert late.json()["data"]["outcome"] == "stale"
     assert await order_status(client, shop, order["id"]) == "not_reached"
+
+
+@pytest.mark.parametrize("recorded", [True, False], ids=["ticket-recorded", "found-by-order"])
+async def test_a_newer_and_an_older_event_sent_at_once_leave_the_newer_one_applied(
+    client: httpx.AsyncClient,
+    shop: Shop,
+    session: AsyncSession,
+    commercy_url: str,
+    recorded: bool,
+) -> None:
+    orders = [await place_order(client, shop) for _ in range(40)]
+    if recorded:  # else the events find the order by its number, before the worker's record
+        for number, order in enumerate(orders):
+            session.add(
+                DigishareTicket(
+                    order_id=order["id"],
+                    integration_id=shop.integration_id,
+                    ticket_id=f"tk{number}",
+                )
+            )
+        await session.commit()
+    # Both are moves the lifecycle allows either way, so only the order of handling decides.
+    pairs = [
+        (
+            ticket_updated(
+                o["orderNumber"], UNREACHABLE, at="2026-01-13 17:00:00", ticket_id=f"tk{n}"
+            ),
+            ticket_updated(
+                o["orderNumber"], CALL_BACK_LATER, at="2026-01-13 16:00:00", ticket_id=f"tk{n}"
+            ),
+        )
+        for n, o in enumerate(orders)
+    ]
+    sent = [pair if n % 2 else pair[::-1] for n, pair in enumerate(pairs)]
+    limits = httpx.Limits(max_connections=80)
+
+    async with httpx.AsyncClient(base_url=commercy_url, limits=limits, timeout=120) as live:
+        answers = await asyncio.gather(
+            *(deliver(live, shop, event) for pair in sent for event in pair)
+        )
+
+    assert {answer.status_code for answer in answers} == {200}
+    for order in orders:
+        response = await client.get(f"/api/v1/orders/{order['id']}", headers=shop.reseller_headers)
+        data = response.json()["data"]
+        assert data["status"] == "not_reached"
+        assert data["confirmation"]["lastEventAt"] == "2026-01-13T17:00:00.000Z"
 
 
 @pytest.mark.parametrize(

@@ -102,6 +102,33 @@ async def test_a_request_still_running_under_the_key_gets_409(
     assert await count_orders(session) == 0
 
 
+async def test_a_claim_left_by_a_request_that_died_is_taken_over_after_60_s(
+    client: httpx.AsyncClient, shop: Shop, session: AsyncSession
+) -> None:
+    from commercy.orders.idempotency import fingerprint
+
+    body = order_body(shop.product)
+    session.add(
+        IdempotencyKey(
+            user_id=shop.world.reseller_user.id,
+            key="orphan",
+            request_hash=fingerprint(body),
+            created_at=utcnow() - timedelta(seconds=61),
+            expires_at=utcnow() + timedelta(hours=24),
+        )
+    )
+    await session.commit()
+    headers = shop.reseller | {"Idempotency-Key": "orphan"}
+
+    taken_over = await client.post(ORDERS, json=body, headers=headers)
+    replayed = await client.post(ORDERS, json=body, headers=headers)
+
+    assert taken_over.status_code == 201 and "Idempotent-Replayed" not in taken_over.headers
+    assert replayed.headers["Idempotent-Replayed"] == "true"
+    assert replayed.json() == taken_over.json()
+    assert await count_orders(session) == 1
+
+
 async def test_an_expired_key_starts_afresh(
     client: httpx.AsyncClient, shop: Shop, session: AsyncSession
 ) -> None:

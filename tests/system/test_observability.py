@@ -124,6 +124,7 @@ async def test_metrics_count_requests_by_route_template(
     assert "commercy_outbox_jobs" in text or "commercy_outbox_oldest_pending_seconds 0.0" in text
     assert "commercy_rate_limit_refusals" in text
     assert "commercy_db_pool_checked_out" in text
+    assert "commercy_digishare_webhook_events" in text
 
 
 async def test_metrics_need_their_token_when_one_is_set(app_with: Any) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -101,6 +102,18 @@ class Database:
     def is_sqlite(self) -> bool:
         return self.engine.dialect.name == "sqlite"
 
+    @asynccontextmanager
+    async def pinned_session(self) -> AsyncIterator[AsyncSession]:
+        """A session that keeps one connection for its whole life: its transactions follow one
+        another on it. A request that commits a step of its own before its main transaction
+        (an idempotency claim) thus never waits for a second connection while holding one: a
+        burst of such requests would take every connection and then wait on each other."""
+        async with (
+            self.engine.connect() as connection,
+            self.sessionmaker(bind=connection) as session,
+        ):
+            yield session
+
     async def dispose(self) -> None:
         await self.engine.dispose()
 
@@ -115,7 +128,10 @@ def _count_checkouts(engine: AsyncEngine) -> None:
 def create_engine(url: str, *, settings: Settings, sqlite_lock_upfront: bool = True) -> AsyncEngine:
     if url.startswith("sqlite"):
         return _create_sqlite_engine(
-            url, echo=settings.database_echo, lock_upfront=sqlite_lock_upfront
+            url,
+            echo=settings.database_echo,
+            lock_upfront=sqlite_lock_upfront,
+            pool_timeout=settings.database_pool_timeout_seconds,
         )
     return create_async_engine(
         url,
@@ -126,9 +142,9 @@ def create_engine(url: str, *, settings: Settings, sqlite_lock_upfront: bool = T
         # fails its request once and is invalidated by asyncpg's error, and none is kept long
         # enough to meet a server's or a firewall's idle timeout.
         pool_recycle=1800,
-        # No outbound call may hang a request: bound the connect, each statement, and the
-        # wait for a pooled connection (asyncpg's own options).
-        pool_timeout=settings.database_connect_timeout_seconds,
+        # No outbound call may hang a request: bound the wait for a pooled connection (past it,
+        # a 503 with Retry-After), the connect and each statement (asyncpg's own options).
+        pool_timeout=settings.database_pool_timeout_seconds,
         connect_args={
             "timeout": settings.database_connect_timeout_seconds,
             "command_timeout": settings.database_command_timeout_seconds,
@@ -136,9 +152,13 @@ def create_engine(url: str, *, settings: Settings, sqlite_lock_upfront: bool = T
     )
 
 
-def _create_sqlite_engine(url: str, *, echo: bool, lock_upfront: bool) -> AsyncEngine:
+def _create_sqlite_engine(
+    url: str, *, echo: bool, lock_upfront: bool, pool_timeout: float
+) -> AsyncEngine:
     _ensure_sqlite_directory(url)
-    engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
+    engine = create_async_engine(
+        url, echo=echo, pool_timeout=pool_timeout, connect_args={"timeout": 30}
+    )
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -226,10 +246,11 @@ _READS = frozenset({"GET", "HEAD"})
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """One transaction per request, committed at the edge once the endpoint returns (reads:
-    :attr:`Database.read_sessionmaker`)."""
+    :attr:`Database.read_sessionmaker`). A request holds at most one connection: writes keep
+    theirs for the whole request (:meth:`Database.pinned_session`)."""
     database: Database = request.app.state.database
-    maker = database.read_sessionmaker if request.method in _READS else database.sessionmaker
-    async with maker() as session:
+    scope = database.read_sessionmaker() if request.method in _READS else database.pinned_session()
+    async with scope as session:
         try:
             yield session
             await session.commit()

@@ -8,11 +8,16 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from commercy.core.responses import iso_timestamp
 
 logger = logging.getLogger("commercy.errors")
+
+#: What a caller refused for a full pool is told to wait: a request holds its connection for
+#: milliseconds, so the queue it met is usually gone within a second.
+BUSY_RETRY_AFTER_SECONDS = 1
 
 _REASONS = {
     400: "Bad request",
@@ -175,6 +180,18 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     return error_response(status, message=message, headers=getattr(exc, "headers", None))
 
 
+async def _pool_timeout(request: Request, exc: Exception) -> JSONResponse:
+    """Every database connection stayed busy for the whole bounded wait: the load is beyond
+    what the pool serves, so the caller is asked to come back rather than told we broke."""
+    logger.warning("database pool exhausted on %s %s: %s", request.method, request.url.path, exc)
+    return error_response(
+        503,
+        message="The service is busy; retry shortly",
+        details={"retryAfter": BUSY_RETRY_AFTER_SECONDS},
+        headers={"Retry-After": str(BUSY_RETRY_AFTER_SECONDS)},
+    )
+
+
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     request_id = getattr(request.state, "request_id", None)
     logger.exception("unhandled error on %s %s", request.method, request.url.path)
@@ -192,4 +209,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(CommercyError, _commercy_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(PoolTimeout, _pool_timeout)
     app.add_exception_handler(Exception, _unexpected_error)

@@ -1,7 +1,7 @@
 """The OpenAPI schema tells the truth about errors: the seed's format, with the codes we send.
 
 FastAPI documents a 422 with its own validation body; Commercy answers 400 in the seed's error
-format instead, and may also answer 401, 403, 404, 413 or 429. Every operation documents those
+format instead, and may also answer 401, 403, 404, 413, 429 or 503. Every operation documents those
 (the ones that can apply to it) and a ``default`` error, so generated clients and the
 schemathesis suite check every error body against one schema.
 """
@@ -43,6 +43,7 @@ _RATE_LIMIT_HEADERS = {
         ("X-RateLimit-Reset", "When the window resets, in epoch seconds"),
     )
 }
+_RETRY_AFTER_HEADERS = {"Retry-After": _RATE_LIMIT_HEADERS["Retry-After"]}
 _FASTAPI_VALIDATION_REF = "#/components/schemas/HTTPValidationError"
 
 
@@ -89,9 +90,12 @@ def _document_operation(operation: dict[str, Any]) -> None:
     if has_body:
         errors["413"] = "Request body too large"
     errors["429"] = "Too many requests: wait `Retry-After` seconds"
+    errors["503"] = "Busy (every database connection stayed taken): retry after `Retry-After`"
     for status, description in errors.items():
         response = responses.setdefault(status, {"description": description})
         response.setdefault("content", _ERROR_CONTENT)
         if status == "429":
             response.setdefault("headers", _RATE_LIMIT_HEADERS)
+        if status == "503":
+            response.setdefault("headers", _RETRY_AFTER_HEADERS)
     responses.setdefault("default", {"description": "Any other error", "content": _ERROR_CONTENT})

@@ -69,6 +69,12 @@ class Settings(BaseSettings):
         description="Hosts a reseller's Digishare base URL may name although they resolve to a "
         "private address (production refuses loopback, private and link-local targets).",
     )
+    digishare_webhook_max_ahead_seconds: float = Field(
+        default=300,
+        ge=0,
+        description="How far ahead of our clock a webhook's timestamp may be; further, the "
+        "event is recorded as future_timestamp and not applied.",
+    )
     sandbox_mounted: bool = Field(
         default=True,
         description="Mount the Digishare sandbox at /sandbox/digishare (default: in development).",
@@ -126,6 +132,11 @@ class Settings(BaseSettings):
     )
     cors_max_age_seconds: int = 86400
     database_connect_timeout_seconds: float = 10.0
+    database_pool_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="How long a request waits for a pooled connection before a 503.",
+    )
     database_command_timeout_seconds: float = 30.0
 
     @field_validator(

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.concurrency import run_in_threadpool
 
 from commercy.auth.dependencies import CurrentActor, SettingsDep
-from commercy.core.database import Database, SessionDep
+from commercy.core.database import SessionDep
 from commercy.core.errors import ValidationFailed
 from commercy.core.pagination import PageDep
 from commercy.core.responses import (
@@ -185,10 +185,8 @@ async def create_order(
         order = await service.create_order(session, actor=actor, data=body, settings=settings)
         return json_response(_created_body(order), status_code=status.HTTP_201_CREATED)
 
-    database: Database = request.app.state.database
     claimed = await idempotency.claim(
         session,
-        database=database,
         user_id=actor.user_id,
         key=idempotency.check_key(idempotency_key),
         request_hash=idempotency.fingerprint(await request.json()),
@@ -204,7 +202,7 @@ async def create_order(
             session, claimed=claimed, status_code=status.HTTP_201_CREATED, body=answer
         )
     except BaseException:
-        await idempotency.release(database=database, claimed=claimed)
+        await idempotency.release(session, claimed=claimed)
         raise
     return json_response(answer, status_code=status.HTTP_201_CREATED)
 

@@ -5,26 +5,32 @@ The same key and body replay the first response; the same key with another body 
 nothing, so it may be retried with the same key. Keys are per user and kept 24 hours.
 
 On PostgreSQL the key is claimed in a short transaction of its own (``INSERT ... ON CONFLICT DO
-NOTHING``), so concurrent requests see the claim at once; the response is stored in the
-order's own transaction, so the order and its replayable answer commit together. SQLite runs
-one write transaction at a time, so the claim simply lives in the request's transaction.
+NOTHING``), committed before the order's transaction starts, so concurrent requests see the
+claim at once; both run on the request's one connection (:meth:`Database.pinned_session`), so
+a request never waits for a second connection while holding its first. The response is stored
+in the order's transaction, so the order and its replayable answer commit together. SQLite
+runs one write transaction at a time, so the claim simply lives in the request's transaction.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from commercy.core.database import Database, utcnow
+from commercy.core.database import utcnow
 from commercy.core.errors import Conflict, Unprocessable, ValidationFailed
 from commercy.orders.models import IdempotencyKey
+
+logger = logging.getLogger("commercy.orders.idempotency")
 
 KEY_TTL = timedelta(hours=24)
 # A claim this old with no response belongs to a request that died after its claim: take over.
@@ -59,33 +65,38 @@ class Claim:
 
 
 async def claim(
-    session: AsyncSession, *, database: Database, user_id: int, key: str, request_hash: str
+    session: AsyncSession, *, user_id: int, key: str, request_hash: str
 ) -> Claim | Replay:
-    """Claim ``key`` for this request, or answer with what the first request with it got."""
-    if database.is_sqlite:
+    """Claim ``key`` for this request, or answer with what the first request with it got.
+
+    On PostgreSQL this commits: whatever the request read so far (its caller), then the claim
+    in a transaction of its own. The order's transaction starts afresh after it."""
+    if session.get_bind().dialect.name != "postgresql":
         return await _claim_in(session, user_id=user_id, key=key, request_hash=request_hash)
-    async with database.sessionmaker() as own, own.begin():
-        key_id = await own.scalar(
-            pg_insert(IdempotencyKey)
-            .values(
-                user_id=user_id,
-                key=key,
-                request_hash=request_hash,
-                created_at=utcnow(),
-                expires_at=utcnow() + KEY_TTL,
-            )
-            .on_conflict_do_nothing(index_elements=["user_id", "key"])
-            .returning(IdempotencyKey.id)
+    await session.commit()
+    key_id = await session.scalar(
+        pg_insert(IdempotencyKey)
+        .values(
+            user_id=user_id,
+            key=key,
+            request_hash=request_hash,
+            created_at=utcnow(),
+            expires_at=utcnow() + KEY_TTL,
         )
-        if key_id is not None:
-            return Claim(key_id=key_id, separate=True)
-        existing = await own.scalar(_existing(user_id, key).with_for_update())
+        .on_conflict_do_nothing(index_elements=["user_id", "key"])
+        .returning(IdempotencyKey.id)
+    )
+    if key_id is None:
+        existing = await session.scalar(_existing(user_id, key).with_for_update())
         assert existing is not None
         outcome = _judge(existing, request_hash)
         if outcome is not None:
+            await session.commit()
             return outcome
         _restart(existing, request_hash)  # expired, or its first request died
-        return Claim(key_id=existing.id, separate=True)
+        key_id = existing.id
+    await session.commit()
+    return Claim(key_id=key_id, separate=True)
 
 
 async def _claim_in(
@@ -152,13 +163,20 @@ async def complete(
     )
 
 
-async def release(*, database: Database, claimed: Claim) -> None:
-    """Forget a claim whose request failed, so the client may retry with the same key."""
+async def release(session: AsyncSession, *, claimed: Claim) -> None:
+    """Forget a claim whose request failed, so the client may retry with the same key.
+
+    On PostgreSQL this rolls the request's work back and deletes the claim in a transaction of
+    its own; if that fails too (the connection is gone), the claim is taken over once stale."""
     if not claimed.separate:
         return  # it rolls back with the request's transaction
-    async with database.sessionmaker() as own, own.begin():
-        await own.execute(
+    try:
+        await session.rollback()
+        await session.execute(
             delete(IdempotencyKey).where(
                 IdempotencyKey.id == claimed.key_id, IdempotencyKey.response_status.is_(None)
             )
         )
+        await session.commit()
+    except SQLAlchemyError:
+        logger.warning("could not release Idempotency-Key claim %s", claimed.key_id, exc_info=True)

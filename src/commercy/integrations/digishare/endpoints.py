@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -120,7 +121,9 @@ async def list_events(
     actor: CurrentActor, session: SessionDep, page: PageDep, reseller_id: ResellerParam = None
 ) -> dict[str, Any]:
     """Webhook events received from Digishare, newest first, with what each one did
-    (`applied`, `unchanged`, `refused` with the reason, `stale`, `unmapped_status`, ...)."""
+    (`applied`, `unchanged`, `refused` with the reason, `stale`, `future_timestamp`,
+    `unmapped_status`, ...) and, for `ticket.updated`, the time it was ordered by against the
+    ticket's other events (`eventAt`) and where that time was read (`eventTimeSource`)."""
     integration = await service.get_integration(
         session, reseller_id=service.scoped_reseller_id(actor, reseller_id)
     )
@@ -143,7 +146,12 @@ async def digishare_webhook(
     """
     integration = await _integration(session, integration_id)
     inbox.check_credential(integration, request.headers, settings=settings)
-    event = await inbox.receive(session, integration=integration, raw_body=await request.body())
+    event = await inbox.receive(
+        session,
+        integration=integration,
+        raw_body=await request.body(),
+        max_ahead=timedelta(seconds=settings.digishare_webhook_max_ahead_seconds),
+    )
     if event is None:
         return envelope({"duplicate": True}, message="Event already received")
     if event.outcome is EventOutcome.MALFORMED:

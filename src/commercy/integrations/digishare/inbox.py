@@ -4,6 +4,12 @@ Digishare does not sign payloads; it sends the Basic, Bearer or custom-header cr
 its dashboard, which we compare in constant time. Duplicates (the same body again) are dropped by
 a unique key; events older than the last one applied to a ticket are recorded and skipped.
 Anything we record but do not act on is still a 200, so Digishare does not retry or disable us.
+
+An event's time is the ticket's ``updated_at``, else the change's ``updated_at``, else
+``date_status`` (the change's, then the ticket's), else the time we received it; Digishare
+writes ``2026-01-13 16:29:51``, in UTC. A time further ahead of our clock than the configured
+tolerance is not believed: such an event is recorded as ``future_timestamp`` and not applied,
+or a single bad clock would make every later real event look stale.
 """
 
 from __future__ import annotations
@@ -14,7 +20,8 @@ import hashlib
 import hmac
 import json
 import logging
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -24,15 +31,18 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import Headers
 
+from commercy.core import logs
 from commercy.core.crypto import SealError, unseal
 from commercy.core.database import utcnow
 from commercy.core.errors import CommercyError, Unauthorized
+from commercy.core.metrics import metrics
 from commercy.core.settings import Settings
 from commercy.integrations.digishare.models import (
     DigishareEvent,
     DigishareIntegration,
     DigishareTicket,
     EventOutcome,
+    EventTimeSource,
     WebhookAuthType,
 )
 from commercy.orders import service as orders_service
@@ -83,7 +93,11 @@ def _basic_credentials(header: str) -> tuple[str, str]:
 
 
 async def receive(
-    session: AsyncSession, *, integration: DigishareIntegration, raw_body: bytes
+    session: AsyncSession,
+    *,
+    integration: DigishareIntegration,
+    raw_body: bytes,
+    max_ahead: timedelta,
 ) -> DigishareEvent | None:
     """Record and apply one webhook call. None means we had this exact event already."""
     payload = _parse(raw_body)
@@ -99,15 +113,21 @@ async def receive(
         received_at=utcnow(),
     )
     if event is None:
+        metrics().webhook_events.labels("duplicate").inc()
         return None
+    logs.bind(ticket_id=event.ticket_id)
     if payload is None or event.event is None or event.ticket_id is None:
         event.detail = "Body is not a Digishare event (event, data.id)"
     elif event.event not in _HANDLED_EVENTS:
         event.outcome = EventOutcome.IGNORED
         event.detail = f"{event.event} needs no action"
     else:
-        await _apply_ticket_update(session, integration=integration, event=event, payload=payload)
+        await _apply_ticket_update(
+            session, integration=integration, event=event, payload=payload, max_ahead=max_ahead
+        )
     await session.flush()
+    logs.bind(order_id=event.order_id)
+    metrics().webhook_events.labels(event.outcome.value).inc()
     return event
 
 
@@ -117,27 +137,55 @@ async def _apply_ticket_update(
     integration: DigishareIntegration,
     event: DigishareEvent,
     payload: dict[str, Any],
+    max_ahead: timedelta,
 ) -> None:
     ticket = _ticket(payload)
     status_id = str(
         _changes(payload).get("ticket_status_id") or ticket.get("ticket_status_id") or ""
     )
+    happened = event_time(payload, received_at=event.received_at)
+    event.event_at, event.event_time_source = happened.at, happened.source
     link, order = await _find_order(session, integration=integration, ticket=ticket)
     if order is None:
         event.outcome, event.detail = EventOutcome.UNKNOWN_TICKET, "No order for this ticket"
         return
     event.order_id = order.id
-    happened_at = _event_time(payload)
-    if link.last_event_at and happened_at and happened_at < link.last_event_at:
-        event.outcome = EventOutcome.STALE
-        event.detail = f"Older than the last applied event ({link.last_event_at.isoformat()})"
+    refusal = _refuse_for_time(
+        happened,
+        received_at=event.received_at,
+        last_applied=link.last_event_at,
+        max_ahead=max_ahead,
+    )
+    if refusal is not None:
+        event.outcome, event.detail = refusal
         return
     target = integration.status_map.get(status_id)
     if target is None:
         event.outcome, event.detail = EventOutcome.UNMAPPED, f"Status {status_id!r} is not mapped"
         return
-    link.last_event_at = happened_at or link.last_event_at
+    link.last_event_at = happened.at
     await _move_order(session, order=order, target=OrderStatus(target), event=event)
+
+
+def _refuse_for_time(
+    happened: EventTime,
+    *,
+    received_at: datetime,
+    last_applied: datetime | None,
+    max_ahead: timedelta,
+) -> tuple[EventOutcome, str] | None:
+    """Why an event must not be applied, judged by its time; None when it may be."""
+    latest_believable = received_at + max_ahead
+    if happened.at > latest_believable:
+        return EventOutcome.FUTURE_TIMESTAMP, (
+            f"{happened.source.value} {happened.at.isoformat()} is more than "
+            f"{max_ahead.total_seconds():g} s ahead of our clock; not applied"
+        )
+    # A stored time that far ahead (kept under a looser tolerance) would hold the ticket for
+    # ever: like the event that brought it, it orders nothing.
+    if last_applied is not None and happened.at < last_applied <= latest_believable:
+        return EventOutcome.STALE, f"Older than the last applied event ({last_applied.isoformat()})"
+    return None
 
 
 async def _move_order(
@@ -168,13 +216,19 @@ async def _find_order(
     session: AsyncSession, *, integration: DigishareIntegration, ticket: dict[str, Any]
 ) -> tuple[DigishareTicket, Order | None]:
     """By the ticket id we stored; else by external_id (the order number) within the reseller,
-    which covers an update that outruns the worker recording the ticket."""
+    which covers an update that outruns the worker recording the ticket.
+
+    The ticket's row is locked (then the order's) before anything is compared with it, so the
+    events of one ticket are handled one at a time, each seeing what the one before stored."""
     ticket_id = str(ticket.get("id") or "")
     link = await session.scalar(
-        select(DigishareTicket).where(
+        select(DigishareTicket)
+        .where(
             DigishareTicket.ticket_id == ticket_id,
             DigishareTicket.integration_id == integration.id,
         )
+        .with_for_update()
+        .execution_options(populate_existing=True)
     )
     if link is not None:
         return link, await orders_service.get_order_for_update(session, link.order_id)
@@ -191,8 +245,13 @@ async def _find_order(
     try:
         async with session.begin_nested():
             session.add(link)
-    except IntegrityError:  # the worker recorded the ticket at this very moment
-        link = await session.get(DigishareTicket, order_id, populate_existing=True) or link
+    except IntegrityError:  # the worker, or another event, recorded the ticket at this moment
+        link = (
+            await session.get(
+                DigishareTicket, order_id, populate_existing=True, with_for_update=True
+            )
+            or link
+        )
     return link, await orders_service.get_order_for_update(session, order_id)
 
 
@@ -249,13 +308,36 @@ def _ticket_id(payload: dict[str, Any] | None) -> str | None:
     return str(ticket_id)[:64] if isinstance(ticket_id, str | int) else None
 
 
-def _event_time(payload: dict[str, Any]) -> datetime | None:
-    """Digishare stamps changes as ``2026-01-13 16:29:51`` (UTC)."""
-    for value in (_changes(payload).get("updated_at"), _ticket(payload).get("updated_at")):
-        if isinstance(value, str):
-            try:
-                parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-            except ValueError:
-                continue
-            return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-    return None
+@dataclass(frozen=True, slots=True)
+class EventTime:
+    at: datetime
+    source: EventTimeSource
+
+
+_TIME_FIELDS = (
+    (EventTimeSource.TICKET_UPDATED_AT, _ticket, "updated_at"),
+    (EventTimeSource.CHANGES_UPDATED_AT, _changes, "updated_at"),
+    (EventTimeSource.CHANGES_DATE_STATUS, _changes, "date_status"),
+    (EventTimeSource.TICKET_DATE_STATUS, _ticket, "date_status"),
+)
+
+
+def event_time(payload: dict[str, Any], *, received_at: datetime) -> EventTime:
+    """When the change happened: the first readable of the payload's times, else when we
+    received it."""
+    for source, part, field in _TIME_FIELDS:
+        moment = _moment(part(payload).get(field))
+        if moment is not None:
+            return EventTime(at=moment, source=source)
+    return EventTime(at=received_at, source=EventTimeSource.RECEIVED_AT)
+
+
+def _moment(value: object) -> datetime | None:
+    """``2026-01-13 16:29:51`` (Digishare's, UTC) or any ISO 8601 time; None if unreadable."""
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+        return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    except (ValueError, OverflowError):
+        return None

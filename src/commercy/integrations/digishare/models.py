@@ -28,11 +28,22 @@ class EventOutcome(StrEnum):
     UNCHANGED = "unchanged"
     REFUSED = "refused"
     STALE = "stale"
+    FUTURE_TIMESTAMP = "future_timestamp"
     UNMAPPED = "unmapped_status"
     UNKNOWN_TICKET = "unknown_ticket"
     IGNORED = "ignored_event"
     MALFORMED = "malformed"
     ERROR = "error"
+
+
+class EventTimeSource(StrEnum):
+    """Where an event's time was read, by precedence; the last is the fallback."""
+
+    TICKET_UPDATED_AT = "data.data.updated_at"
+    CHANGES_UPDATED_AT = "data.changes.updated_at"
+    CHANGES_DATE_STATUS = "data.changes.date_status"
+    TICKET_DATE_STATUS = "data.data.date_status"
+    RECEIVED_AT = "received_at"
 
 
 class DigishareIntegration(TimestampMixin, Base):
@@ -89,3 +100,8 @@ class DigishareEvent(Base):
     outcome: Mapped[EventOutcome] = mapped_column(str_enum(EventOutcome))
     detail: Mapped[str | None] = mapped_column(Text)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The time a ticket.updated is ordered by against the ticket's other events, and its field.
+    event_at: Mapped[datetime | None]
+    event_time_source: Mapped[EventTimeSource | None] = mapped_column(
+        str_enum(EventTimeSource, length=32)
+    )

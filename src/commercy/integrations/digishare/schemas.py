@@ -8,7 +8,12 @@ from typing import Annotated, Any, Self
 from pydantic import Field, StringConstraints, model_validator
 
 from commercy.core.schemas import StrictWireModel, Timestamp, WireModel
-from commercy.integrations.digishare.models import AuthMethod, EventOutcome, WebhookAuthType
+from commercy.integrations.digishare.models import (
+    AuthMethod,
+    EventOutcome,
+    EventTimeSource,
+    WebhookAuthType,
+)
 from commercy.orders.models import OrderStatus
 from commercy.outbox.models import JobState
 
@@ -181,3 +186,10 @@ class EventOut(WireModel):
     outcome: EventOutcome
     detail: str | None
     received_at: Timestamp
+    event_at: Timestamp | None = Field(
+        description="The time this ticket.updated is ordered by against the ticket's others"
+    )
+    event_time_source: EventTimeSource | None = Field(
+        description="Where `eventAt` was read: the ticket's `updated_at`, else the change's "
+        "`updated_at`, else `date_status`, else the time we received the event"
+    )

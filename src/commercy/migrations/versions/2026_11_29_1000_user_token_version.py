@@ -1,7 +1,7 @@
 """user token version
 
 Revision ID: 2f6a9d31c8e4
-Revises: 7d41c0a9e2b6
+Revises: 1512377a131c
 Create Date: 2026-11-29 10:00:00
 
 Each token carries its user's token version; a password change or a disable/enable moves it
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "2f6a9d31c8e4"
-down_revision: str | None = "7d41c0a9e2b6"
+down_revision: str | None = "1512377a131c"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
