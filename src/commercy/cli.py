@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Annotated, TypeVar
 
 import typer
@@ -189,11 +190,17 @@ def demo_story() -> None:
 def sandbox(
     host: Annotated[str, typer.Option()] = "127.0.0.1",
     port: Annotated[int, typer.Option()] = 8100,
+    database: Annotated[
+        Path | None,
+        typer.Option(help="SQLite file keeping its state across restarts (default: in memory)"),
+    ] = None,
 ) -> None:
     """Run the Digishare sandbox alone (Digishare's API, the customer's side, faults)."""
     from commercy.sandbox.app import run
+    from commercy.sandbox.settings import SandboxSettings
 
-    run(host=host, port=port)
+    settings = SandboxSettings() if database is None else SandboxSettings(database_path=database)
+    run(host=host, port=port, settings=settings)
 
 
 def _describe(settings: Settings) -> str:

@@ -3,6 +3,10 @@
 Runs alone (``run``) or mounted in Commercy (``app.mount("/sandbox/digishare", create_app())``).
 A mounted app gets no lifespan events, so nothing here depends on them: the webhook HTTP client
 is created on first use, and the host app calls ``app.state.sandbox.aclose()`` on shutdown.
+
+Its state lives in SQLite (``SandboxSettings.database_path``): several processes serving the
+sandbox on one file are one sandbox, and a restart forgets nothing but the webhook deliveries
+still in flight.
 """
 
 from __future__ import annotations
@@ -43,7 +47,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 def create_app(settings: SandboxSettings | None = None) -> FastAPI:
-    """A new sandbox with its own memory; its state is ``app.state.sandbox``."""
+    """A sandbox on the settings' database (a new private one in memory by default); its
+    state is ``app.state.sandbox``."""
     state = SandboxState(settings or SandboxSettings())
     app = FastAPI(
         title="Digishare sandbox", description=DESCRIPTION, version="1", lifespan=_lifespan

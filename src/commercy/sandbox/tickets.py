@@ -17,7 +17,7 @@ from commercy.sandbox.clock import now, stamp
 from commercy.sandbox.conversations import ReplyAction
 from commercy.sandbox.errors import SandboxError, validation_message
 from commercy.sandbox.events import TICKET_CREATED, TICKET_UPDATED, ticket_event
-from commercy.sandbox.records import Third, Ticket
+from commercy.sandbox.records import Media, Third, Ticket
 from commercy.sandbox.schemas import ThirdData, TicketCreate, TicketUpdate
 from commercy.sandbox.state import SandboxState
 from commercy.sandbox.store import Store
@@ -36,7 +36,7 @@ def _reference_errors(store: Store, body: TicketCreate) -> dict[str, list[str]]:
         errors["type_ticket_id"] = ["The selected type ticket id is invalid."]
     if body.ticket_status_id is not None and body.ticket_status_id not in STATUS_BY_ID:
         errors["ticket_status_id"] = ["The selected ticket status id is invalid."]
-    if body.third_id is not None and body.third_id not in store.thirds:
+    if body.third_id is not None and store.get(Third, body.third_id) is None:
         errors["third_id"] = ["The selected third id is invalid."]
     if _unknown_invoice(store, body.information.campaign_data.get("invoice_document")):
         field = "information.campaign_data.invoice_document.id"
@@ -48,7 +48,7 @@ def _unknown_invoice(store: Store, document: Any) -> bool:
     """A Digishare-hosted invoice must be a media uploaded here."""
     if not isinstance(document, dict) or document.get("provider") != "digishare":
         return False
-    return str(document.get("id")) not in store.media
+    return store.get(Media, str(document.get("id"))) is None
 
 
 def _third_for(store: Store, body: TicketCreate) -> Third | None:
@@ -72,15 +72,15 @@ def _information(body: TicketCreate, third: Third | None) -> dict[str, Any]:
     return {"third": third_data, "campaign_data": body.information.campaign_data}
 
 
-async def create(state: SandboxState, body: TicketCreate, *, base_url: str) -> Ticket:
+def create(state: SandboxState, body: TicketCreate, *, base_url: str) -> Ticket:
     """Creates the ticket, its third if asked, sends its message and fires ``ticket.created``."""
     store = state.store
-    async with store.lock:
+    with store.write():
         if errors := _reference_errors(store, body):
             raise SandboxError(422, validation_message(errors), errors=errors)
         third = _third_for(store, body)
         ticket = Ticket(
-            id=store.ids.next_id("ticket"),
+            id=store.next_id("ticket"),
             ticket_number=store.next_ticket_number(),
             type_ticket_id=body.type_ticket_id,
             ticket_status_id=body.ticket_status_id or STATUS_NEW,
@@ -90,15 +90,16 @@ async def create(state: SandboxState, body: TicketCreate, *, base_url: str) -> T
             third_id=third.id if third else None,
             information=_information(body, third),
         )
-        store.tickets[ticket.id] = ticket
-        store.messages.append(conversations.confirmation_message(store, ticket, base_url=base_url))
+        store.put(ticket)
+        store.put(conversations.confirmation_message(store, ticket, base_url=base_url))
         payload = ticket_event(TICKET_CREATED, ticket, was_recently_created=True, changes={})
         state.webhooks.publish(TICKET_CREATED, ticket_id=ticket.id, payload=payload)
     return ticket
 
 
 def _apply(state: SandboxState, ticket: Ticket, values: dict[str, Any]) -> None:
-    """Sets the values that differ and fires ``ticket.updated`` with what changed."""
+    """Sets and saves the values that differ and fires ``ticket.updated`` with what changed;
+    the caller holds a write transaction."""
     changed = {name: value for name, value in values.items() if getattr(ticket, name) != value}
     if not changed:
         return
@@ -110,11 +111,12 @@ def _apply(state: SandboxState, ticket: Ticket, values: dict[str, Any]) -> None:
         ticket.date_status = moment
         changed["date_status"] = stamp(moment)
     changed["updated_at"] = stamp(moment)
+    state.store.put(ticket)
     payload = ticket_event(TICKET_UPDATED, ticket, was_recently_created=False, changes=changed)
     state.webhooks.publish(TICKET_UPDATED, ticket_id=ticket.id, payload=payload)
 
 
-async def update(state: SandboxState, ticket_id: str, body: TicketUpdate) -> Ticket:
+def update(state: SandboxState, ticket_id: str, body: TicketUpdate) -> Ticket:
     """Changes status, handler or note; a real change fires ``ticket.updated``."""
     values = {name: getattr(body, name) for name in body.model_fields_set}
     if "ticket_status_id" in values and values["ticket_status_id"] not in STATUS_BY_ID:
@@ -123,27 +125,23 @@ async def update(state: SandboxState, ticket_id: str, body: TicketUpdate) -> Tic
             "The selected ticket status id is invalid.",
             errors={"ticket_status_id": ["The selected ticket status id is invalid."]},
         )
-    async with state.store.lock:
+    with state.store.write():
         ticket = state.store.ticket(ticket_id)
         _apply(state, ticket, values)
     return ticket
 
 
-async def reply(state: SandboxState, ticket_id: str, action: ReplyAction) -> Ticket:
+def reply(state: SandboxState, ticket_id: str, action: ReplyAction) -> Ticket:
     """The customer answers: the answer joins the conversation and the status follows."""
-    async with state.store.lock:
+    with state.store.write():
         ticket = state.store.ticket(ticket_id)
-        state.store.messages.append(conversations.reply_message(state.store, ticket, action))
+        state.store.put(conversations.reply_message(state.store, ticket, action))
         _apply(state, ticket, {"ticket_status_id": STATUS_FOR_REPLY[action]})
     return ticket
 
 
-def search(store: Store, filters: dict[str, str | None]) -> list[Ticket]:
-    """Tickets matching every filter given, newest first."""
+def matching(filters: dict[str, str | None]) -> tuple[str, tuple[str, ...]]:
+    """The SQL condition and its arguments for tickets matching every filter given."""
     wanted = {name: value for name, value in filters.items() if value is not None}
-    matches = [
-        ticket
-        for ticket in store.tickets.values()
-        if all(getattr(ticket, name) == value for name, value in wanted.items())
-    ]
-    return matches[::-1]
+    where = " AND ".join(f"{name} = ?" for name in wanted if name in FILTERS) or "1"
+    return where, tuple(wanted.values())

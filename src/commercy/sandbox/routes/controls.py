@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Response
 from commercy.sandbox import tickets
 from commercy.sandbox.catalog import STATUS_BY_ID
 from commercy.sandbox.faults import FaultConfig
-from commercy.sandbox.records import Ticket
+from commercy.sandbox.records import DeliveryAttempt, Message, Ticket
 from commercy.sandbox.schemas import CustomerReply
 from commercy.sandbox.state import StateDep
 
@@ -22,28 +22,36 @@ Filter = Annotated[str | None, Query(max_length=64)]
 @router.get("/messages")
 async def list_messages(state: StateDep, ticket_id: Filter = None) -> dict[str, Any]:
     """The WhatsApp messages of every conversation, newest first."""
-    messages = [m for m in state.store.messages if ticket_id in (None, m.ticket_id)]
-    return {"data": [message.to_json() for message in reversed(messages)]}
+    where, args = ("ticket_id = ?", (ticket_id,)) if ticket_id is not None else ("1", ())
+    messages = state.store.select(Message, where, args, order="seq DESC")
+    return {"data": [message.to_json() for message in messages]}
 
 
-def _conversation(state: StateDep, ticket: Ticket) -> dict[str, Any]:
+def _conversation(ticket: Ticket, messages: list[Message]) -> dict[str, Any]:
     status = STATUS_BY_ID[ticket.ticket_status_id]
-    messages = [m.to_json() for m in state.store.messages if m.ticket_id == ticket.id]
-    return {"ticket": ticket.to_json(), "status": status.to_json(), "messages": messages}
+    return {
+        "ticket": ticket.to_json(),
+        "status": status.to_json(),
+        "messages": [message.to_json() for message in messages],
+    }
 
 
 @router.get("/conversations")
 async def list_conversations(state: StateDep) -> dict[str, Any]:
     """One conversation per ticket, newest first, messages oldest first, with the status."""
-    ordered = reversed(state.store.tickets.values())
-    return {"data": [_conversation(state, ticket) for ticket in ordered]}
+    with state.store.read():
+        ordered = state.store.select(Ticket, order="seq DESC")
+        messages: dict[str, list[Message]] = {}
+        for message in state.store.select(Message):
+            messages.setdefault(message.ticket_id, []).append(message)
+    return {"data": [_conversation(ticket, messages.get(ticket.id, [])) for ticket in ordered]}
 
 
 @router.post("/tickets/{ticket_id}/reply")
 async def reply(ticket_id: str, body: CustomerReply, state: StateDep) -> dict[str, Any]:
     """Plays the customer: `confirm`, `cancel` or `no_answer` moves the ticket to confirmed,
     canceled or unreachable and fires `ticket.updated` (when the status changes)."""
-    ticket = await tickets.reply(state, ticket_id, body.action)
+    ticket = tickets.reply(state, ticket_id, body.action)
     return {"data": ticket.to_json()}
 
 
@@ -65,17 +73,17 @@ async def list_deliveries(
     state: StateDep, webhook_id: Filter = None, ticket_id: Filter = None
 ) -> dict[str, Any]:
     """Every webhook delivery attempt, newest first."""
-    attempts = [
-        attempt
-        for attempt in reversed(state.store.attempts)
-        if webhook_id in (None, attempt.webhook_id) and ticket_id in (None, attempt.ticket_id)
-    ]
+    filters = {"webhook_id": webhook_id, "ticket_id": ticket_id}
+    wanted = {name: value for name, value in filters.items() if value is not None}
+    where = " AND ".join(f"{name} = ?" for name in wanted) or "1"
+    attempts = state.store.select(DeliveryAttempt, where, tuple(wanted.values()), order="seq DESC")
     return {"data": [attempt.to_json() for attempt in attempts]}
 
 
 @router.post("/reset", status_code=204)
 async def reset(state: StateDep) -> Response:
-    """Forgets every record, pending delivery and fault. Tokens stay valid."""
+    """Forgets every record, pending delivery and fault. Credentials and tokens stay valid,
+    and ids and ticket numbers are never reused."""
     await state.reset()
     return Response(status_code=204)
 

@@ -8,7 +8,8 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from commercy.sandbox import tickets
 from commercy.sandbox.auth import require_token
-from commercy.sandbox.pagination import PageDep, paginate
+from commercy.sandbox.pagination import PageDep, page_of
+from commercy.sandbox.records import Ticket
 from commercy.sandbox.schemas import TicketCreate, TicketUpdate
 from commercy.sandbox.state import StateDep
 from commercy.sandbox.urls import base_url
@@ -23,7 +24,7 @@ async def create_ticket(body: TicketCreate, request: Request, state: StateDep) -
     """Creates a ticket. With `create_third_data: true` the customer in `information.third` is
     created, or reused when a third has the same `wa_id`. The customer then receives the
     WhatsApp confirmation message, and `ticket.created` webhooks fire."""
-    ticket = await tickets.create(state, body, base_url=base_url(request, state.settings))
+    ticket = tickets.create(state, body, base_url=base_url(request, state.settings))
     return {"data": ticket.to_json()}
 
 
@@ -43,7 +44,8 @@ async def list_tickets(
         "type_ticket_id": type_ticket_id,
         "third_id": third_id,
     }
-    return paginate(tickets.search(state.store, filters), page, lambda ticket: ticket.to_json())
+    where, args = tickets.matching(filters)
+    return page_of(state.store, Ticket, page, render=Ticket.to_json, where=where, args=args)
 
 
 @router.get("/{ticket_id}")
@@ -56,5 +58,5 @@ async def get_ticket(ticket_id: str, state: StateDep) -> dict[str, Any]:
 async def update_ticket(ticket_id: str, body: TicketUpdate, state: StateDep) -> dict[str, Any]:
     """Changes the ticket's status, handler or note. A change fires `ticket.updated` with
     the fields that changed in `data.changes`."""
-    ticket = await tickets.update(state, ticket_id, body)
+    ticket = tickets.update(state, ticket_id, body)
     return {"data": ticket.to_json()}
