@@ -153,11 +153,13 @@ async def _create_order(
 async def _ticket(
     http: httpx.AsyncClient, order_number: str, sandbox_auth: dict[str, str]
 ) -> dict[str, Any] | None:
+    """The order's ticket. Digishare's list has no ``external_id`` filter and the account holds
+    other people's tickets: search for the number (the subject carries it), then compare."""
     response = await http.get(
-        "/sandbox/digishare/v1/tickets", params={"external_id": order_number}, headers=sandbox_auth
+        "/sandbox/digishare/v1/tickets", params={"search": order_number}, headers=sandbox_auth
     )
     tickets = response.json().get("data") or []
-    return dict(tickets[0]) if tickets else None
+    return next((dict(t) for t in tickets if t.get("external_id") == order_number), None)
 
 
 async def _message(http: httpx.AsyncClient, ticket_id: str) -> dict[str, Any] | None:

@@ -92,3 +92,44 @@ def test_the_standalone_banner_shows_the_url_and_the_token() -> None:
 
     assert "http://127.0.0.1:8100/" in text
     assert "shown-token" in text
+
+
+async def test_the_user_profile_answers_for_a_valid_token(api: httpx.AsyncClient) -> None:
+    response = await api.get("/v1/user/profile")
+
+    assert response.status_code == 200
+    user = response.json()["data"]
+    assert user.keys() == {"id", "name", "email", "status"}
+    assert len(user["id"]) == 16
+
+
+async def test_the_user_profile_answers_for_an_oauth_token_too(
+    anonymous: httpx.AsyncClient,
+) -> None:
+    token = (
+        await anonymous.post(
+            "/v1/oauth/token",
+            json={
+                "grant_type": "client_credentials",
+                "client_id": CLIENT_ID,
+                "client_secret": CLIENT_SECRET,
+            },
+        )
+    ).json()["access_token"]
+
+    response = await anonymous.get("/v1/user/profile", headers={"Authorization": f"Bearer {token}"})
+
+    assert response.status_code == 200
+    assert response.json()["data"]["status"] == "active"
+
+
+@pytest.mark.parametrize("header", [None, "Bearer wrong-token"])
+async def test_the_user_profile_refuses_a_missing_or_wrong_token(
+    anonymous: httpx.AsyncClient, header: str | None
+) -> None:
+    headers = {"Authorization": header} if header else {}
+
+    response = await anonymous.get("/v1/user/profile", headers=headers)
+
+    assert response.status_code == 401
+    assert response.json() == {"message": "Unauthenticated."}

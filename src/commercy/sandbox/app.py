@@ -27,15 +27,17 @@ from commercy.sandbox.routes import (
     references,
     thirds,
     tickets,
+    user,
     webhooks,
 )
 from commercy.sandbox.settings import SandboxSettings
 from commercy.sandbox.state import SandboxState
 
 DESCRIPTION = """\
-Digishare's API (`/v1/...`): bearer tokens, media upload, tickets, thirds, ticket types and
-statuses, webhooks. The sandbox's controls (`/_sandbox/...`) play the customer, inject faults
-and show what was sent. The page at `/` shows every WhatsApp conversation.
+Digishare's API (`/v1/...`): bearer tokens (`GET /v1/user/profile` tests one), media upload,
+tickets, thirds, ticket types and statuses, webhooks. The sandbox's controls (`/_sandbox/...`)
+play the customer, inject faults and show what was sent. The page at `/` shows every WhatsApp
+conversation.
 """
 
 
@@ -56,7 +58,7 @@ def create_app(settings: SandboxSettings | None = None) -> FastAPI:
     app.state.sandbox = state
     install_error_handlers(app)
     app.add_middleware(FaultMiddleware, faults=state.faults)
-    for module in (oauth, media, tickets, thirds, references, webhooks, controls, page):
+    for module in (oauth, user, media, tickets, thirds, references, webhooks, controls, page):
         app.include_router(module.router)
     return app
 

@@ -98,7 +98,8 @@ class WebhookDispatcher:
         """
         body = json.dumps(payload, ensure_ascii=False).encode()
         with self._store.write():
-            for webhook in self._store.select(Webhook, "event = ? AND active", (event,)):
+            listening = self._store.select(Webhook, "event = :event AND active", {"event": event})
+            for webhook in listening:
                 delivery = _Delivery(
                     id=self._store.next_id("delivery"),
                     webhook_id=webhook.id,

@@ -39,6 +39,15 @@ class SandboxState:
         self.faults = Faults(self.store)
         self.webhooks = WebhookDispatcher(store=self.store, settings=settings)
 
+    def profile(self) -> dict[str, str]:
+        """The account's one user, whichever token is used."""
+        return {
+            "id": self.store.ids.hash("user", 1),
+            "name": "Digishare sandbox",
+            "email": "sandbox@digishare.local",
+            "status": "active",
+        }
+
     def issue_access_token(self) -> str:
         token = secrets.token_urlsafe(32)
         expires_at = now() + timedelta(seconds=self.settings.oauth_token_ttl_seconds)

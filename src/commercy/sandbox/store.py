@@ -15,9 +15,10 @@ from __future__ import annotations
 import secrets
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
@@ -43,8 +44,9 @@ CREATE TABLE IF NOT EXISTS thirds (
 CREATE INDEX IF NOT EXISTS thirds_wa_id ON thirds (wa_id);
 CREATE TABLE IF NOT EXISTS tickets (
     seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, ticket_number INTEGER NOT NULL,
-    external_id TEXT, subject TEXT, ticket_status_id TEXT NOT NULL, type_ticket_id TEXT NOT NULL,
-    third_id TEXT, created_at TEXT NOT NULL, body TEXT NOT NULL
+    external_id TEXT, subject TEXT, ticket_status_id TEXT NOT NULL, priority_id TEXT,
+    handler_id TEXT, third_id TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
+    date_status TEXT NOT NULL, body TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS tickets_created_at ON tickets (created_at);
 CREATE TABLE IF NOT EXISTS messages (
@@ -85,10 +87,18 @@ def _ticket_columns(ticket: Ticket) -> dict[str, Any]:
         "external_id": ticket.external_id,
         "subject": ticket.subject,
         "ticket_status_id": ticket.ticket_status_id,
-        "type_ticket_id": ticket.type_ticket_id,
+        "priority_id": ticket.priority_id,
+        "handler_id": ticket.handler_id,
         "third_id": ticket.third_id,
-        "created_at": ticket.created_at.isoformat(),
+        "created_at": _sortable(ticket.created_at),
+        "updated_at": _sortable(ticket.updated_at),
+        "date_status": _sortable(ticket.date_status),
     }
+
+
+def _sortable(moment: datetime) -> str:
+    """ISO 8601 in UTC, always with microseconds: the text sorts as the moments do."""
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 TABLES: dict[type[Any], Table] = {
@@ -185,7 +195,9 @@ class Store:
             finally:
                 self._depth = 0
 
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+    def execute(
+        self, sql: str, params: Mapping[str, Any] | tuple[Any, ...] = ()
+    ) -> list[sqlite3.Row]:
         with self._lock:
             cursor = self._db.execute(sql, params)
             cursor.row_factory = sqlite3.Row
@@ -246,36 +258,39 @@ class Store:
         )
 
     def get(self, kind: type[R], record_id: str) -> R | None:
-        found = self.select(kind, "id = ?", (record_id,))
+        found = self.select(kind, "id = :id", {"id": record_id})
         return found[0] if found else None
 
     def select(
         self,
         kind: type[R],
         where: str = "1",
-        params: Sequence[Any] = (),
+        args: Mapping[str, Any] | None = None,
         *,
         order: str = "seq",
         limit: int = -1,
         offset: int = 0,
     ) -> list[R]:
-        """Records matching ``where`` (SQL over the lookup columns), in ``order``."""
+        """Records matching ``where`` (SQL over the lookup columns, with named ``args``), in
+        ``order``."""
         table = TABLES[kind]
         extra = "".join(f", {name}" for name in sorted(table.blobs))
         rows = self.execute(
             f"SELECT body{extra} FROM {table.name} WHERE {where} "  # noqa: S608 (fixed names)
-            f"ORDER BY {order} LIMIT ? OFFSET ?",
-            (*params, limit, offset),
+            f"ORDER BY {order} LIMIT :_limit OFFSET :_offset",
+            {**(args or {}), "_limit": limit, "_offset": offset},
         )
         return [
             decode(kind, row["body"], **{name: row[name] for name in table.blobs}) for row in rows
         ]
 
-    def count(self, kind: type[Any], where: str = "1", params: Sequence[Any] = ()) -> int:
+    def count(
+        self, kind: type[Any], where: str = "1", args: Mapping[str, Any] | None = None
+    ) -> int:
         table = TABLES[kind]
         rows = self.execute(
             f"SELECT count(*) AS n FROM {table.name} WHERE {where}",  # noqa: S608 (fixed names)
-            params,
+            args or {},
         )
         return int(rows[0]["n"])
 
@@ -305,7 +320,7 @@ class Store:
         return _found(self.get(Media, media_id), "Media")
 
     def third_by_wa_id(self, wa_id: str) -> Third | None:
-        found = self.select(Third, "wa_id = ?", (wa_id,), limit=1)
+        found = self.select(Third, "wa_id = :wa_id", {"wa_id": wa_id}, limit=1)
         return found[0] if found else None
 
     # --- OAuth access tokens ----------------------------------------------------------------
@@ -323,6 +338,12 @@ class Store:
             (digest, now().isoformat()),
         )
         return bool(rows)
+
+
+def equal(**values: Any) -> tuple[str, dict[str, Any]]:
+    """A condition that each column given a value other than ``None`` has that value."""
+    wanted = {name: value for name, value in values.items() if value is not None}
+    return " AND ".join(f"{name} = :{name}" for name in wanted) or "1", wanted
 
 
 def _found(record: R | None, model: str) -> R:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Literal
 
 from commercy.sandbox import conversations, thirds
 from commercy.sandbox.catalog import (
@@ -20,14 +22,64 @@ from commercy.sandbox.events import TICKET_CREATED, TICKET_UPDATED, ticket_event
 from commercy.sandbox.records import Media, Third, Ticket
 from commercy.sandbox.schemas import ThirdData, TicketCreate, TicketUpdate
 from commercy.sandbox.state import SandboxState
-from commercy.sandbox.store import Store
+from commercy.sandbox.store import Store, equal
 
 STATUS_FOR_REPLY: dict[ReplyAction, str] = {
     "confirm": STATUS_CONFIRMED,
     "cancel": STATUS_CANCELED,
     "no_answer": STATUS_UNREACHABLE,
 }
-FILTERS = ("external_id", "ticket_status_id", "type_ticket_id", "third_id")
+SortBy = Literal["created_at", "updated_at", "date_status", "ticket_number"]
+SortDirection = Literal["asc", "desc"]
+# The ticket's own fields matched by ``search``, besides its third's name and email.
+_SEARCHED = (
+    "instr(fold(subject), :search)",
+    "instr(CAST(ticket_number AS TEXT), :search)",
+    "instr(fold(json_extract(body, '$.information.third.name')), :search)",
+    "instr(fold(json_extract(body, '$.information.third.email')), :search)",
+    "third_id IN (SELECT id FROM thirds WHERE instr(fold(name), :search)"
+    " OR instr(fold(email), :search))",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class TicketQuery:
+    """What ``GET /v1/tickets`` takes besides the page; ``None`` leaves a filter out."""
+
+    ticket_status_id: str | None = None
+    priority_id: str | None = None
+    handler_id: str | None = None
+    third_id: str | None = None
+    created_from: date | None = None
+    created_to: date | None = None
+    search: str | None = None
+    sort_by: SortBy = "created_at"
+    sort_direction: SortDirection = "desc"
+
+    def where(self) -> tuple[str, dict[str, Any]]:
+        """The SQL condition matching every filter given, and its named arguments."""
+        same, args = equal(
+            ticket_status_id=self.ticket_status_id,
+            priority_id=self.priority_id,
+            handler_id=self.handler_id,
+            third_id=self.third_id,
+        )
+        conditions = [same]
+        if self.created_from is not None:
+            conditions.append("substr(created_at, 1, 10) >= :created_from")
+            args["created_from"] = self.created_from.isoformat()
+        if self.created_to is not None:
+            conditions.append("substr(created_at, 1, 10) <= :created_to")
+            args["created_to"] = self.created_to.isoformat()
+        if self.search:
+            conditions.append("(" + " OR ".join(_SEARCHED) + ")")
+            args["search"] = self.search.casefold()
+        return " AND ".join(conditions), args
+
+    def order(self) -> str:
+        direction = self.sort_direction.upper()
+        # Ties (a second's worth of tickets) keep the order of creation.
+        return f"{self.sort_by} {direction}, seq {direction}"
 
 
 def _reference_errors(store: Store, body: TicketCreate) -> dict[str, list[str]]:
@@ -89,6 +141,11 @@ def create(state: SandboxState, body: TicketCreate, *, base_url: str) -> Ticket:
             lang=body.lang,
             third_id=third.id if third else None,
             information=_information(body, third),
+            priority_id=body.priority_id,
+            channel_id=body.channel_id,
+            comment=body.comment,
+            demand_date=body.demand_date,
+            tags=list(body.tags),
         )
         store.put(ticket)
         store.put(conversations.confirmation_message(store, ticket, base_url=base_url))
@@ -138,10 +195,3 @@ def reply(state: SandboxState, ticket_id: str, action: ReplyAction) -> Ticket:
         state.store.put(conversations.reply_message(state.store, ticket, action))
         _apply(state, ticket, {"ticket_status_id": STATUS_FOR_REPLY[action]})
     return ticket
-
-
-def matching(filters: dict[str, str | None]) -> tuple[str, tuple[str, ...]]:
-    """The SQL condition and its arguments for tickets matching every filter given."""
-    wanted = {name: value for name, value in filters.items() if value is not None}
-    where = " AND ".join(f"{name} = ?" for name in wanted if name in FILTERS) or "1"
-    return where, tuple(wanted.values())

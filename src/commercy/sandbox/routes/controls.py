@@ -13,6 +13,7 @@ from commercy.sandbox.faults import FaultConfig
 from commercy.sandbox.records import DeliveryAttempt, Message, Ticket
 from commercy.sandbox.schemas import CustomerReply
 from commercy.sandbox.state import StateDep
+from commercy.sandbox.store import equal
 
 router = APIRouter(prefix="/_sandbox", tags=["sandbox controls"])
 
@@ -22,7 +23,7 @@ Filter = Annotated[str | None, Query(max_length=64)]
 @router.get("/messages")
 async def list_messages(state: StateDep, ticket_id: Filter = None) -> dict[str, Any]:
     """The WhatsApp messages of every conversation, newest first."""
-    where, args = ("ticket_id = ?", (ticket_id,)) if ticket_id is not None else ("1", ())
+    where, args = equal(ticket_id=ticket_id)
     messages = state.store.select(Message, where, args, order="seq DESC")
     return {"data": [message.to_json() for message in messages]}
 
@@ -73,10 +74,8 @@ async def list_deliveries(
     state: StateDep, webhook_id: Filter = None, ticket_id: Filter = None
 ) -> dict[str, Any]:
     """Every webhook delivery attempt, newest first."""
-    filters = {"webhook_id": webhook_id, "ticket_id": ticket_id}
-    wanted = {name: value for name, value in filters.items() if value is not None}
-    where = " AND ".join(f"{name} = ?" for name in wanted) or "1"
-    attempts = state.store.select(DeliveryAttempt, where, tuple(wanted.values()), order="seq DESC")
+    where, args = equal(webhook_id=webhook_id, ticket_id=ticket_id)
+    attempts = state.store.select(DeliveryAttempt, where, args, order="seq DESC")
     return {"data": [attempt.to_json() for attempt in attempts]}
 
 

@@ -14,6 +14,7 @@ from commercy.sandbox.phones import to_wa_id
 from commercy.sandbox.records import Third
 from commercy.sandbox.schemas import ThirdCreate, ThirdUpdate
 from commercy.sandbox.state import StateDep
+from commercy.sandbox.store import equal
 
 router = APIRouter(prefix="/v1/thirds", tags=["thirds"], dependencies=[Depends(require_token)])
 
@@ -32,15 +33,10 @@ async def list_thirds(
     state: StateDep, page: PageDep, wa_id: Filter = None, ext_ref: Filter = None
 ) -> dict[str, Any]:
     """Thirds, newest first, filtered by `wa_id` or `ext_ref`."""
-    conditions: list[str] = []
-    args: list[str | None] = []
     if wa_id is not None:
-        conditions.append("wa_id = ?")
-        args.append(_wa_id_or_none(wa_id))
-    if ext_ref is not None:
-        conditions.append("ext_ref = ?")
-        args.append(ext_ref)
-    where = " AND ".join(conditions) or "1"
+        # Compared in E.164 digits; what is no phone number matches nobody.
+        wa_id = _wa_id_or_none(wa_id) or "-"
+    where, args = equal(wa_id=wa_id, ext_ref=ext_ref)
     return page_of(state.store, Third, page, render=Third.to_json, where=where, args=args)
 
 
