@@ -153,10 +153,11 @@ class Receiver:
             return [call for call in self.calls if path in (None, call.path)]
 
     async def _handle(self, request: Request) -> Response:
+        # Read before locking: awaiting under a thread lock would block the receiver's loop
+        # (and every other delivery it is serving) as soon as two arrive together.
+        call = Received(request.url.path, dict(request.headers), await request.json())
         with self._lock:
-            self.calls.append(
-                Received(request.url.path, dict(request.headers), await request.json())
-            )
+            self.calls.append(call)
         if self.delay_seconds:
             await asyncio.sleep(self.delay_seconds)
         if self.required_header is not None:

@@ -298,7 +298,10 @@ async def test_reset_stops_pending_retries(
     await wait_until(lambda: len(receiver.received()) == 1, message="the first attempt")
 
     await controls.post("/_sandbox/reset")
+    # A retry may have slipped in before the reset; none may come after it.
+    calls_at_reset = len(receiver.received())
     await asyncio.sleep(sum(RETRY_DELAYS) + 0.2)
 
-    assert len(receiver.received()) == 1
+    assert calls_at_reset < MAX_ATTEMPTS
+    assert len(receiver.received()) == calls_at_reset
     assert await deliveries(controls) == []

@@ -76,11 +76,14 @@ class Ticket:
     comment: str | None = None
     demand_date: str | None = None
     tags: list[str] = field(default_factory=list)
+    # Not Commercy's: opened by someone else in the same account (see ``foreign``).
+    foreign: bool = False
     created_at: datetime = field(default_factory=now)
     updated_at: datetime = field(default_factory=now)
     date_status: datetime = field(default_factory=now)
 
     def to_json(self) -> dict[str, Any]:
+        """The ticket as Digishare shows it: whether it is foreign is the sandbox's secret."""
         return {
             "id": self.id,
             "ticket_number": self.ticket_number,

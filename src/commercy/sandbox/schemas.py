@@ -176,3 +176,11 @@ class WebhookUpdate(BaseModel):
 
 class CustomerReply(BaseModel):
     action: Literal["confirm", "cancel", "no_answer"]
+
+
+class ForeignTickets(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    count: int = Field(default=1, ge=1, le=500)
+    subject: str | None = Field(default=None, max_length=255)
+    external_id: str | None = Field(default=None, max_length=191)

@@ -9,6 +9,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from commercy.sandbox import foreign
 from commercy.sandbox.clock import now
 from commercy.sandbox.delivery import WebhookDispatcher
 from commercy.sandbox.faults import FaultConfig, Faults
@@ -38,6 +39,7 @@ class SandboxState:
         )
         self.faults = Faults(self.store)
         self.webhooks = WebhookDispatcher(store=self.store, settings=settings)
+        foreign.seed_once(self.store)
 
     def profile(self) -> dict[str, str]:
         """The account's one user, whichever token is used."""
@@ -61,11 +63,13 @@ class SandboxState:
         return self.store.access_token_valid(_digest(token))
 
     async def reset(self) -> None:
-        """Forgets every record and fault; credentials and issued tokens stay valid."""
+        """Forgets every record and fault, then seeds other people's tickets again;
+        credentials and issued tokens stay valid."""
         await self.webhooks.cancel_all()
         with self.store.write():
             self.store.clear()
             self.faults.configure(FaultConfig())
+            foreign.seed(self.store)
 
     async def aclose(self) -> None:
         """Stops this process's webhook deliveries, closes the HTTP client and the database."""

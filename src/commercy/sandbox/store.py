@@ -46,7 +46,7 @@ CREATE TABLE IF NOT EXISTS tickets (
     seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, ticket_number INTEGER NOT NULL,
     external_id TEXT, subject TEXT, ticket_status_id TEXT NOT NULL, priority_id TEXT,
     handler_id TEXT, third_id TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
-    date_status TEXT NOT NULL, body TEXT NOT NULL
+    date_status TEXT NOT NULL, is_foreign INTEGER NOT NULL, body TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS tickets_created_at ON tickets (created_at);
 CREATE TABLE IF NOT EXISTS messages (
@@ -93,6 +93,7 @@ def _ticket_columns(ticket: Ticket) -> dict[str, Any]:
         "created_at": _sortable(ticket.created_at),
         "updated_at": _sortable(ticket.updated_at),
         "date_status": _sortable(ticket.date_status),
+        "is_foreign": ticket.foreign,
     }
 
 

@@ -7,11 +7,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 
-from commercy.sandbox import tickets
+from commercy.sandbox import foreign, tickets
 from commercy.sandbox.catalog import STATUS_BY_ID
 from commercy.sandbox.faults import FaultConfig
 from commercy.sandbox.records import DeliveryAttempt, Message, Ticket
-from commercy.sandbox.schemas import CustomerReply
+from commercy.sandbox.schemas import CustomerReply, ForeignTickets
 from commercy.sandbox.state import StateDep
 from commercy.sandbox.store import equal
 
@@ -33,19 +33,43 @@ def _conversation(ticket: Ticket, messages: list[Message]) -> dict[str, Any]:
     return {
         "ticket": ticket.to_json(),
         "status": status.to_json(),
+        "foreign": ticket.foreign,
         "messages": [message.to_json() for message in messages],
     }
 
 
 @router.get("/conversations")
-async def list_conversations(state: StateDep) -> dict[str, Any]:
-    """One conversation per ticket, newest first, messages oldest first, with the status."""
+async def list_conversations(
+    state: StateDep,
+    foreign: Annotated[
+        bool | None, Query(description="`false`: Commercy's tickets only; `true`: the others")
+    ] = None,
+) -> dict[str, Any]:
+    """One conversation per ticket, newest first, messages oldest first, with the status.
+    Other people's tickets (`foreign: true`) have no messages: the sandbox sent them nothing.
+    `meta.foreign` counts them, listed or not."""
+    where, args = equal(is_foreign=foreign)
     with state.store.read():
-        ordered = state.store.select(Ticket, order="seq DESC")
+        ordered = state.store.select(Ticket, where, args, order="created_at DESC, seq DESC")
         messages: dict[str, list[Message]] = {}
         for message in state.store.select(Message):
             messages.setdefault(message.ticket_id, []).append(message)
-    return {"data": [_conversation(ticket, messages.get(ticket.id, [])) for ticket in ordered]}
+        foreign_count = state.store.count(Ticket, "is_foreign")
+    return {
+        "data": [_conversation(ticket, messages.get(ticket.id, [])) for ticket in ordered],
+        "meta": {"total": len(ordered), "foreign": foreign_count},
+    }
+
+
+@router.post("/foreign-tickets", status_code=201)
+async def add_foreign_tickets(body: ForeignTickets, state: StateDep) -> dict[str, Any]:
+    """Opens `count` (up to 500) tickets that are not Commercy's, as other agents, shops or
+    integrations of the account do: other customers, subjects and external ids (or the
+    `subject` and `external_id` given). They fire `ticket.created` like any ticket."""
+    created = foreign.add(
+        state, count=body.count, subject=body.subject, external_id=body.external_id
+    )
+    return {"data": [ticket.to_json() for ticket in created]}
 
 
 @router.post("/tickets/{ticket_id}/reply")
@@ -81,8 +105,8 @@ async def list_deliveries(
 
 @router.post("/reset", status_code=204)
 async def reset(state: StateDep) -> Response:
-    """Forgets every record, pending delivery and fault. Credentials and tokens stay valid,
-    and ids and ticket numbers are never reused."""
+    """Forgets every record, pending delivery and fault, then seeds other people's tickets
+    again. Credentials and tokens stay valid, and ids and ticket numbers are never reused."""
     await state.reset()
     return Response(status_code=204)
 
