@@ -118,7 +118,10 @@ def serve(
     typer.echo(f"\nCommercy is running at {base}/api/v1  (database: {_describe(settings)})")
     typer.echo(f"API docs:            {base}/api/v1/docs")
     if settings.sandbox_mounted:
-        typer.echo(f"Digishare sandbox:   {base}/sandbox/digishare/  (the customer's WhatsApp)")
+        from commercy.sandbox.app import page_link
+
+        link = page_link(f"{base}/sandbox/digishare", settings.sandbox_token)
+        typer.echo(f"Digishare sandbox:   {link}  (the customer's WhatsApp)")
     if logins:
         _print_logins(logins)
     _configure_logging()

@@ -96,14 +96,16 @@ async def _story(settings: Settings, logins: list[DemoLogin], *, pause: float) -
         await asyncio.sleep(pause)
 
         _step(4, "The customer receives this WhatsApp message")
-        message = await _wait_for(lambda: _message(http, ticket["id"]))
+        message = await _wait_for(lambda: _message(http, ticket["id"], sandbox_auth))
         for line in str(message.get("text", message)).splitlines():
             typer.secho(f"   │ {line}", fg=typer.colors.GREEN)
         await asyncio.sleep(pause)
 
         _step(5, "The customer presses « Confirmer »")
         await http.post(
-            f"/sandbox/digishare/_sandbox/tickets/{ticket['id']}/reply", json={"action": "confirm"}
+            f"/sandbox/digishare/_sandbox/tickets/{ticket['id']}/reply",
+            json={"action": "confirm"},
+            headers=sandbox_auth,
         )
 
         _step(6, "Digishare calls Commercy's webhook (ticket.updated); the order moves")
@@ -162,9 +164,13 @@ async def _ticket(
     return next((dict(t) for t in tickets if t.get("external_id") == order_number), None)
 
 
-async def _message(http: httpx.AsyncClient, ticket_id: str) -> dict[str, Any] | None:
+async def _message(
+    http: httpx.AsyncClient, ticket_id: str, sandbox_auth: dict[str, str]
+) -> dict[str, Any] | None:
     response = await http.get(
-        "/sandbox/digishare/_sandbox/messages", params={"ticket_id": ticket_id}
+        "/sandbox/digishare/_sandbox/messages",
+        params={"ticket_id": ticket_id},
+        headers=sandbox_auth,
     )
     messages = response.json().get("data") or []
     return dict(messages[0]) if messages else None

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from urllib.parse import quote
 
 import uvicorn
 from fastapi import FastAPI
@@ -63,14 +64,23 @@ def create_app(settings: SandboxSettings | None = None) -> FastAPI:
     return app
 
 
+def page_link(base_url: str, token: str) -> str:
+    """The page's address with the token in its fragment: a browser never sends the fragment
+    (nor logs it), and the page moves it out of the address bar at once."""
+    return f"{base_url.rstrip('/')}/#token={quote(token, safe='')}"
+
+
 def banner(state: SandboxState, base_url: str) -> str:
     """What a person needs to call the sandbox: its URLs and credentials."""
+    database = state.settings.database_path
     return "\n".join(
         (
-            f"Digishare sandbox: {base_url}/  (the customer's WhatsApp conversations)",
+            f"Digishare sandbox: {page_link(base_url, state.token)}",
+            "  (open it to see the customer's WhatsApp conversations)",
             f"  API base URL:  {base_url}  (Digishare's paths: /v1/...)",
-            f"  Bearer token:  {state.token}",
+            f"  Bearer token:  {state.token}  (also for the controls: /_sandbox/...)",
             f"  OAuth client:  {state.client_id} / {state.client_secret}",
+            f"  State:         {database or 'in memory (--database PATH keeps it)'}",
         )
     )
 

@@ -1,13 +1,15 @@
-"""The sandbox's own controls, outside Digishare's namespace and never faulted."""
+"""The sandbox's own controls, outside Digishare's namespace and never faulted. They take the
+same bearer token as Digishare's API (the static token or an OAuth access token)."""
 
 from __future__ import annotations
 
 import re
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Depends, Query, Response
 
 from commercy.sandbox import foreign, tickets
+from commercy.sandbox.auth import require_token
 from commercy.sandbox.catalog import STATUS_BY_ID
 from commercy.sandbox.faults import FaultConfig
 from commercy.sandbox.records import DeliveryAttempt, Message, Ticket
@@ -15,7 +17,9 @@ from commercy.sandbox.schemas import CustomerReply, ForeignTickets
 from commercy.sandbox.state import StateDep
 from commercy.sandbox.store import equal
 
-router = APIRouter(prefix="/_sandbox", tags=["sandbox controls"])
+router = APIRouter(
+    prefix="/_sandbox", tags=["sandbox controls"], dependencies=[Depends(require_token)]
+)
 
 Filter = Annotated[str | None, Query(max_length=64)]
 
@@ -113,7 +117,7 @@ async def reset(state: StateDep) -> Response:
 
 @router.get("/media/{media_id}")
 async def download_media(media_id: str, state: StateDep) -> Response:
-    """An uploaded file, as uploaded."""
+    """An uploaded file, as uploaded (a page opens it by fetching it with the token)."""
     media = state.store.media_file(media_id)
     safe_name = re.sub(r"[^\w.\- ]", "_", f"{media.file_name}.{media.extension}")
     disposition = f'inline; filename="{safe_name}"'
