@@ -145,12 +145,12 @@ def _connect(path: Path | None) -> sqlite3.Connection:
 
 class Store:
     def __init__(self, path: Path | None = None) -> None:
-        self.path = path
         self._db = _connect(path)
         # The event loop never interleaves two transactions (none spans an await); the lock
         # guards the connection against the threads that tests and servers call from.
         self._lock = threading.RLock()
         self._depth = 0
+        self._writing = False
         with self.write():
             # Statement by statement: executescript would commit the transaction.
             for statement in SCHEMA.split(";"):
@@ -178,6 +178,10 @@ class Store:
     def _transaction(self, begin: str) -> Iterator[None]:
         with self._lock:
             if self._depth:
+                # A read transaction cannot safely become a write one under WAL: another
+                # process may have written since it began.
+                if begin != "BEGIN" and not self._writing:
+                    raise RuntimeError("a write cannot join a read transaction")
                 self._depth += 1
                 try:
                     yield
@@ -185,7 +189,7 @@ class Store:
                     self._depth -= 1
                 return
             self._db.execute(begin)
-            self._depth = 1
+            self._depth, self._writing = 1, begin != "BEGIN"
             try:
                 yield
             except BaseException:
@@ -194,7 +198,7 @@ class Store:
             else:
                 self._db.execute("COMMIT")
             finally:
-                self._depth = 0
+                self._depth, self._writing = 0, False
 
     def execute(
         self, sql: str, params: Mapping[str, Any] | tuple[Any, ...] = ()
