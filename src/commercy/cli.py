@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -120,7 +121,10 @@ def serve(
     typer.echo(f"\nCommercy is running at {base}/api/v1  (database: {_describe(settings)})")
     typer.echo(f"API docs:            {base}/api/v1/docs")
     if settings.sandbox_mounted:
-        typer.echo(f"Digishare sandbox:   {base}/sandbox/digishare/  (the customer's WhatsApp)")
+        from commercy.sandbox.app import page_link
+
+        link = page_link(f"{base}/sandbox/digishare", settings.sandbox_token)
+        typer.echo(f"Digishare sandbox:   {link}  (the customer's WhatsApp)")
     if logins:
         _print_logins(logins)
     uvicorn.run(
@@ -210,11 +214,17 @@ def demo_story() -> None:
 def sandbox(
     host: Annotated[str, typer.Option()] = "127.0.0.1",
     port: Annotated[int, typer.Option()] = 8100,
+    database: Annotated[
+        Path | None,
+        typer.Option(help="SQLite file keeping its state across restarts (default: in memory)"),
+    ] = None,
 ) -> None:
     """Run the Digishare sandbox alone (Digishare's API, the customer's side, faults)."""
     from commercy.sandbox.app import run
+    from commercy.sandbox.settings import SandboxSettings
 
-    run(host=host, port=port)
+    settings = SandboxSettings() if database is None else SandboxSettings(database_path=database)
+    run(host=host, port=port, settings=settings)
 
 
 def _describe(settings: Settings) -> str:

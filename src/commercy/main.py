@@ -127,12 +127,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 def mount_sandbox(app: FastAPI, settings: Settings) -> FastAPI:
-    """The embedded default's Digishare, at /sandbox/digishare (its own memory, not our DB)."""
+    """The embedded default's Digishare, at /sandbox/digishare. It keeps its state in its own
+    SQLite file (not our database), shared by every API process of this installation."""
     from commercy.sandbox.app import create_app as create_sandbox_app
     from commercy.sandbox.settings import SandboxSettings
 
     sandbox = create_sandbox_app(
         SandboxSettings(
+            database_path=settings.data_dir / "sandbox.db",
             token=settings.sandbox_token,
             public_base_url=embedded.sandbox_base_url(settings),
         )

@@ -96,14 +96,16 @@ async def _story(settings: Settings, logins: list[DemoLogin], *, pause: float) -
         await asyncio.sleep(pause)
 
         _step(4, "The customer receives this WhatsApp message")
-        message = await _wait_for(lambda: _message(http, ticket["id"]))
+        message = await _wait_for(lambda: _message(http, ticket["id"], sandbox_auth))
         for line in str(message.get("text", message)).splitlines():
             typer.secho(f"   │ {line}", fg=typer.colors.GREEN)
         await asyncio.sleep(pause)
 
         _step(5, "The customer presses « Confirmer »")
         await http.post(
-            f"/sandbox/digishare/_sandbox/tickets/{ticket['id']}/reply", json={"action": "confirm"}
+            f"/sandbox/digishare/_sandbox/tickets/{ticket['id']}/reply",
+            json={"action": "confirm"},
+            headers=sandbox_auth,
         )
 
         _step(6, "Digishare calls Commercy's webhook (ticket.updated); the order moves")
@@ -153,16 +155,22 @@ async def _create_order(
 async def _ticket(
     http: httpx.AsyncClient, order_number: str, sandbox_auth: dict[str, str]
 ) -> dict[str, Any] | None:
+    """The order's ticket. Digishare's list has no ``external_id`` filter and the account holds
+    other people's tickets: search for the number (the subject carries it), then compare."""
     response = await http.get(
-        "/sandbox/digishare/v1/tickets", params={"external_id": order_number}, headers=sandbox_auth
+        "/sandbox/digishare/v1/tickets", params={"search": order_number}, headers=sandbox_auth
     )
     tickets = response.json().get("data") or []
-    return dict(tickets[0]) if tickets else None
+    return next((dict(t) for t in tickets if t.get("external_id") == order_number), None)
 
 
-async def _message(http: httpx.AsyncClient, ticket_id: str) -> dict[str, Any] | None:
+async def _message(
+    http: httpx.AsyncClient, ticket_id: str, sandbox_auth: dict[str, str]
+) -> dict[str, Any] | None:
     response = await http.get(
-        "/sandbox/digishare/_sandbox/messages", params={"ticket_id": ticket_id}
+        "/sandbox/digishare/_sandbox/messages",
+        params={"ticket_id": ticket_id},
+        headers=sandbox_auth,
     )
     messages = response.json().get("data") or []
     return dict(messages[0]) if messages else None

@@ -181,11 +181,12 @@ async def count_jobs(database: Database, *states: JobState) -> int:
 def sandbox_tickets(sandbox: str, external_id: str) -> list[dict[str, Any]]:
     response = httpx.get(
         f"{sandbox}/v1/tickets",
-        params={"external_id": external_id},
+        params={"search": external_id, "limit": 100},
         headers={"Authorization": f"Bearer {SANDBOX_TOKEN}"},
     )
     assert response.status_code == 200, response.text
-    tickets: list[dict[str, Any]] = response.json()["data"]
+    # Digishare cannot filter on external_id: the search also finds longer order numbers.
+    tickets = [t for t in response.json()["data"] if t["external_id"] == external_id]
     return tickets
 
 

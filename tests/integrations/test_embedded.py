@@ -72,7 +72,10 @@ async def test_demo_order_is_confirmed_through_the_mounted_sandbox(
         ).json()["order"]
 
         def conversation() -> dict[str, object] | None:
-            messages = http.get("/sandbox/digishare/_sandbox/messages").json()["data"]
+            messages = http.get(
+                "/sandbox/digishare/_sandbox/messages",
+                headers={"Authorization": f"Bearer {embedded.sandbox_token}"},
+            ).json()["data"]
             return next((m for m in messages if order["orderNumber"] in str(m)), None)
 
         message = _wait(conversation)
@@ -80,6 +83,7 @@ async def test_demo_order_is_confirmed_through_the_mounted_sandbox(
         reply = http.post(
             f"/sandbox/digishare/_sandbox/tickets/{message['ticket_id']}/reply",
             json={"action": "confirm"},
+            headers={"Authorization": f"Bearer {embedded.sandbox_token}"},
         )
         assert reply.status_code == 200
 
@@ -117,7 +121,10 @@ async def test_demo_data_opens_with_orders_whose_customers_were_messaged(
         orders = http.get("/api/v1/orders", headers=auth).json()["data"]
 
         def messaged() -> set[str] | None:
-            messages = http.get("/sandbox/digishare/_sandbox/messages").json()["data"]
+            messages = http.get(
+                "/sandbox/digishare/_sandbox/messages",
+                headers={"Authorization": f"Bearer {embedded.sandbox_token}"},
+            ).json()["data"]
             numbers = {o["orderNumber"] for o in orders if o["orderNumber"] in str(messages)}
             return numbers if len(numbers) == 2 else None
 

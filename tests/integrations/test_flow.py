@@ -48,9 +48,11 @@ async def test_new_order_becomes_a_ticket_with_its_invoice_and_a_whatsapp_messag
     assert campaign["order_total"] == "211.000"
     assert campaign["delivery_address"] == "12 rue de Marseille, Tunis, Tunis"
     media_id = campaign["invoice_document"]["id"]
-    invoice = httpx.get(f"{sandbox}/_sandbox/media/{media_id}")
+    invoice = httpx.get(f"{sandbox}/_sandbox/media/{media_id}", headers=SANDBOX_AUTH)
     assert invoice.content.startswith(b"%PDF")
-    messages = httpx.get(f"{sandbox}/_sandbox/messages", params={"ticket_id": ticket["id"]}).json()
+    messages = httpx.get(
+        f"{sandbox}/_sandbox/messages", params={"ticket_id": ticket["id"]}, headers=SANDBOX_AUTH
+    ).json()
     assert messages["data"][0]["wa_id"] == "21620123456"
     assert order["orderNumber"] in str(messages["data"][0])
 
@@ -98,7 +100,11 @@ async def test_customer_answer_moves_the_order_with_digishare_as_actor(
     await drain(database, worker)
     [ticket] = sandbox_tickets(sandbox, order["orderNumber"])
 
-    reply = httpx.post(f"{sandbox}/_sandbox/tickets/{ticket['id']}/reply", json={"action": action})
+    reply = httpx.post(
+        f"{sandbox}/_sandbox/tickets/{ticket['id']}/reply",
+        json={"action": action},
+        headers=SANDBOX_AUTH,
+    )
 
     assert reply.status_code == 200, reply.text
     moved = await wait_for_status(client, shop, order["id"], expected)
@@ -121,7 +127,11 @@ async def test_confirmation_by_the_customer_takes_the_stock(
     await drain(database, worker)
     [ticket] = sandbox_tickets(sandbox, order["orderNumber"])
 
-    httpx.post(f"{sandbox}/_sandbox/tickets/{ticket['id']}/reply", json={"action": "confirm"})
+    httpx.post(
+        f"{sandbox}/_sandbox/tickets/{ticket['id']}/reply",
+        json={"action": "confirm"},
+        headers=SANDBOX_AUTH,
+    )
     await wait_for_status(client, shop, order["id"], "confirmed")
 
     product = await client.get(

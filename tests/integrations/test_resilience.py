@@ -18,6 +18,7 @@ from commercy.core.settings import Settings
 from commercy.outbox.models import JobState, OutboxJob
 from commercy.outbox.worker import OutboxWorker
 from tests.integrations.conftest import (
+    SANDBOX_TOKEN,
     Shop,
     count_jobs,
     drain,
@@ -27,7 +28,11 @@ from tests.integrations.conftest import (
 
 
 def set_faults(sandbox: str, **faults: object) -> None:
-    response = httpx.put(f"{sandbox}/_sandbox/faults", json=faults)
+    response = httpx.put(
+        f"{sandbox}/_sandbox/faults",
+        json=faults,
+        headers={"Authorization": f"Bearer {SANDBOX_TOKEN}"},
+    )
     assert response.status_code == 200, response.text
 
 

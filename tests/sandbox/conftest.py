@@ -49,8 +49,9 @@ def session_receiver() -> Iterator[Receiver]:
 
 @pytest.fixture
 async def controls(sandbox_url: str) -> AsyncIterator[httpx.AsyncClient]:
-    """A client of the sandbox's own controls, after a reset."""
-    async with httpx.AsyncClient(base_url=sandbox_url, timeout=10) as client:
+    """A client of the sandbox's own controls (they take the API's token), after a reset."""
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    async with httpx.AsyncClient(base_url=sandbox_url, headers=headers, timeout=10) as client:
         response = await client.post("/_sandbox/reset")
         assert response.status_code == 204
         yield client

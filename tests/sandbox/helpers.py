@@ -48,9 +48,15 @@ def media_body(
 
 
 def ticket_body(
-    media_id: str, *, external_id: str = "COMMANDE-12345", wa_id: str = "212600000000"
+    media_id: str,
+    *,
+    external_id: str = "COMMANDE-12345",
+    wa_id: str = "212600000000",
+    subject: str = "Confirmation de Commande",
+    name: str = "Ahmed Alami",
+    email: str = "ahmed.alami@example.com",
 ) -> dict[str, Any]:
-    """The seed's ticket-create body, exactly."""
+    """The seed's ticket-create body, exactly (unless told otherwise)."""
     return {
         "external_id": external_id,
         "type_ticket_id": TICKET_TYPE_ORDER,
@@ -59,9 +65,9 @@ def ticket_body(
         "information": {
             "third": {
                 "ext_ref": "CLIENT-67890",
-                "name": "Ahmed Alami",
+                "name": name,
                 "wa_id": wa_id,
-                "email": "ahmed.alami@example.com",
+                "email": email,
             },
             "campaign_data": {
                 "order_id": "12345",
@@ -71,7 +77,7 @@ def ticket_body(
                 "delivery_address": "Casablanca, Bd Zerktouni",
             },
         },
-        "subject": "Confirmation de Commande",
+        "subject": subject,
         "lang": "fr",
     }
 
@@ -97,15 +103,22 @@ async def wait_until(
 
 
 async def create_order_ticket(api: httpx.AsyncClient, **overrides: str) -> dict[str, Any]:
-    """Uploads an invoice and creates the seed's ticket with it; answers the ticket."""
+    """Uploads an invoice and creates the seed's ticket with it; answers the ticket (which
+    Digishare answers bare, not under ``data``)."""
     upload = await api.post("/v1/messagesTemplates", json=media_body())
     assert upload.status_code == 201, upload.text
     response = await api.post(
         "/v1/tickets", json=ticket_body(upload.json()["data"]["id"], **overrides)
     )
     assert response.status_code == 201, response.text
-    ticket: dict[str, Any] = response.json()["data"]
+    ticket: dict[str, Any] = response.json()
     return ticket
+
+
+async def tickets_with_external_id(api: httpx.AsyncClient, external_id: str) -> list[Any]:
+    """The account's tickets carrying ``external_id`` (the list cannot filter on it)."""
+    listed = (await api.get("/v1/tickets", params={"limit": 100})).json()["data"]
+    return [ticket for ticket in listed if ticket["external_id"] == external_id]
 
 
 @dataclass
@@ -140,10 +153,11 @@ class Receiver:
             return [call for call in self.calls if path in (None, call.path)]
 
     async def _handle(self, request: Request) -> Response:
+        # Read before locking: awaiting under a thread lock would block the receiver's loop
+        # (and every other delivery it is serving) as soon as two arrive together.
+        call = Received(request.url.path, dict(request.headers), await request.json())
         with self._lock:
-            self.calls.append(
-                Received(request.url.path, dict(request.headers), await request.json())
-            )
+            self.calls.append(call)
         if self.delay_seconds:
             await asyncio.sleep(self.delay_seconds)
         if self.required_header is not None:

@@ -11,7 +11,7 @@ async def test_the_order_ticket_type_has_the_seeds_id(api: httpx.AsyncClient) ->
     body = (await api.get("/v1/ticket-types")).json()
 
     assert [ticket_type["id"] for ticket_type in body["data"]] == ["npvrxamq9l94y8dz"]
-    assert body["meta"]["pagination"]["total"] == 1
+    assert body["meta"]["total"] == 1
 
 
 async def test_statuses_have_the_seeds_ids_and_the_outcomes(api: httpx.AsyncClient) -> None:

@@ -37,15 +37,18 @@ async def test_a_number_that_is_not_a_phone_is_refused(api: httpx.AsyncClient) -
     assert "phone" in response.json()["errors"]
 
 
-async def test_thirds_are_listed_and_filtered_by_wa_id(api: httpx.AsyncClient) -> None:
+async def test_thirds_are_listed_newest_first_and_filtered_by_wa_id(
+    api: httpx.AsyncClient,
+) -> None:
     await api.post("/v1/thirds", json={"wa_id": "212600000000"})
     await api.post("/v1/thirds", json={"wa_id": "21650123456"})
 
     everyone = (await api.get("/v1/thirds")).json()
     one = (await api.get("/v1/thirds", params={"wa_id": "+216 50 123 456"})).json()
 
-    assert everyone["meta"]["pagination"]["total"] == 2
+    assert [third["wa_id"] for third in everyone["data"][:2]] == ["21650123456", "212600000000"]
     assert [third["wa_id"] for third in one["data"]] == ["21650123456"]
+    assert one["meta"]["total"] == 1
 
 
 async def test_patch_changes_only_the_fields_sent(api: httpx.AsyncClient) -> None:

@@ -52,7 +52,7 @@ async def test_webhooks_are_created_listed_changed_and_deleted(
     deleted = await api.delete(f"/v1/webhooks/{webhook['id']}")
 
     assert [item["id"] for item in listed["data"]] == [webhook["id"]]
-    assert listed["meta"]["pagination"]["total"] == 1
+    assert listed["meta"]["total"] == 1
     assert webhook["active"] is True
     assert webhook["headers"] == {"X-Env": "test"}
     assert patched.json()["data"]["active"] is False
@@ -298,7 +298,10 @@ async def test_reset_stops_pending_retries(
     await wait_until(lambda: len(receiver.received()) == 1, message="the first attempt")
 
     await controls.post("/_sandbox/reset")
+    # A retry may have slipped in before the reset; none may come after it.
+    calls_at_reset = len(receiver.received())
     await asyncio.sleep(sum(RETRY_DELAYS) + 0.2)
 
-    assert len(receiver.received()) == 1
+    assert calls_at_reset < MAX_ATTEMPTS
+    assert len(receiver.received()) == calls_at_reset
     assert await deliveries(controls) == []

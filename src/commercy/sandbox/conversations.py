@@ -47,7 +47,7 @@ def invoice_media(store: Store, ticket: Ticket) -> Media | None:
     document = (ticket.information.get("campaign_data") or {}).get("invoice_document")
     if not isinstance(document, dict):
         return None
-    return store.media.get(str(document.get("id")))
+    return store.get(Media, str(document.get("id")))
 
 
 def attachment(media: Media, *, base_url: str) -> dict[str, Any]:
@@ -64,7 +64,7 @@ def attachment(media: Media, *, base_url: str) -> dict[str, Any]:
 def confirmation_message(store: Store, ticket: Ticket, *, base_url: str) -> Message:
     media = invoice_media(store, ticket)
     return Message(
-        id=store.ids.next_id("message"),
+        id=store.next_id("message"),
         ticket_id=ticket.id,
         wa_id=wa_id_of(ticket),
         direction="outbound",
@@ -76,7 +76,7 @@ def confirmation_message(store: Store, ticket: Ticket, *, base_url: str) -> Mess
 
 def reply_message(store: Store, ticket: Ticket, action: ReplyAction) -> Message:
     return Message(
-        id=store.ids.next_id("message"),
+        id=store.next_id("message"),
         ticket_id=ticket.id,
         wa_id=wa_id_of(ticket),
         direction="system" if action == "no_answer" else "inbound",

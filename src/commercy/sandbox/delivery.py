@@ -3,7 +3,10 @@
 A delivery is one event for one webhook. It is attempted at once, then again after each of
 ``webhook_retry_delays``; an attempt succeeds only on a 200. When every attempt has failed the
 webhook is disabled (``active: false``), as Digishare does. Each attempt is recorded. A
-delivery stops early if its webhook is deleted or deactivated meanwhile.
+delivery stops early if its webhook is deleted or deactivated meanwhile (by any process).
+
+Deliveries run as tasks of the process where the event happened: the ones still pending when
+that process stops are lost (a real Digishare would carry on; the webhooks themselves stay).
 """
 
 from __future__ import annotations
@@ -61,7 +64,7 @@ class _Delivery:
 
     def attempt(self, number: int, *, url: str, outcome: _Outcome, store: Store) -> DeliveryAttempt:
         return DeliveryAttempt(
-            id=store.ids.next_id("attempt"),
+            id=store.next_id("attempt"),
             delivery_id=self.id,
             webhook_id=self.webhook_id,
             url=url,
@@ -89,13 +92,16 @@ class WebhookDispatcher:
     def publish(self, event: str, *, ticket_id: str, payload: dict[str, Any]) -> None:
         """Schedules a delivery to every active webhook listening to ``event``.
 
-        The body is serialized now, so it shows the ticket as it was when the event happened.
+        Called inside the event's write transaction: the tasks start only once the caller is
+        back in the event loop, after the commit. The body is serialized now, so it shows the
+        ticket as it was when the event happened.
         """
         body = json.dumps(payload, ensure_ascii=False).encode()
-        for webhook in self._store.webhooks.values():
-            if webhook.active and webhook.event == event:
+        with self._store.write():
+            listening = self._store.select(Webhook, "event = :event AND active", {"event": event})
+            for webhook in listening:
                 delivery = _Delivery(
-                    id=self._store.ids.next_id("delivery"),
+                    id=self._store.next_id("delivery"),
                     webhook_id=webhook.id,
                     event=event,
                     ticket_id=ticket_id,
@@ -128,19 +134,23 @@ class WebhookDispatcher:
 
     async def _deliver(self, delivery: _Delivery) -> None:
         for attempt in range(1, self.max_attempts + 1):
-            webhook = self._store.webhooks.get(delivery.webhook_id)
+            webhook = self._store.get(Webhook, delivery.webhook_id)
             if webhook is None or not webhook.active:
                 return
             outcome = await self._post(webhook, delivery.body)
-            async with self._store.lock:
-                self._store.attempts.append(
+            with self._store.write():
+                # A webhook deleted meanwhile (or a reset by another process) takes its
+                # deliveries with it: the attempt is not recorded.
+                if self._store.get(Webhook, delivery.webhook_id) is None:
+                    return
+                self._store.put(
                     delivery.attempt(attempt, url=webhook.url, outcome=outcome, store=self._store)
                 )
             if outcome.status_code == 200:
                 return
             if attempt < self.max_attempts:
                 await asyncio.sleep(self._delays[attempt - 1])
-        await self._disable(delivery.webhook_id)
+        self._disable(delivery.webhook_id)
 
     async def _post(self, webhook: Webhook, body: bytes) -> _Outcome:
         started = time.perf_counter()
@@ -153,11 +163,12 @@ class WebhookDispatcher:
             return _Outcome(None, error, time.perf_counter() - started)
         return _Outcome(response.status_code, None, time.perf_counter() - started)
 
-    async def _disable(self, webhook_id: str) -> None:
-        async with self._store.lock:
-            webhook = self._store.webhooks.get(webhook_id)
+    def _disable(self, webhook_id: str) -> None:
+        with self._store.write():
+            webhook = self._store.get(Webhook, webhook_id)
             if webhook is not None and webhook.active:
                 webhook.active = False
                 webhook.disabled_reason = (
                     f"Disabled after {self.max_attempts} failed delivery attempts."
                 )
+                self._store.put(webhook)

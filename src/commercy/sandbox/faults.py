@@ -10,11 +10,15 @@
 
 Draws come from a ``random.Random(seed)``, so a given seed fails the same calls every run.
 The sandbox's own controls (``/_sandbox/...``) and the page are never affected.
+
+The faults are kept in the database, so every process serving the sandbox applies the ones last
+set; each process draws from its own generator, seeded again whenever the faults are set.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import random
 from dataclasses import dataclass, field
@@ -24,6 +28,7 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from commercy.sandbox.errors import TOO_MANY_ATTEMPTS, error_body
+from commercy.sandbox.store import Store
 
 logger = logging.getLogger("commercy.sandbox.faults")
 
@@ -57,16 +62,34 @@ class Fault:
 
 
 class Faults:
-    def __init__(self) -> None:
-        self.configure(FaultConfig())
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._version = 0
+        self._config = FaultConfig()
+        # Not for security: a reproducible sequence of injected failures.
+        self._random = random.Random()  # noqa: S311
+
+    @property
+    def config(self) -> FaultConfig:
+        """The faults last set by any process (the stored version tells when they changed)."""
+        stored = self._store.meta("faults")
+        if stored is None:
+            return self._config
+        kept = json.loads(stored)
+        if kept["version"] != self._version:
+            self._version = kept["version"]
+            self._config = FaultConfig.model_validate(kept["config"])
+            self._random = random.Random(self._config.seed)  # noqa: S311
+        return self._config
 
     def configure(self, config: FaultConfig) -> None:
-        self.config = config
-        # Not for security: a reproducible sequence of injected failures.
-        self._random = random.Random(config.seed)  # noqa: S311
+        with self._store.write():
+            stored = self._store.meta("faults")
+            version = json.loads(stored)["version"] + 1 if stored else 1
+            kept = {"version": version, "config": config.model_dump()}
+            self._store.set_meta("faults", json.dumps(kept))
 
-    def draw(self) -> Fault | None:
-        config = self.config
+    def draw(self, config: FaultConfig) -> Fault | None:
         if config.outage:
             return Fault(503, "outage")
         if config.throttle_rate and self._random.random() < config.throttle_rate:
@@ -102,9 +125,10 @@ class FaultMiddleware:
         if scope["type"] != "http" or not is_digishare_path(scope):
             await self.app(scope, receive, send)
             return
-        fault = self.faults.draw()
-        if self.faults.config.latency_ms:
-            await asyncio.sleep(self.faults.config.latency_ms / 1000)
+        config = self.faults.config
+        fault = self.faults.draw(config)
+        if config.latency_ms:
+            await asyncio.sleep(config.latency_ms / 1000)
         if fault is None:
             await self.app(scope, receive, send)
             return

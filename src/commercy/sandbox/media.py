@@ -51,17 +51,17 @@ def too_large(max_bytes: int) -> Exception:
     )
 
 
-async def upload(store: Store, body: MediaUpload, *, max_bytes: int) -> Media:
+def upload(store: Store, body: MediaUpload, *, max_bytes: int) -> Media:
     content = decode(body, max_bytes=max_bytes)
     extension = body.file.extension or ALLOWED_MIME_TYPES[body.file.mime_type]
-    async with store.lock:
+    with store.write():
         media = Media(
-            id=store.ids.next_id("media"),
+            id=store.next_id("media"),
             file_name=body.file.file_name,
             mime_type=body.file.mime_type,
             extension=extension.lstrip("."),
             category=body.category,
             content=content,
         )
-        store.media[media.id] = media
+        store.put(media)
     return media

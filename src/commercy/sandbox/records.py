@@ -69,30 +69,42 @@ class Ticket:
     lang: str
     third_id: str | None
     information: dict[str, Any]
+    priority_id: str | None = None
+    channel_id: str | None = None
     handler_id: str | None = None
     note: str | None = None
-    date_demand: datetime | None = None
+    comment: str | None = None
+    demand_date: str | None = None
+    tags: list[str] = field(default_factory=list)
+    # Not Commercy's: opened by someone else in the same account (see ``foreign``).
+    foreign: bool = False
     created_at: datetime = field(default_factory=now)
     updated_at: datetime = field(default_factory=now)
     date_status: datetime = field(default_factory=now)
 
     def to_json(self) -> dict[str, Any]:
+        """The ticket as Digishare shows it: whether it is foreign is the sandbox's secret."""
         return {
             "id": self.id,
-            "external_id": self.external_id,
-            "subject": self.subject,
             "ticket_number": self.ticket_number,
+            "subject": self.subject,
+            "external_id": self.external_id,
+            "ticket_status_id": self.ticket_status_id,
             "type_ticket_id": self.type_ticket_id,
             "third_id": self.third_id,
-            "ticket_status_id": self.ticket_status_id,
+            "priority_id": self.priority_id,
+            "channel_id": self.channel_id,
             "handler_id": self.handler_id,
             "note": self.note,
+            "comment": self.comment,
             "information": self.information,
+            "tags": self.tags,
             "lang": self.lang,
-            "date_demand": stamp(self.date_demand) if self.date_demand else None,
+            "demand_date": self.demand_date,
             "date_status": stamp(self.date_status),
             "created_at": stamp(self.created_at),
             "updated_at": stamp(self.updated_at),
+            "data": {},
         }
 
 

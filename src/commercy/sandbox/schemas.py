@@ -81,6 +81,11 @@ class TicketCreate(BaseModel):
     information: TicketInformation = Field(default_factory=TicketInformation)
     subject: str | None = Field(default=None, max_length=255)
     lang: str = Field(default="fr", max_length=5)
+    priority_id: str | None = Field(default=None, max_length=191)
+    channel_id: str | None = Field(default=None, max_length=191)
+    comment: str | None = Field(default=None, max_length=5000)
+    demand_date: str | None = Field(default=None, max_length=32)
+    tags: list[Annotated[str, Field(max_length=191)]] = Field(default_factory=list, max_length=50)
 
 
 class TicketUpdate(BaseModel):
@@ -171,3 +176,11 @@ class WebhookUpdate(BaseModel):
 
 class CustomerReply(BaseModel):
     action: Literal["confirm", "cancel", "no_answer"]
+
+
+class ForeignTickets(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    count: int = Field(default=1, ge=1, le=500)
+    subject: str | None = Field(default=None, max_length=255)
+    external_id: str | None = Field(default=None, max_length=191)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -11,13 +13,20 @@ class SandboxSettings(BaseSettings):
         env_prefix="COMMERCY_SANDBOX_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
     )
 
+    database_path: Path | None = Field(
+        default=None,
+        description="SQLite file holding the sandbox's state, shared by every process serving "
+        "it; a private in-memory database, forgotten on exit, when unset.",
+    )
     token: SecretStr | None = Field(
         default=None,
-        description="Static bearer token (a personal access token); random when unset.",
+        description="Static bearer token (a personal access token); random when unset, and "
+        "then kept in the database file.",
     )
     client_id: str = Field(default="commercy-sandbox", description="OAuth2 client id.")
     client_secret: SecretStr | None = Field(
-        default=None, description="OAuth2 client secret; random when unset."
+        default=None,
+        description="OAuth2 client secret; random when unset, and then kept in the database file.",
     )
     oauth_token_ttl_seconds: int = Field(default=3600, ge=1)
     max_media_bytes: int = Field(default=5 * 1024 * 1024, ge=1)

@@ -19,33 +19,37 @@ def _auth(body: BasicAuth | BearerAuth | HeaderAuth | None) -> WebhookAuth | Non
 
 
 def create(store: Store, body: WebhookCreate) -> Webhook:
-    """Adds a subscription; the caller holds the store's lock."""
-    webhook = Webhook(
-        id=store.ids.next_id("webhook"),
-        url=body.url,
-        event=body.event,
-        active=body.active,
-        headers=dict(body.headers),
-        auth=_auth(body.auth),
-    )
-    store.webhooks[webhook.id] = webhook
+    """Adds a subscription."""
+    with store.write():
+        webhook = Webhook(
+            id=store.next_id("webhook"),
+            url=body.url,
+            event=body.event,
+            active=body.active,
+            headers=dict(body.headers),
+            auth=_auth(body.auth),
+        )
+        store.put(webhook)
     return webhook
 
 
-def update(webhook: Webhook, body: WebhookUpdate) -> Webhook:
+def update(store: Store, webhook_id: str, body: WebhookUpdate) -> Webhook:
     """Changes the fields sent; turning a webhook back on forgets why it was disabled."""
     sent = body.model_fields_set
-    if body.url is not None:
-        webhook.url = body.url
-    if body.event is not None:
-        webhook.event = body.event
-    if body.headers is not None:
-        webhook.headers = dict(body.headers)
-    if "auth" in sent:
-        webhook.auth = _auth(body.auth)
-    if body.active is not None:
-        webhook.active = body.active
-        if body.active:
-            webhook.disabled_reason = None
-    webhook.updated_at = now()
+    with store.write():
+        webhook = store.webhook(webhook_id)
+        if body.url is not None:
+            webhook.url = body.url
+        if body.event is not None:
+            webhook.event = body.event
+        if body.headers is not None:
+            webhook.headers = dict(body.headers)
+        if "auth" in sent:
+            webhook.auth = _auth(body.auth)
+        if body.active is not None:
+            webhook.active = body.active
+            if body.active:
+                webhook.disabled_reason = None
+        webhook.updated_at = now()
+        store.put(webhook)
     return webhook

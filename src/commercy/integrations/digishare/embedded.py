@@ -62,8 +62,12 @@ async def connect_to_sandbox(
 async def subscribe_sandbox_webhooks(
     sandbox: FastAPI, database: Database, settings: Settings
 ) -> None:
-    """The sandbox forgets everything on restart: register each connected reseller's
-    ``ticket.updated`` webhook again, through the sandbox's own API."""
+    """Give each connected reseller exactly one active ``ticket.updated`` webhook in the
+    sandbox, with the current auth, through the sandbox's own API. The sandbox remembers its
+    webhooks across restarts and every API process runs this at start: an existing webhook
+    for the URL is kept (its auth updated, switched back on if it was disabled) rather than
+    doubled. Processes starting together may each create one; each then keeps the oldest and
+    deletes the others, so one remains whoever wins."""
     async with database.sessionmaker() as session:
         integrations = (
             await session.scalars(
@@ -74,20 +78,49 @@ async def subscribe_sandbox_webhooks(
         ).all()
     transport = httpx.ASGITransport(app=sandbox)
     headers = {"Authorization": f"Bearer {settings.sandbox_token}"}
+    event = "ticket.updated"
     async with httpx.AsyncClient(
         transport=transport, base_url="http://sandbox", headers=headers
     ) as http:
+
+        async def subscribed(url: str) -> list[dict[str, object]]:
+            """The webhooks for ``url`` and the event, oldest first."""
+            found: list[dict[str, object]] = []
+            page, pages = 1, 1
+            while page <= pages:
+                listed = await http.get("/v1/webhooks", params={"page": page, "limit": 100})
+                listed.raise_for_status()
+                body = listed.json()
+                found += [h for h in body["data"] if h["url"] == url and h["event"] == event]
+                page, pages = page + 1, int(body["meta"]["total_pages"])
+            return found
+
         for integration in integrations:
-            body = {
-                "url": service.webhook_url(integration, settings=settings),
-                "event": "ticket.updated",
-                "auth": _sandbox_auth(integration, settings=settings),
-            }
-            response = await http.post("/v1/webhooks", json=body)
-            if response.status_code >= 300:
-                logger.error(
-                    "sandbox webhook for integration %s: %s", integration.id, response.text
-                )
+            url = service.webhook_url(integration, settings=settings)
+            auth = _sandbox_auth(integration, settings=settings)
+            if not await subscribed(url):
+                body = {"url": url, "event": event, "auth": auth}
+                response = await http.post("/v1/webhooks", json=body)
+                if response.status_code >= 300:
+                    logger.error(
+                        "sandbox webhook for integration %s: %s", integration.id, response.text
+                    )
+                    continue
+            found = await subscribed(url)
+            if not found:
+                continue
+            oldest, *duplicates = found
+            for duplicate in duplicates:
+                await http.delete(f"/v1/webhooks/{duplicate['id']}")
+            changes: dict[str, object] = {} if oldest["auth"] == auth else {"auth": auth}
+            if not oldest["active"]:
+                changes["active"] = True
+            if changes:
+                response = await http.patch(f"/v1/webhooks/{oldest['id']}", json=changes)
+                if response.status_code >= 300:
+                    logger.error(
+                        "sandbox webhook for integration %s: %s", integration.id, response.text
+                    )
 
 
 def _sandbox_auth(integration: DigishareIntegration, *, settings: Settings) -> dict[str, str]:

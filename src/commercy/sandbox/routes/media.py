@@ -18,5 +18,5 @@ router = APIRouter(prefix="/v1", tags=["media"])
 async def upload_media(body: MediaUpload, state: StateDep, _: Authenticated) -> dict[str, Any]:
     """Uploads a PDF, PNG, JPEG or WebP file given as a base64 data URI. Keep `data.id`: it is
     the `invoice_document.id` of the ticket's `campaign_data`."""
-    uploaded = await media.upload(state.store, body, max_bytes=state.settings.max_media_bytes)
+    uploaded = media.upload(state.store, body, max_bytes=state.settings.max_media_bytes)
     return {"data": uploaded.to_json()}

@@ -1,4 +1,9 @@
-"""The page: every conversation as a WhatsApp chat, with the customer's buttons."""
+"""The page: every conversation as a WhatsApp chat, with the customer's buttons.
+
+The page itself holds no data and needs no token; its script calls the controls with the token
+it reads from the link's fragment (``#token=...``, which browsers never send to the server) or
+asks the person for.
+"""
 
 from __future__ import annotations
 

@@ -8,7 +8,9 @@ from fastapi import APIRouter, Depends, Response
 
 from commercy.sandbox import webhooks
 from commercy.sandbox.auth import require_token
-from commercy.sandbox.pagination import PageDep, paginate
+from commercy.sandbox.errors import not_found
+from commercy.sandbox.pagination import PageDep, page_of
+from commercy.sandbox.records import Webhook
 from commercy.sandbox.schemas import WebhookCreate, WebhookUpdate
 from commercy.sandbox.state import StateDep
 
@@ -17,8 +19,8 @@ router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"], dependencies=[Depen
 
 @router.get("")
 async def list_webhooks(state: StateDep, page: PageDep) -> dict[str, Any]:
-    """Every webhook, active or not."""
-    return paginate(list(state.store.webhooks.values()), page, lambda hook: hook.to_json())
+    """Every webhook, active or not, oldest first."""
+    return page_of(state.store, Webhook, page, render=Webhook.to_json, order="seq")
 
 
 @router.post("", status_code=201)
@@ -27,8 +29,7 @@ async def create_webhook(body: WebhookCreate, state: StateDep) -> dict[str, Any]
     (`username`, `password`), `bearer` (`token`) or `header` (`name`, `value`). The receiver
     must answer 200; otherwise the call is retried, and after the last failed attempt the
     webhook is disabled (`active: false`)."""
-    async with state.store.lock:
-        webhook = webhooks.create(state.store, body)
+    webhook = webhooks.create(state.store, body)
     return {"data": webhook.to_json()}
 
 
@@ -41,14 +42,13 @@ async def get_webhook(webhook_id: str, state: StateDep) -> dict[str, Any]:
 @router.patch("/{webhook_id}")
 async def update_webhook(webhook_id: str, body: WebhookUpdate, state: StateDep) -> dict[str, Any]:
     """Changes the fields sent; `"active": true` turns a disabled webhook back on."""
-    async with state.store.lock:
-        webhook = webhooks.update(state.store.webhook(webhook_id), body)
+    webhook = webhooks.update(state.store, webhook_id, body)
     return {"data": webhook.to_json()}
 
 
 @router.delete("/{webhook_id}", status_code=204)
 async def delete_webhook(webhook_id: str, state: StateDep) -> Response:
     """Deletes a webhook; its pending retries stop."""
-    async with state.store.lock:
-        del state.store.webhooks[state.store.webhook(webhook_id).id]
+    if not state.store.delete(Webhook, webhook_id):
+        raise not_found("Webhook")
     return Response(status_code=204)
