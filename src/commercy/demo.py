@@ -19,6 +19,7 @@ from commercy.catalog.models import Product
 from commercy.converty.models import ConvertyProduct, ProductMapping
 from commercy.core.security import hash_password
 from commercy.core.settings import Settings
+from commercy.integrations import digishare
 from commercy.integrations.digishare import embedded
 from commercy.orders import service as orders_service
 from commercy.orders.models import Order
@@ -41,6 +42,7 @@ class DemoLogin:
 async def load_demo_data(session: AsyncSession, *, settings: Settings) -> list[DemoLogin]:
     """Demo accounts (and their catalogue); with the sandbox mounted, the demo reseller's
     Digishare integration points at it, so new orders become WhatsApp confirmations."""
+    digishare.install()
     logins = await _ensure_accounts(session, data_dir=settings.data_dir)
     await _ensure_catalog(session)
     reseller = await session.scalar(select(Reseller).where(Reseller.name == DEMO_RESELLER))

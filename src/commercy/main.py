@@ -30,6 +30,7 @@ from commercy.core.openapi import document_errors
 from commercy.core.query_contract import reject_undeclared_query
 from commercy.core.ratelimit import RateLimitMiddleware, RateLimits
 from commercy.core.settings import Settings
+from commercy.integrations import digishare
 from commercy.integrations.digishare import embedded
 from commercy.integrations.digishare.endpoints import router as digishare_router
 from commercy.integrations.digishare.endpoints import webhook_router as digishare_webhook_router
@@ -85,6 +86,7 @@ def api_router() -> APIRouter:
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     settings.refuse_unsafe_production(serves_api=True)
+    digishare.install()
     database = Database(settings)
 
     @asynccontextmanager

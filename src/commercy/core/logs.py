@@ -41,6 +41,7 @@ def redact(text: str) -> str:
 
 
 def _redact_secrets(_: Any, __: str, event: EventDict) -> EventDict:
+    event.pop("color_message", None)  # uvicorn's copy of the message with terminal colours
     for key, value in list(event.items()):
         if key in _UNREDACTED:
             continue

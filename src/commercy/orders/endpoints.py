@@ -22,8 +22,7 @@ from commercy.core.responses import (
     json_response,
     paginated_response,
 )
-from commercy.integrations.digishare import service as digishare_service
-from commercy.orders import documents, idempotency, service
+from commercy.orders import documents, events, idempotency, service
 from commercy.orders.models import Order, OrderSource, OrderStatus
 from commercy.orders.schemas import (
     BulkStatusIn,
@@ -396,5 +395,5 @@ async def change_status(
 
 async def _detail(session: AsyncSession, order: Order) -> OrderDetailOut:
     detail = OrderDetailOut.model_validate(order)
-    detail.confirmation = await digishare_service.order_confirmation(session, order_id=order.id)
+    detail.confirmation = await events.confirmation(session, order.id)
     return detail

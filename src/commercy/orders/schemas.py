@@ -7,6 +7,7 @@ once (the seed's JavaScript example learns about every missing field in one 400)
 from __future__ import annotations
 
 from decimal import Decimal
+from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import (
@@ -20,7 +21,6 @@ from pydantic import (
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from commercy.core.schemas import Money, StrictWireModel, Timestamp, WireModel
-from commercy.integrations.digishare.schemas import ConfirmationOut
 from commercy.orders import lifecycle
 from commercy.orders.models import OrderSource, OrderStatus, PaymentStatus
 from commercy.orders.phones import check_shape
@@ -252,10 +252,29 @@ class OrderOut(WireModel):
     updated_at: Timestamp
 
 
+class ConfirmationState(StrEnum):
+    PENDING = "pending"  # the ticket is being opened (or waits for a retry)
+    SENT = "sent"  # the ticket exists: Digishare has messaged the customer
+    FAILED = "failed"  # gave up: see `lastError`, retry from the jobs list
+
+
+class ConfirmationOut(WireModel):
+    """Where an order's confirmation by message (a WhatsApp ticket) stands, as an agent needs
+    it on the order."""
+
+    provider: str
+    state: ConfirmationState
+    ticket_id: str | None
+    job_id: int
+    attempts: int
+    last_error: str | None
+    last_event_at: Timestamp | None
+
+
 class OrderDetailOut(OrderOut):
     items: list[OrderItemOut]
     history: list[StatusChangeOut]
-    # The WhatsApp confirmation (a Digishare ticket); null for orders that get none.
+    # The confirmation by message (a Digishare ticket); null for orders that get none.
     confirmation: ConfirmationOut | None = None
 
 

@@ -23,8 +23,7 @@ from commercy.converty import service as converty_service
 from commercy.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from commercy.core.pagination import Page, PageQuery, fetch_page
 from commercy.core.settings import Settings
-from commercy.integrations.digishare import service as digishare_service
-from commercy.orders import lifecycle
+from commercy.orders import events, lifecycle
 from commercy.orders.models import (
     Order,
     OrderItem,
@@ -279,7 +278,7 @@ async def create_order(
     await session.flush()
     if status in lifecycle.HOLDS_STOCK:
         await _take_stock(session, order_id=order.id)
-    await digishare_service.enqueue_order_notification(session, order=order)
+    await events.order_created(session, order)
     # The answer comes from the objects just written (items and history loaded with them);
     # re-selecting them would only cost round trips.
     return order

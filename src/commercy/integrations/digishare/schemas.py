@@ -143,24 +143,6 @@ class JobOut(WireModel):
     finished_at: Timestamp | None
 
 
-class ConfirmationState(StrEnum):
-    PENDING = "pending"  # the ticket is being opened (or waits for a retry)
-    SENT = "sent"  # the ticket exists: Digishare has messaged the customer
-    FAILED = "failed"  # gave up: see `lastError`, retry from the jobs list
-
-
-class ConfirmationOut(WireModel):
-    """Where an order's WhatsApp confirmation stands, as an agent needs it on the order."""
-
-    provider: str = "digishare"
-    state: ConfirmationState
-    ticket_id: str | None
-    job_id: int
-    attempts: int
-    last_error: str | None
-    last_event_at: Timestamp | None
-
-
 class ConnectionState(StrEnum):
     OK = "ok"  # the credentials work
     UNAUTHORIZED = "unauthorized"  # Digishare refused them

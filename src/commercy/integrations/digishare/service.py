@@ -27,8 +27,6 @@ from commercy.integrations.digishare.models import (
     DigishareTicket,
 )
 from commercy.integrations.digishare.schemas import (
-    ConfirmationOut,
-    ConfirmationState,
     ConnectionState,
     ConnectionTestOut,
     IntegrationOut,
@@ -36,6 +34,7 @@ from commercy.integrations.digishare.schemas import (
     WebhookAuthOut,
 )
 from commercy.orders.models import Order, OrderSource
+from commercy.orders.schemas import ConfirmationOut, ConfirmationState
 from commercy.outbox import service as outbox_service
 from commercy.outbox.models import JobState, OutboxJob
 
@@ -227,6 +226,16 @@ async def enqueue_order_notification(session: AsyncSession, *, order: Order) -> 
     )
 
 
+async def notify_new_order(session: AsyncSession, order: Order) -> None:
+    """Listens to orders: every new order may owe Digishare a ticket."""
+    await enqueue_order_notification(session, order=order)
+
+
+async def confirmation_of(session: AsyncSession, order_id: int) -> ConfirmationOut | None:
+    """Tells orders where an order's WhatsApp confirmation stands."""
+    return await order_confirmation(session, order_id=order_id)
+
+
 async def order_confirmation(session: AsyncSession, *, order_id: int) -> ConfirmationOut | None:
     """The order's Digishare ticket and the job opening it; None when the order has no job
     (walk-in sales, resellers without an enabled integration)."""
@@ -249,6 +258,7 @@ async def order_confirmation(session: AsyncSession, *, order_id: int) -> Confirm
     else:
         state = ConfirmationState.PENDING
     return ConfirmationOut(
+        provider="digishare",
         state=state,
         ticket_id=ticket.ticket_id if ticket is not None else None,
         job_id=job.id,
