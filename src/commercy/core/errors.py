@@ -156,11 +156,15 @@ async def _commercy_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
+    errors = list(exc.errors())
+    if any(err.get("loc", ())[:1] == ("path",) for err in errors):
+        # `/products/abc` or an id past its column's range: a path that names nothing.
+        return error_response(404, message=f"Nothing at {request.url.path}")
     return error_response(
         400,
         error="Validation error",
         message="Invalid input data",
-        details=describe_validation_errors(list(exc.errors())),
+        details=describe_validation_errors(errors),
     )
 
 

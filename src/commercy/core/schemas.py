@@ -16,6 +16,8 @@ Timestamp = Annotated[datetime, PlainSerializer(iso_timestamp, return_type=str, 
 
 # Amounts are exact decimals in Python and plain JSON numbers on the wire (``249.97``).
 Money = Annotated[Decimal, PlainSerializer(float, return_type=float, when_used="json")]
+# The largest amount the NUMERIC(12, 3) money columns hold.
+MONEY_MAX = Decimal("999999999.999")
 
 
 class WireModel(BaseModel):

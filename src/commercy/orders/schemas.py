@@ -19,6 +19,7 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from commercy.core.ids import Id
 from commercy.core.schemas import Money, StrictWireModel, Timestamp, WireModel
 from commercy.integrations.digishare.schemas import ConfirmationOut
 from commercy.orders import lifecycle
@@ -31,6 +32,7 @@ Text200 = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200
 Text500 = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
 Text1000 = Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)]
 Text2000 = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
+ZipCode = Annotated[str, StringConstraints(strip_whitespace=True, max_length=20)]
 
 
 Amount = Annotated[Decimal, Field(gt=0, max_digits=12, decimal_places=3)]
@@ -39,8 +41,8 @@ PhoneIn = Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)
 
 
 class OrderItemIn(WireModel):
-    product_id: int = Field(gt=0, description="Supplier product id (`/products`)")
-    quantity: int = Field(ge=1, le=100_000)
+    product_id: Id = Field(description="Supplier product id (`/products`)")
+    quantity: int = Field(strict=True, ge=1, le=100_000)
     price: Amount | None = Field(default=None, description="Unit price (new name)")
     unit_price: Amount | None = Field(default=None, description="Unit price (legacy name)")
     notes: Text500 | None = Field(
@@ -69,14 +71,14 @@ class OrderCreate(WireModel):
     gouvernaurat: Text100 | None = Field(
         default=None, description="Legacy name of customerGovernorate"
     )
-    customer_zip_code: str | int | None = Field(default=None, description="String or number")
+    customer_zip_code: ZipCode | None = Field(default=None, description="String or number")
     notes: Text2000 | None = None
     source: OrderSource = Field(
         default=OrderSource.MANUAL, description='`"site web"` is accepted for `site_web`'
     )
     status: OrderStatus | None = Field(default=None, description="Initial status (default pending)")
-    reseller_id: int | None = Field(default=None, gt=0, description="Admins only, then required")
-    supplier_id: int | None = Field(default=None, gt=0, description="Admins only, then required")
+    reseller_id: Id | None = Field(default=None, description="Admins only, then required")
+    supplier_id: Id | None = Field(default=None, description="Admins only, then required")
     shipping_option: Text32 | None = Field(
         default=None, description="`paid` adds shippingCost to the total"
     )
@@ -104,13 +106,11 @@ class OrderCreate(WireModel):
             check_shape(value)
         return value or None
 
-    @field_validator("customer_zip_code")
+    @field_validator("customer_zip_code", mode="before")
     @classmethod
-    def _zip_as_text(cls, value: str | int | None) -> str | None:
-        text = None if value is None else str(value).strip()
-        if text is not None and len(text) > 20:
-            raise ValueError("at most 20 characters")
-        return text or None
+    def _zip_number_as_text(cls, value: Any) -> Any:
+        """The seed takes a number too (``1000``); ``true`` is neither."""
+        return str(value) if type(value) is int else value
 
     @model_validator(mode="wrap")
     @classmethod
@@ -199,7 +199,7 @@ class StatusChangeIn(StrictWireModel):
 
 
 class BulkStatusIn(StrictWireModel):
-    ids: list[int] = Field(min_length=1, max_length=100, description="Order ids, at most 100")
+    ids: list[Id] = Field(min_length=1, max_length=100, description="Order ids, at most 100")
     status: OrderStatus
     note: Text1000 | None = None
 
