@@ -17,7 +17,7 @@ from commercy.core.schemas import Money, StrictWireModel, Timestamp, WireModel
 MAX_UPSERT = 500
 
 
-class ConvertyProductIn(WireModel):
+class ConvertyProductIn(StrictWireModel):
     id: Id = Field(description="The product's id in Converty")
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
     sku: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None

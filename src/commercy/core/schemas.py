@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import difflib
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, PlainSerializer
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    PlainSerializer,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    model_validator,
+)
 from pydantic.alias_generators import to_camel
+from pydantic_core import ErrorDetails, InitErrorDetails, PydanticCustomError
 
 from commercy.core.responses import iso_timestamp
 
@@ -21,12 +30,52 @@ MONEY_MAX = Decimal("999999999.999")
 
 
 class WireModel(BaseModel):
-    """A request or response body: camelCase aliases, unknown fields ignored."""
+    """A response body, and the base of request bodies: camelCase on the wire."""
 
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, from_attributes=True)
 
 
 class StrictWireModel(WireModel):
-    """A body where an unknown field is a mistake worth reporting."""
+    """A request body. An unknown field is refused and named, with the nearest known name when
+    there is one: a typo (``shippingAmount``) must not quietly lose what it carried."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _name_unknown_fields(cls, data: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        try:
+            return handler(data)
+        except ValidationError as exc:
+            errors = exc.errors()
+            if not any(_unknown_here(error) for error in errors):
+                raise
+            raise ValidationError.from_exception_data(
+                cls.__name__,
+                [cls._suggest(error) if _unknown_here(error) else again(error) for error in errors],
+            ) from None
+
+    @classmethod
+    def _suggest(cls, error: ErrorDetails) -> InitErrorDetails:
+        known = [field.alias or name for name, field in cls.model_fields.items()]
+        nearest = difflib.get_close_matches(str(error["loc"][0]), known, n=1)
+        message = f"Unknown field; did you mean {nearest[0]}?" if nearest else "Unknown field"
+        return InitErrorDetails(
+            type=PydanticCustomError("extra_forbidden", message),
+            loc=error["loc"],
+            input=error["input"],
+        )
+
+
+def _unknown_here(error: ErrorDetails) -> bool:
+    """An unknown field of this very model (a nested model names its own)."""
+    return error["type"] == "extra_forbidden" and len(error["loc"]) == 1
+
+
+def again(error: ErrorDetails) -> InitErrorDetails:
+    """A validation error as it can be raised again, keeping its own message."""
+    return InitErrorDetails(
+        type=PydanticCustomError(error["type"], error["msg"]),
+        loc=error["loc"],
+        input=error["input"],
+    )

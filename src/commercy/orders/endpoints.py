@@ -165,7 +165,8 @@ async def create_order(
     (≥ 1), `price` (or legacy `unitPrice`, > 0) and `notes` (the variant or option; not needed
     when `source` is `converty`). Every other field is optional; the legacy names `address`,
     `ville`, `gouvernaurat` and `shipping` are accepted too, and the new name wins when both
-    are sent.
+    are sent. An item's `productImage` is accepted and ignored (the server sets it). Any other
+    field is refused (400 naming it, with the nearest known name): a typo never drops a charge.
 
     **Who**: resellers and agents create for their own reseller and its supplier (`resellerId`
     and `supplierId` are ignored); admins must send both. Suppliers cannot create orders.

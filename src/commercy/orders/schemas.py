@@ -20,7 +20,7 @@ from pydantic import (
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from commercy.core.ids import Id
-from commercy.core.schemas import Money, StrictWireModel, Timestamp, WireModel
+from commercy.core.schemas import Money, StrictWireModel, Timestamp, WireModel, again
 from commercy.integrations.digishare.schemas import ConfirmationOut
 from commercy.orders import lifecycle
 from commercy.orders.models import OrderSource, OrderStatus, PaymentStatus
@@ -40,13 +40,18 @@ ShippingAmount = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=3)
 PhoneIn = Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)]
 
 
-class OrderItemIn(WireModel):
+class OrderItemIn(StrictWireModel):
     product_id: Id = Field(description="Supplier product id (`/products`)")
     quantity: int = Field(strict=True, ge=1, le=100_000)
     price: Amount | None = Field(default=None, description="Unit price (new name)")
     unit_price: Amount | None = Field(default=None, description="Unit price (legacy name)")
     notes: Text500 | None = Field(
         default=None, description="Variant/option; required unless `source` is `converty`"
+    )
+    product_image: Text1000 | None = Field(
+        default=None,
+        description="Accepted and ignored, as the seed says: each item gets its Converty "
+        "mapping's image, else the product's",
     )
 
     @property
@@ -56,7 +61,7 @@ class OrderItemIn(WireModel):
         return price
 
 
-class OrderCreate(WireModel):
+class OrderCreate(StrictWireModel):
     customer_phone: PhoneIn | None = Field(default=None, description="Required (new name)")
     customer_phone1: PhoneIn | None = Field(
         default=None, description="Legacy name of customerPhone"
@@ -120,7 +125,7 @@ class OrderCreate(WireModel):
         try:
             model = handler(data)
         except ValidationError as exc:
-            field_errors: list[Any] = list(exc.errors())
+            field_errors = [again(error) for error in exc.errors()]
             raise ValidationError.from_exception_data(
                 cls.__name__, rule_errors + field_errors
             ) from None
