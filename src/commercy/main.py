@@ -27,7 +27,7 @@ from commercy.core.http_hardening import (
 from commercy.core.memory import freeze_startup_objects
 from commercy.core.middleware import RequestIdMiddleware
 from commercy.core.openapi import document_errors
-from commercy.core.query_contract import reject_undeclared_query
+from commercy.core.query_contract import check_query_and_path
 from commercy.core.ratelimit import RateLimitMiddleware, RateLimits
 from commercy.core.settings import Settings
 from commercy.integrations.digishare import embedded
@@ -63,7 +63,7 @@ OPENAPI_TAGS = [
 
 
 def api_router() -> APIRouter:
-    router = APIRouter(prefix=API_PREFIX, dependencies=[Depends(reject_undeclared_query)])
+    router = APIRouter(prefix=API_PREFIX, dependencies=[Depends(check_query_and_path)])
     # FastAPI tries the included routers one after the other: the busiest paths go first (the
     # orders, then Digishare's webhook), which reaches an orders route about 80 µs sooner than
     # behind the other five. No two routers share a path, so the order changes no match.

@@ -5,20 +5,23 @@ from __future__ import annotations
 import difflib
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from pydantic import (
     BaseModel,
     ConfigDict,
     PlainSerializer,
     ValidationError,
+    ValidationInfo,
     ValidatorFunctionWrapHandler,
+    field_validator,
     model_validator,
 )
 from pydantic.alias_generators import to_camel
 from pydantic_core import ErrorDetails, InitErrorDetails, PydanticCustomError
 
 from commercy.core.responses import iso_timestamp
+from commercy.core.text import CONTROL_CHARACTER, control_character_error, texts
 
 # The seed's date format on the wire: milliseconds and a Z (``2024-01-15T10:30:00.000Z``).
 Timestamp = Annotated[datetime, PlainSerializer(iso_timestamp, return_type=str, when_used="json")]
@@ -37,9 +40,22 @@ class WireModel(BaseModel):
 
 class StrictWireModel(WireModel):
     """A request body. An unknown field is refused and named, with the nearest known name when
-    there is one: a typo (``shippingAmount``) must not quietly lose what it carried."""
+    there is one: a typo (``shippingAmount``) must not quietly lose what it carried. Text holds
+    no control characters (see :mod:`commercy.core.text`); the fields named in
+    ``multi_line_fields`` may hold tabs and line breaks."""
 
     model_config = ConfigDict(extra="forbid")
+    multi_line_fields: ClassVar[frozenset[str]] = frozenset()
+
+    @field_validator("*")
+    @classmethod
+    def _no_control_characters(cls, value: Any, info: ValidationInfo) -> Any:
+        multi_line = info.field_name in cls.multi_line_fields
+        for text in texts(value):
+            error = control_character_error(text, multi_line=multi_line)
+            if error is not None:
+                raise PydanticCustomError(CONTROL_CHARACTER, error)
+        return value
 
     @model_validator(mode="wrap")
     @classmethod

@@ -41,6 +41,8 @@ PhoneIn = Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)
 
 
 class OrderItemIn(StrictWireModel):
+    multi_line_fields = frozenset({"notes"})
+
     product_id: Id = Field(description="Supplier product id (`/products`)")
     quantity: int = Field(strict=True, ge=1, le=100_000)
     price: Amount | None = Field(default=None, description="Unit price (new name)")
@@ -62,6 +64,8 @@ class OrderItemIn(StrictWireModel):
 
 
 class OrderCreate(StrictWireModel):
+    multi_line_fields = frozenset({"notes", "customer_address", "address"})
+
     customer_phone: PhoneIn | None = Field(default=None, description="Required (new name)")
     customer_phone1: PhoneIn | None = Field(
         default=None, description="Legacy name of customerPhone"
@@ -199,11 +203,15 @@ def _rule_errors(data: dict[str, Any]) -> list[InitErrorDetails]:
 
 
 class StatusChangeIn(StrictWireModel):
+    multi_line_fields = frozenset({"note"})
+
     status: OrderStatus
     note: Text1000 | None = None
 
 
 class BulkStatusIn(StrictWireModel):
+    multi_line_fields = frozenset({"note"})
+
     ids: list[Id] = Field(min_length=1, max_length=100, description="Order ids, at most 100")
     status: OrderStatus
     note: Text1000 | None = None
