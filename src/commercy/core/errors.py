@@ -171,6 +171,15 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     status = exc.status_code
+    if status == 400 and isinstance(exc.__cause__, RecursionError | ValueError):
+        # FastAPI could not read the body: JSON nested past the interpreter's recursion limit,
+        # or bytes that are not UTF-8. Said like any other bad input.
+        nested = isinstance(exc.__cause__, RecursionError)
+        reason = "nested too deeply" if nested else "not valid JSON"
+        failure = ValidationFailed("body", f"Request body is {reason}")
+        return error_response(
+            400, error=failure.error, message=failure.message, details=failure.details
+        )
     default_messages = {
         404: f"No route for {request.method} {request.url.path}",
         405: f"{request.method} is not allowed on {request.url.path}",

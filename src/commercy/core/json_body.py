@@ -1,0 +1,48 @@
+"""JSON read by hand (a webhook's raw call), held to the rules of the bodies FastAPI reads.
+
+FastAPI answers 400 for a body it cannot parse, a `RecursionError` on deep nesting included
+(see :mod:`commercy.core.errors`). A body kept as received needs more: nesting well short of the
+interpreter's limit, so that hashing and storing it cannot recurse too deep either, and no NUL
+in its strings, which PostgreSQL cannot store in text.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+# Real payloads (a Digishare event) nest four or five levels.
+MAX_DEPTH = 64
+
+
+class UnreadableJson(ValueError):
+    """Why a body cannot be taken as JSON: said as the end of "Body ..."."""
+
+
+def read_json(raw: bytes) -> Any:
+    """The JSON value of ``raw``, else :class:`UnreadableJson`."""
+    try:
+        value = json.loads(raw)
+    except RecursionError:
+        raise UnreadableJson(f"is nested deeper than {MAX_DEPTH} levels") from None
+    except ValueError:  # invalid JSON, or bytes that are not UTF-8
+        raise UnreadableJson("is not JSON") from None
+    _check(value)
+    return value
+
+
+def _check(value: Any) -> None:
+    """Walk the value without recursion: depth, and no NUL in keys or strings."""
+    pending: list[tuple[Any, int]] = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                raise UnreadableJson("holds a NUL character")
+            continue
+        if not isinstance(item, dict | list):
+            continue
+        if depth > MAX_DEPTH:
+            raise UnreadableJson(f"is nested deeper than {MAX_DEPTH} levels")
+        children = [*item.keys(), *item.values()] if isinstance(item, dict) else item
+        pending.extend((child, depth + 1) for child in children)
