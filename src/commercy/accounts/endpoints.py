@@ -97,7 +97,8 @@ async def create_user(body: UserCreate, actor: CurrentActor, session: SessionDep
     """Create a login.
 
     Admins create any role (`supplier` needs `supplierId`; `reseller` and `agent` need
-    `resellerId`). A reseller creates agents for itself: role and reseller are forced.
+    `resellerId`; no role takes the other's). A reseller creates agents for itself: `role`
+    must be `agent` and `resellerId`, when sent, its own (403 naming the field otherwise).
     """
     user = await service.create_user(session, actor=actor, data=body)
     return envelope(UserOut.model_validate(user), message="User created")

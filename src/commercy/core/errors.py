@@ -47,13 +47,18 @@ class CommercyError(Exception):
         self.headers = headers
 
 
+def field_details(field: str, message: str) -> dict[str, Any]:
+    """``details`` naming one field, in the shape of a validation error's."""
+    error = {"field": field, "message": message}
+    return {**error, "errors": [error]}
+
+
 class ValidationFailed(CommercyError):
     status_code = 400
     error = "Validation error"
 
     def __init__(self, field: str, message: str) -> None:
-        error = {"field": field, "message": message}
-        super().__init__("Invalid input data", details={**error, "errors": [error]})
+        super().__init__("Invalid input data", details=field_details(field, message))
 
 
 class Unauthorized(CommercyError):

@@ -168,8 +168,9 @@ async def create_order(
     are sent. An item's `productImage` is accepted and ignored (the server sets it). Any other
     field is refused (400 naming it, with the nearest known name): a typo never drops a charge.
 
-    **Who**: resellers and agents create for their own reseller and its supplier (`resellerId`
-    and `supplierId` are ignored); admins must send both. Suppliers cannot create orders.
+    **Who**: resellers and agents create for their own reseller and its supplier: they may
+    leave `resellerId` and `supplierId` out or send their own, another is a 403 naming the
+    field. Admins must send both. Suppliers cannot create orders.
 
     **Rules**: `source` is one of the seed's values (`"site web"` is stored as `site_web`),
     default `manual`. `source: "converty"` needs a Converty mapping for every product

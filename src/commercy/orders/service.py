@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
 from commercy.accounts.models import Reseller, Role, Supplier
-from commercy.auth.actor import Actor
+from commercy.auth.actor import Actor, check_own_id
 from commercy.catalog import service as catalog_service
 from commercy.catalog.models import Product
 from commercy.converty import service as converty_service
@@ -136,6 +136,8 @@ async def _order_parties(
         raise Forbidden("Suppliers do not create orders; resellers, agents and admins do")
     if not actor.is_admin:
         assert actor.reseller_id is not None and actor.supplier_id is not None
+        check_own_id(field="resellerId", given=data.reseller_id, own=actor.reseller_id)
+        check_own_id(field="supplierId", given=data.supplier_id, own=actor.supplier_id)
         return actor.reseller_id, actor.supplier_id
     missing = [
         (name, f"{name} is required when an admin creates an order")
