@@ -7,8 +7,9 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from commercy.core.responses import iso_timestamp
 
@@ -173,7 +174,7 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     status = exc.status_code
     if status == 400 and isinstance(exc.__cause__, RecursionError | ValueError):
@@ -185,12 +186,38 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
         return error_response(
             400, error=failure.error, message=failure.message, details=failure.details
         )
+    headers = getattr(exc, "headers", None)
+    if status == 405:
+        # Each method of a path is a route of its own, and the one that refused this request
+        # only knows its own method: ask the router which methods it routes on this path.
+        headers = {"Allow": _allowed_methods(request)}
+        if request.method == "OPTIONS":  # asking what the path allows
+            return Response(status_code=204, headers=headers)
     default_messages = {
         404: f"No route for {request.method} {request.url.path}",
         405: f"{request.method} is not allowed on {request.url.path}",
     }
     message = default_messages.get(status) or str(exc.detail)
-    return error_response(status, message=message, headers=getattr(exc, "headers", None))
+    return error_response(status, message=message, headers=headers)
+
+
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
+def _allowed_methods(request: Request) -> str:
+    """The ``Allow`` header of the request's path: each method some route answers there."""
+    routes = request.app.router.routes
+    scope = {
+        "type": "http",
+        "path": request.scope["path"],
+        "root_path": request.scope.get("root_path", ""),
+    }
+    allowed = [
+        method
+        for method in _METHODS
+        if any(route.matches({**scope, "method": method})[0] is Match.FULL for route in routes)
+    ]
+    return ", ".join([*allowed, "OPTIONS"])
 
 
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
