@@ -1,5 +1,6 @@
-"""A JSON body nested absurdly deep, or holding what text cannot store, is a 400 in the error
-format on every operation that takes one, Digishare's webhook included; never a 500."""
+"""A JSON body nested absurdly deep, or holding what text cannot store (NUL, a lone surrogate),
+is a 400 in the error format on every operation that takes one, Digishare's webhook included;
+never a 500."""
 
 from __future__ import annotations
 
@@ -84,6 +85,19 @@ async def test_a_body_that_is_not_utf8_is_400_naming_the_body(
     assert response.json()["details"]["field"] == "body"
 
 
+async def test_a_lone_surrogate_in_a_body_field_is_400_naming_it(
+    client: httpx.AsyncClient, shop: Shop
+) -> None:
+    response = await client.post(
+        "/api/v1/auth/login",
+        content=b'{"identifier": "a\\ud800@b.tn", "password": "x"}',
+        headers={"content-type": "application/json"},
+    )
+
+    assert response.status_code == 400
+    assert response.json()["details"]["field"] == "identifier"
+
+
 async def deliver(client: httpx.AsyncClient, webhook: str, body: bytes) -> httpx.Response:
     return await client.post(
         webhook,
@@ -108,8 +122,13 @@ EVENT = b'{"event": "ticket.updated", "data": {"id": "t1", "data": {"id": "t1"}}
         (EVENT + b"\x00", EVENT.decode() + "\ufffd", "Body is not JSON"),
         (b'{"event": "ticket.updated\\u0000"}', None, "Body holds a NUL character"),
         (b'{"event": "x", "data": {"\\u0000": 1}}', None, "Body holds a NUL character"),
+        (
+            b'{"event": "ticket.updated", "data": {"id": "t\\ud800"}}',
+            None,
+            "Body holds a lone surrogate (U+D800), which is not text",
+        ),
     ],
-    ids=["5000 deep", "900 deep", "raw NUL", "escaped NUL", "NUL in a key"],
+    ids=["5000 deep", "900 deep", "raw NUL", "escaped NUL", "NUL in a key", "lone surrogate"],
 )
 async def test_a_webhook_body_we_cannot_keep_as_json_is_400_and_recorded_as_malformed(
     client: httpx.AsyncClient,

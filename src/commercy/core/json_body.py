@@ -2,17 +2,21 @@
 
 FastAPI answers 400 for a body it cannot parse, a `RecursionError` on deep nesting included
 (see :mod:`commercy.core.errors`). A body kept as received needs more: nesting well short of the
-interpreter's limit, so that hashing and storing it cannot recurse too deep either, and no NUL
-in its strings, which PostgreSQL cannot store in text.
+interpreter's limit, so that hashing and storing it cannot recurse too deep either, and strings
+a database can store: no NUL (PostgreSQL refuses it in text) and no lone surrogate.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 # Real payloads (a Digishare event) nest four or five levels.
 MAX_DEPTH = 64
+# NUL, and half a surrogate pair escaped alone (``"\\ud800"``): valid JSON, but not text a
+# database can store.
+_UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
 
 
 class UnreadableJson(ValueError):
@@ -32,13 +36,12 @@ def read_json(raw: bytes) -> Any:
 
 
 def _check(value: Any) -> None:
-    """Walk the value without recursion: depth, and no NUL in keys or strings."""
+    """Walk the value without recursion: its depth, and its keys and strings."""
     pending: list[tuple[Any, int]] = [(value, 1)]
     while pending:
         item, depth = pending.pop()
         if isinstance(item, str):
-            if "\x00" in item:
-                raise UnreadableJson("holds a NUL character")
+            _check_text(item)
             continue
         if not isinstance(item, dict | list):
             continue
@@ -46,3 +49,12 @@ def _check(value: Any) -> None:
             raise UnreadableJson(f"is nested deeper than {MAX_DEPTH} levels")
         children = [*item.keys(), *item.values()] if isinstance(item, dict) else item
         pending.extend((child, depth + 1) for child in children)
+
+
+def _check_text(text: str) -> None:
+    found = _UNSTORABLE.search(text)
+    if found is None:
+        return
+    if found.group() == "\x00":
+        raise UnreadableJson("holds a NUL character")
+    raise UnreadableJson(f"holds a lone surrogate (U+{ord(found.group()):04X}), which is not text")
