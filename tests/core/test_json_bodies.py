@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from commercy.integrations.digishare.models import DigishareEvent
 from tests.core.conftest import WEBHOOK_TOKEN
-from tests.factories import Shop
+from tests.factories import Shop, order_body
 
 
 def nested(depth: int, *, shape: str) -> bytes:
@@ -127,8 +127,27 @@ EVENT = b'{"event": "ticket.updated", "data": {"id": "t1", "data": {"id": "t1"}}
             None,
             "Body holds a lone surrogate (U+D800), which is not text",
         ),
+        (
+            b'{"event": "x", "n": NaN}',
+            None,
+            "Body holds a number JSON cannot carry (NaN or infinite)",
+        ),
+        (
+            b'{"event": "x", "data": {"id": 1e999}}',
+            None,
+            "Body holds a number JSON cannot carry (NaN or infinite)",
+        ),
     ],
-    ids=["5000 deep", "900 deep", "raw NUL", "escaped NUL", "NUL in a key", "lone surrogate"],
+    ids=[
+        "5000 deep",
+        "900 deep",
+        "raw NUL",
+        "escaped NUL",
+        "NUL in a key",
+        "lone surrogate",
+        "NaN",
+        "1e999",
+    ],
 )
 async def test_a_webhook_body_we_cannot_keep_as_json_is_400_and_recorded_as_malformed(
     client: httpx.AsyncClient,
@@ -163,3 +182,29 @@ async def test_a_webhook_event_with_a_control_character_other_than_nul_is_record
 
     assert response.status_code == 200, response.text
     assert [outcome for outcome, _, _ in await stored_events(session)] == ["ignored_event"]
+
+
+async def test_a_webhook_event_time_off_the_calendar_is_ignored_and_the_event_applied(
+    client: httpx.AsyncClient, shop: Shop, webhook: str
+) -> None:
+    order = await client.post(
+        "/api/v1/orders", json=order_body(shop.product), headers=shop.reseller
+    )
+    event = {
+        "event": "ticket.updated",
+        "data": {
+            "id": "t1",
+            "data": {"id": "t1", "external_id": order.json()["orderNumber"]},
+            "changes": {
+                "ticket_status_id": "yqdwrbka7kz69v8e",
+                "updated_at": "9999-12-31T23:59:59-14:00",
+            },
+        },
+    }
+
+    response = await client.post(
+        webhook, json=event, headers={"Authorization": f"Bearer {WEBHOOK_TOKEN}"}
+    )
+
+    assert response.status_code == 200, response.text
+    assert response.json()["data"]["outcome"] == "applied"

@@ -3,12 +3,14 @@
 FastAPI answers 400 for a body it cannot parse, a `RecursionError` on deep nesting included
 (see :mod:`commercy.core.errors`). A body kept as received needs more: nesting well short of the
 interpreter's limit, so that hashing and storing it cannot recurse too deep either, and strings
-a database can store: no NUL (PostgreSQL refuses it in text) and no lone surrogate.
+a database can store: no NUL (PostgreSQL refuses it in text), no lone surrogate, and no NaN or
+infinite number (Python reads them, JSON columns refuse them).
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
 from typing import Any
 
@@ -43,6 +45,8 @@ def _check(value: Any) -> None:
         if isinstance(item, str):
             _check_text(item)
             continue
+        if isinstance(item, float) and not math.isfinite(item):  # NaN, Infinity, 1e999
+            raise UnreadableJson("holds a number JSON cannot carry (NaN or infinite)")
         if not isinstance(item, dict | list):
             continue
         if depth > MAX_DEPTH:

@@ -260,7 +260,7 @@ def _event_time(payload: dict[str, Any]) -> datetime | None:
         if isinstance(value, str):
             try:
                 parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-            except ValueError:
+                return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+            except (ValueError, OverflowError):  # not a time, or off the calendar in UTC
                 continue
-            return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
     return None
