@@ -10,14 +10,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from annotated_types import Ge, Le
 from fastapi import Path, Query
-from pydantic import Strict
+from pydantic import Field
 
 ID_MAX = 2_147_483_647
 
 # A body's id is a JSON integer: ``true`` and ``"12"`` are not ids.
-Id = Annotated[int, Strict(), Ge(1), Le(ID_MAX)]
+Id = Annotated[int, Field(strict=True, ge=1, le=ID_MAX)]
 
 # A path's id arrives as text; one that is not an id in range answers 404.
 PathId = Annotated[int, Path(ge=1, le=ID_MAX)]
