@@ -68,7 +68,10 @@ class StrictWireModel(WireModel):
                 raise
             raise ValidationError.from_exception_data(
                 cls.__name__,
-                [cls._suggest(error) if _unknown_here(error) else again(error) for error in errors],
+                [
+                    cls._suggest(error) if _unknown_here(error) else reraisable(error)
+                    for error in errors
+                ],
             ) from None
 
     @classmethod
@@ -88,7 +91,7 @@ def _unknown_here(error: ErrorDetails) -> bool:
     return error["type"] == "extra_forbidden" and len(error["loc"]) == 1
 
 
-def again(error: ErrorDetails) -> InitErrorDetails:
+def reraisable(error: ErrorDetails) -> InitErrorDetails:
     """A validation error as it can be raised again, keeping its own message."""
     return InitErrorDetails(
         type=PydanticCustomError(error["type"], error["msg"]),

@@ -14,13 +14,14 @@ from pydantic import (
     StringConstraints,
     ValidationError,
     ValidatorFunctionWrapHandler,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from commercy.core.ids import Id
-from commercy.core.schemas import Money, StrictWireModel, Timestamp, WireModel, again
+from commercy.core.schemas import Money, StrictWireModel, Timestamp, WireModel, reraisable
 from commercy.integrations.digishare.schemas import ConfirmationOut
 from commercy.orders import lifecycle
 from commercy.orders.models import OrderSource, OrderStatus, PaymentStatus
@@ -32,7 +33,12 @@ Text200 = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200
 Text500 = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
 Text1000 = Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)]
 Text2000 = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
-ZipCode = Annotated[str, StringConstraints(strip_whitespace=True, max_length=20)]
+# The seed takes a number too (``1000``): kept as text.
+ZipCode = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=20),
+    WithJsonSchema({"anyOf": [{"type": "string", "maxLength": 20}, {"type": "integer"}]}),
+]
 
 
 Amount = Annotated[Decimal, Field(gt=0, max_digits=12, decimal_places=3)]
@@ -118,7 +124,7 @@ class OrderCreate(StrictWireModel):
     @field_validator("customer_zip_code", mode="before")
     @classmethod
     def _zip_number_as_text(cls, value: Any) -> Any:
-        """The seed takes a number too (``1000``); ``true`` is neither."""
+        """``true`` is not a number here."""
         return str(value) if type(value) is int else value
 
     @model_validator(mode="wrap")
@@ -129,7 +135,7 @@ class OrderCreate(StrictWireModel):
         try:
             model = handler(data)
         except ValidationError as exc:
-            field_errors = [again(error) for error in exc.errors()]
+            field_errors = [reraisable(error) for error in exc.errors()]
             raise ValidationError.from_exception_data(
                 cls.__name__, rule_errors + field_errors
             ) from None
