@@ -47,6 +47,9 @@ The order hub for cash-on-delivery sellers.
   block, and errors carry `error`, `message` and `details`.
 * Dates are ISO 8601 in UTC (`2024-01-15T10:30:00.000Z`); amounts are JSON numbers with at most
   three decimals.
+* Bad input is a 400 naming each bad field in `details.errors`: unknown body fields (with the
+  nearest known name) and query parameters, control characters in text, ids past
+  2,147,483,647; a path naming no object is a 404.
 """
 
 
