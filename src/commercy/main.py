@@ -27,7 +27,7 @@ from commercy.core.http_hardening import (
 from commercy.core.memory import freeze_startup_objects
 from commercy.core.middleware import AccessMiddleware, RequestIdMiddleware
 from commercy.core.openapi import document_errors
-from commercy.core.query_contract import reject_undeclared_query
+from commercy.core.query_contract import check_query_and_path
 from commercy.core.ratelimit import RateLimitMiddleware, RateLimits
 from commercy.core.settings import Settings
 from commercy.integrations import digishare
@@ -49,6 +49,9 @@ The order hub for cash-on-delivery sellers.
   block, and errors carry `error`, `message` and `details`.
 * Dates are ISO 8601 in UTC (`2024-01-15T10:30:00.000Z`); amounts are JSON numbers with at most
   three decimals.
+* Bad input is a 400 naming each bad field in `details.errors`: unknown body fields (with the
+  nearest known name) and query parameters, control characters in text, ids past
+  2,147,483,647; a path naming no object is a 404.
 """
 
 
@@ -65,7 +68,7 @@ OPENAPI_TAGS = [
 
 
 def api_router() -> APIRouter:
-    router = APIRouter(prefix=API_PREFIX, dependencies=[Depends(reject_undeclared_query)])
+    router = APIRouter(prefix=API_PREFIX, dependencies=[Depends(check_query_and_path)])
     # FastAPI tries the included routers one after the other: the busiest paths go first (the
     # orders, then Digishare's webhook), which reaches an orders route about 80 µs sooner than
     # behind the other five. No two routers share a path, so the order changes no match.

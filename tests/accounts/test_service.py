@@ -103,27 +103,56 @@ async def test_only_admins_create_suppliers_and_resellers(
     assert supplier.status_code == reseller.status_code == 403
 
 
-async def test_reseller_creates_agents_for_itself_whatever_it_sends(
+async def test_reseller_creates_agents_for_itself_and_nothing_else(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
     world = await make_world(session)
     other = await make_reseller(session, supplier=world.supplier)
     await session.commit()
+    headers = await login(client, world.reseller_user)
+    body = {"identifier": "new-agent@medina.tn", "password": "long enough password"}
 
-    response = await client.post(
+    admin = await client.post("/api/v1/users", json=body | {"role": "admin"}, headers=headers)
+    elsewhere = await client.post(
+        "/api/v1/users", json=body | {"role": "agent", "resellerId": other.id}, headers=headers
+    )
+    agent = await client.post(
         "/api/v1/users",
-        json={
-            "identifier": "new-agent@medina.tn",
-            "password": "long enough password",
-            "role": "admin",
-            "resellerId": other.id,
-        },
-        headers=await login(client, world.reseller_user),
+        json=body | {"role": "agent", "resellerId": world.reseller.id},
+        headers=headers,
     )
 
-    assert response.status_code == 201
-    assert response.json()["data"]["role"] == "agent"
-    assert response.json()["data"]["resellerId"] == world.reseller.id
+    assert (admin.status_code, admin.json()["details"]["field"]) == (403, "role")
+    assert (elsewhere.status_code, elsewhere.json()["details"]["field"]) == (403, "resellerId")
+    assert agent.status_code == 201, agent.text
+    assert (agent.json()["data"]["role"], agent.json()["data"]["resellerId"]) == (
+        "agent",
+        world.reseller.id,
+    )
+
+
+@pytest.mark.parametrize(
+    ("role", "field"),
+    [("agent", "supplierId"), ("supplier", "resellerId"), ("admin", "supplierId")],
+)
+async def test_a_user_gets_no_attachment_its_role_would_drop(
+    client: httpx.AsyncClient, session: AsyncSession, role: str, field: str
+) -> None:
+    world = await make_world(session)
+    body = {
+        "identifier": "someone@medina.tn",
+        "password": "long enough password",
+        "role": role,
+        "supplierId": world.supplier.id,
+        "resellerId": world.reseller.id,
+    }
+
+    response = await client.post(
+        "/api/v1/users", json=body, headers=await login(client, world.admin)
+    )
+
+    assert response.status_code == 400, response.text
+    assert response.json()["details"]["field"] == field
 
 
 async def test_reseller_sees_and_manages_only_its_own_agents(

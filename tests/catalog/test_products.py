@@ -32,7 +32,6 @@ async def test_supplier_creates_and_edits_its_own_products_with_cost_price(
             "costPrice": 41.25,
             "stockQuantity": 12,
             "image": "https://img.example/sac.jpg",
-            "supplierId": 999,
         },
         headers=shop.supplier,
     )

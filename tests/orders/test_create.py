@@ -53,7 +53,8 @@ def error_fields(response: httpx.Response) -> list[str]:
 
 
 def seed_example(shop: Shop) -> dict[str, Any]:
-    """The seed's example request, verbatim but for the product ids of this test's supplier."""
+    """The seed's example request, verbatim but for the ids of this test's reseller, supplier
+    and products (a reseller may repeat its own ids; another's are refused)."""
     return {
         "customerPhone": "+1234567890",
         "customerPhone1": "+1234567890",
@@ -69,8 +70,8 @@ def seed_example(shop: Shop) -> dict[str, Any]:
         "notes": "Instructions de livraison",
         "source": "manual",
         "status": "pending",
-        "resellerId": 12,
-        "supplierId": 3,
+        "resellerId": shop.world.reseller.id,
+        "supplierId": shop.world.supplier.id,
         "shippingOption": "paid",
         "shippingCost": 8.5,
         "shipping": 8.5,
@@ -355,14 +356,18 @@ async def test_reseller_and_agent_get_reseller_and_supplier_from_their_account(
     other_supplier = await make_supplier(session)
     other_reseller = await make_reseller(session, supplier=other_supplier)
     await session.commit()
-    body = order_body(shop.product, resellerId=other_reseller.id, supplierId=other_supplier.id)
+    own = {"resellerId": shop.world.reseller.id, "supplierId": shop.world.supplier.id}
 
     for headers in (shop.reseller, shop.agent):
-        order = (await create(client, headers, body)).json()["order"]
-        assert (order["resellerId"], order["supplierId"]) == (
-            shop.world.reseller.id,
-            shop.world.supplier.id,
-        )
+        for body in (order_body(shop.product), order_body(shop.product, **own)):
+            order = (await create(client, headers, body)).json()["order"]
+            assert (order["resellerId"], order["supplierId"]) == tuple(own.values())
+        for field, other in (("resellerId", other_reseller.id), ("supplierId", other_supplier.id)):
+            refused = await create(
+                client, headers, order_body(shop.product, **own | {field: other})
+            )
+            assert (refused.status_code, refused.json()["details"]["field"]) == (403, field)
+    assert await count_orders(session) == 4
 
 
 async def test_supplier_cannot_create_orders(

@@ -16,6 +16,7 @@ from commercy.accounts.schemas import (
 )
 from commercy.auth.dependencies import AdminActor, CurrentActor
 from commercy.core.database import SessionDep
+from commercy.core.ids import PathId
 from commercy.core.pagination import PageDep
 from commercy.core.responses import envelope, paginated
 
@@ -45,7 +46,7 @@ async def create_supplier(
 
 @router.get("/suppliers/{supplier_id}")
 async def get_supplier(
-    supplier_id: int, actor: CurrentActor, session: SessionDep
+    supplier_id: PathId, actor: CurrentActor, session: SessionDep
 ) -> dict[str, Any]:
     """One supplier; 404 when it is outside your scope."""
     supplier = await service.get_supplier(session, actor=actor, supplier_id=supplier_id)
@@ -75,7 +76,7 @@ async def create_reseller(
 
 @router.get("/resellers/{reseller_id}")
 async def get_reseller(
-    reseller_id: int, actor: CurrentActor, session: SessionDep
+    reseller_id: PathId, actor: CurrentActor, session: SessionDep
 ) -> dict[str, Any]:
     """One reseller; 404 when it is outside your scope."""
     reseller = await service.get_reseller(session, actor=actor, reseller_id=reseller_id)
@@ -96,7 +97,8 @@ async def create_user(body: UserCreate, actor: CurrentActor, session: SessionDep
     """Create a login.
 
     Admins create any role (`supplier` needs `supplierId`; `reseller` and `agent` need
-    `resellerId`). A reseller creates agents for itself: role and reseller are forced.
+    `resellerId`; no role takes the other's). A reseller creates agents for itself: `role`
+    must be `agent` and `resellerId`, when sent, its own (403 naming the field otherwise).
     """
     user = await service.create_user(session, actor=actor, data=body)
     return envelope(UserOut.model_validate(user), message="User created")
@@ -104,7 +106,7 @@ async def create_user(body: UserCreate, actor: CurrentActor, session: SessionDep
 
 @router.patch("/users/{user_id}")
 async def update_user(
-    user_id: int, body: UserUpdate, actor: CurrentActor, session: SessionDep
+    user_id: PathId, body: UserUpdate, actor: CurrentActor, session: SessionDep
 ) -> dict[str, Any]:
     """Rename, reset the password, or disable (`isActive: false`) a user you manage.
 

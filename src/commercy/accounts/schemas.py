@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import Field, StringConstraints, field_validator
+from pydantic import StrictBool, StringConstraints, field_validator
 
 from commercy.accounts.models import Role
+from commercy.core.ids import Id
 from commercy.core.schemas import StrictWireModel, Timestamp, WireModel
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -36,7 +37,7 @@ class SupplierOut(WireModel):
 
 class ResellerCreate(StrictWireModel):
     name: Name
-    supplier_id: int = Field(gt=0)
+    supplier_id: Id
     email: Email | None = None
     phone: Phone | None = None
 
@@ -55,14 +56,14 @@ class UserCreate(StrictWireModel):
     password: Password
     role: Role
     name: Name | None = None
-    supplier_id: int | None = Field(default=None, gt=0)
-    reseller_id: int | None = Field(default=None, gt=0)
+    supplier_id: Id | None = None
+    reseller_id: Id | None = None
 
 
 class UserUpdate(StrictWireModel):
     name: Name | None = None
     password: Password | None = None
-    is_active: bool | None = None
+    is_active: StrictBool | None = None
 
     @field_validator("is_active")
     @classmethod

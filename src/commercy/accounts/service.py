@@ -10,9 +10,9 @@ from sqlalchemy.orm import joinedload
 
 from commercy.accounts.models import Reseller, Role, Supplier, User
 from commercy.accounts.schemas import ResellerCreate, SupplierCreate, UserCreate, UserUpdate
-from commercy.auth.actor import Actor
+from commercy.auth.actor import Actor, check_own_id
 from commercy.core.database import Precompiled
-from commercy.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from commercy.core.errors import Conflict, Forbidden, NotFound, ValidationFailed, field_details
 from commercy.core.pagination import Page, paginate
 from commercy.core.security import hash_password
 
@@ -141,7 +141,11 @@ async def create_user(session: AsyncSession, *, actor: Actor | None, data: UserC
     """Create a login. ``actor`` is None only for the command line, which acts as the platform."""
     if actor is not None and not actor.is_admin:
         _managed_users(actor)  # raises for roles that manage nobody
-        data = data.model_copy(update={"role": Role.AGENT, "reseller_id": actor.reseller_id})
+        if data.role is not Role.AGENT:
+            message = "A reseller creates agents only: send role agent"
+            raise Forbidden(message, details=field_details("role", message))
+        check_own_id(field="resellerId", given=data.reseller_id, own=actor.reseller_id)
+        data = data.model_copy(update={"reseller_id": actor.reseller_id})
     await _check_attachment(session, data)
     if await get_user_by_identifier(session, data.identifier) is not None:
         raise Conflict(f"A user with identifier {data.identifier!r} already exists")
@@ -150,8 +154,8 @@ async def create_user(session: AsyncSession, *, actor: Actor | None, data: UserC
         password_hash=await hash_password(data.password),
         name=data.name,
         role=data.role,
-        supplier_id=data.supplier_id if data.role is Role.SUPPLIER else None,
-        reseller_id=data.reseller_id if data.role in (Role.RESELLER, Role.AGENT) else None,
+        supplier_id=data.supplier_id,
+        reseller_id=data.reseller_id,
     )
     session.add(user)
     await session.flush()
@@ -159,12 +163,18 @@ async def create_user(session: AsyncSession, *, actor: Actor | None, data: UserC
 
 
 async def _check_attachment(session: AsyncSession, data: UserCreate) -> None:
-    """A supplier user needs its supplier, resellers and agents their reseller."""
+    """A supplier user needs its supplier, resellers and agents their reseller; nobody gets
+    an attachment their role would drop."""
+    belongs_to_reseller = data.role in (Role.RESELLER, Role.AGENT)
+    if data.supplier_id is not None and data.role is not Role.SUPPLIER:
+        raise ValidationFailed("supplierId", f"{data.role.value} users have no supplierId")
+    if data.reseller_id is not None and not belongs_to_reseller:
+        raise ValidationFailed("resellerId", f"{data.role.value} users have no resellerId")
     if data.role is Role.SUPPLIER and (
         data.supplier_id is None or await session.get(Supplier, data.supplier_id) is None
     ):
         raise ValidationFailed("supplierId", "A supplier user needs an existing supplierId")
-    if data.role in (Role.RESELLER, Role.AGENT) and (
+    if belongs_to_reseller and (
         data.reseller_id is None or await session.get(Reseller, data.reseller_id) is None
     ):
         raise ValidationFailed("resellerId", f"A {data.role} user needs an existing resellerId")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from commercy.accounts.models import Role
+from commercy.core.errors import Forbidden, field_details
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,3 +28,12 @@ class Actor:
     def label(self) -> str:
         """How this actor appears in an order's history."""
         return f"{self.role.value}:{self.identifier}"
+
+
+def check_own_id(*, field: str, given: int | None, own: int | None) -> None:
+    """For a field only admins choose (``resellerId``, ``supplierId``): anyone else may send
+    their own account's value, so one body serves every caller, but naming another is refused
+    (403 naming the field), never quietly replaced by their own."""
+    if given is not None and given != own:
+        message = f"Only admins choose {field}; yours is {own}: send it or leave it out"
+        raise Forbidden(message, details=field_details(field, message))

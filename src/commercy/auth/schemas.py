@@ -5,10 +5,10 @@ from typing import Annotated
 from pydantic import StringConstraints
 
 from commercy.accounts.schemas import UserOut
-from commercy.core.schemas import Timestamp, WireModel
+from commercy.core.schemas import StrictWireModel, Timestamp, WireModel
 
 
-class LoginRequest(WireModel):
+class LoginRequest(StrictWireModel):
     identifier: Annotated[
         str, StringConstraints(strip_whitespace=True, min_length=1, max_length=320)
     ]

@@ -8,6 +8,7 @@ from commercy.auth.dependencies import CurrentActor
 from commercy.catalog import service
 from commercy.catalog.schemas import ProductCreate, ProductUpdate
 from commercy.core.database import SessionDep
+from commercy.core.ids import PathId
 from commercy.core.pagination import PageDep
 from commercy.core.responses import envelope, paginated
 
@@ -50,7 +51,9 @@ async def create_product(
 
 
 @router.get("/{product_id}")
-async def get_product(product_id: int, actor: CurrentActor, session: SessionDep) -> dict[str, Any]:
+async def get_product(
+    product_id: PathId, actor: CurrentActor, session: SessionDep
+) -> dict[str, Any]:
     """One product; 404 when it is outside your scope."""
     product = await service.get_product(session, actor=actor, product_id=product_id)
     return envelope(service.product_out(product, actor=actor))
@@ -58,7 +61,7 @@ async def get_product(product_id: int, actor: CurrentActor, session: SessionDep)
 
 @router.patch("/{product_id}")
 async def update_product(
-    product_id: int, body: ProductUpdate, actor: CurrentActor, session: SessionDep
+    product_id: PathId, body: ProductUpdate, actor: CurrentActor, session: SessionDep
 ) -> dict[str, Any]:
     """Change a product's name, code, prices, stock or image (owning supplier and admins).
 

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints, field_validator
 
+from commercy.core.ids import Id
 from commercy.core.schemas import Money, StrictWireModel, Timestamp, WireModel
 
 ProductName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -16,7 +17,7 @@ ImageUrl = Annotated[
 ]
 Price = Annotated[Decimal, Field(gt=0, max_digits=12, decimal_places=3)]
 CostPrice = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=3)]
-Stock = Annotated[int, Field(ge=0, le=10_000_000)]
+Stock = Annotated[int, Field(strict=True, ge=0, le=10_000_000)]
 
 
 class ProductCreate(StrictWireModel):
@@ -26,8 +27,8 @@ class ProductCreate(StrictWireModel):
     cost_price: CostPrice | None = None
     stock_quantity: Stock = 0
     image: ImageUrl | None = None
-    supplier_id: int | None = Field(
-        default=None, gt=0, description="Admins only: the supplier that owns the product."
+    supplier_id: Id | None = Field(
+        default=None, description="Admins only: the supplier that owns the product."
     )
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from commercy.accounts.models import Role, Supplier
-from commercy.auth.actor import Actor
+from commercy.auth.actor import Actor, check_own_id
 from commercy.catalog.models import Product
 from commercy.catalog.schemas import ProductCreate, ProductOut, ProductPrivateOut, ProductUpdate
 from commercy.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -67,6 +67,7 @@ async def create_product(session: AsyncSession, *, actor: Actor, data: ProductCr
         supplier_id = data.supplier_id
     else:
         assert actor.supplier_id is not None
+        check_own_id(field="supplierId", given=data.supplier_id, own=actor.supplier_id)
         supplier_id = actor.supplier_id
     await _check_code_free(session, supplier_id=supplier_id, code=data.code)
     product = Product(supplier_id=supplier_id, **data.model_dump(exclude={"supplier_id"}))

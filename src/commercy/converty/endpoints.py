@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, status
 
 from commercy.auth.dependencies import CurrentActor
 from commercy.converty import service
@@ -13,13 +13,14 @@ from commercy.converty.schemas import (
     mapping_out,
 )
 from commercy.core.database import SessionDep
+from commercy.core.ids import PathId, id_query
 from commercy.core.pagination import PageDep
 from commercy.core.responses import envelope, paginated
 
 router = APIRouter(prefix="/converty", tags=["converty"])
 
 ResellerFilter = Annotated[
-    int | None, Query(alias="resellerId", gt=0, description="Admins only: one reseller's")
+    int | None, id_query(alias="resellerId", description="Admins only: one reseller's")
 ]
 
 
@@ -92,7 +93,7 @@ async def create_mapping(
 
 @router.delete("/product-mappings/{mapping_id}")
 async def delete_mapping(
-    mapping_id: int, actor: CurrentActor, session: SessionDep
+    mapping_id: PathId, actor: CurrentActor, session: SessionDep
 ) -> dict[str, Any]:
     """Remove a mapping; Converty orders for that product are refused until it is mapped again."""
     await service.delete_mapping(session, actor=actor, mapping_id=mapping_id)
@@ -101,7 +102,7 @@ async def delete_mapping(
 
 @router.get("/check-mappings/{reseller_id}")
 async def check_mappings(
-    reseller_id: int, actor: CurrentActor, session: SessionDep
+    reseller_id: PathId, actor: CurrentActor, session: SessionDep
 ) -> dict[str, Any]:
     """Whether a reseller is ready for Converty orders: `hasMappings`, the counts, and the
     Converty products still without a mapping (first 100). Your own reseller id, or any for

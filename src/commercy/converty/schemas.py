@@ -10,14 +10,15 @@ from pydantic import Field, StringConstraints, field_validator
 
 from commercy.catalog.schemas import ImageUrl
 from commercy.converty.models import ConvertyProduct, ProductMapping
+from commercy.core.ids import Id
 from commercy.core.responses import iso_timestamp
 from commercy.core.schemas import Money, StrictWireModel, Timestamp, WireModel
 
 MAX_UPSERT = 500
 
 
-class ConvertyProductIn(WireModel):
-    id: int = Field(gt=0, description="The product's id in Converty")
+class ConvertyProductIn(StrictWireModel):
+    id: Id = Field(description="The product's id in Converty")
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
     sku: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
     price: Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=3)] | None = None
@@ -26,7 +27,7 @@ class ConvertyProductIn(WireModel):
 
 class ConvertyCatalogUpsert(StrictWireModel):
     products: list[ConvertyProductIn] = Field(min_length=1, max_length=MAX_UPSERT)
-    reseller_id: int | None = Field(default=None, gt=0, description="Admins only")
+    reseller_id: Id | None = Field(default=None, description="Admins only")
 
     @field_validator("products")
     @classmethod
@@ -48,9 +49,9 @@ class ConvertyProductOut(WireModel):
 
 
 class MappingCreate(StrictWireModel):
-    converty_product_id: int = Field(gt=0, description="The product's id in Converty")
-    supplier_product_id: int = Field(gt=0, description="The supplier product (`/products` id)")
-    reseller_id: int | None = Field(default=None, gt=0, description="Admins only")
+    converty_product_id: Id = Field(description="The product's id in Converty")
+    supplier_product_id: Id = Field(description="The supplier product (`/products` id)")
+    reseller_id: Id | None = Field(default=None, description="Admins only")
 
 
 def _number(value: Decimal | None) -> float | None:

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
 from commercy.accounts.models import Reseller, Role
-from commercy.auth.actor import Actor
+from commercy.auth.actor import Actor, check_own_id
 from commercy.catalog.models import Product
 from commercy.converty.models import ConvertyProduct, ProductMapping
 from commercy.converty.schemas import ConvertyCatalogUpsert, MappingCreate
@@ -35,6 +35,7 @@ async def _target_reseller(
 ) -> Reseller:
     """The reseller a write is for: the caller's own, or the one an admin names."""
     if not actor.is_admin:
+        check_own_id(field="resellerId", given=reseller_id, own=actor.reseller_id)
         reseller_id = actor.reseller_id
     elif reseller_id is None:
         raise ValidationFailed("resellerId", "Admins must say which reseller this is for")
@@ -47,7 +48,10 @@ async def _target_reseller(
 def _read_scope(actor: Actor, reseller_id: int | None) -> int | None:
     """Reseller filter for reads: the caller's own, or an admin's optional choice."""
     _require_reader(actor)
-    return reseller_id if actor.is_admin else actor.reseller_id
+    if actor.is_admin:
+        return reseller_id
+    check_own_id(field="resellerId", given=reseller_id, own=actor.reseller_id)
+    return actor.reseller_id
 
 
 # --- catalogue ------------------------------------------------------------------------------

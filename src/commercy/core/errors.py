@@ -7,9 +7,10 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from commercy.core.responses import iso_timestamp
 
@@ -52,13 +53,18 @@ class CommercyError(Exception):
         self.headers = headers
 
 
+def field_details(field: str, message: str) -> dict[str, Any]:
+    """``details`` naming one field, in the shape of a validation error's."""
+    error = {"field": field, "message": message}
+    return {**error, "errors": [error]}
+
+
 class ValidationFailed(CommercyError):
     status_code = 400
     error = "Validation error"
 
     def __init__(self, field: str, message: str) -> None:
-        error = {"field": field, "message": message}
-        super().__init__("Invalid input data", details={**error, "errors": [error]})
+        super().__init__("Invalid input data", details=field_details(field, message))
 
 
 class Unauthorized(CommercyError):
@@ -161,23 +167,62 @@ async def _commercy_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
+    errors = list(exc.errors())
+    if any(err.get("loc", ())[:1] == ("path",) for err in errors):
+        # `/products/abc` or an id past its column's range: a path that names nothing.
+        return error_response(404, message=f"Nothing at {request.url.path}")
     return error_response(
         400,
         error="Validation error",
         message="Invalid input data",
-        details=describe_validation_errors(list(exc.errors())),
+        details=describe_validation_errors(errors),
     )
 
 
-async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     status = exc.status_code
+    if status == 400 and isinstance(exc.__cause__, RecursionError | ValueError):
+        # FastAPI could not read the body: JSON nested past the interpreter's recursion limit,
+        # or bytes that are not UTF-8. Said like any other bad input.
+        nested = isinstance(exc.__cause__, RecursionError)
+        reason = "nested too deeply" if nested else "not valid JSON"
+        failure = ValidationFailed("body", f"Request body is {reason}")
+        return error_response(
+            400, error=failure.error, message=failure.message, details=failure.details
+        )
+    headers = getattr(exc, "headers", None)
+    if status == 405:
+        # Each method of a path is a route of its own, and the one that refused this request
+        # only knows its own method: ask the router which methods it routes on this path.
+        headers = {"Allow": _allowed_methods(request)}
+        if request.method == "OPTIONS":  # asking what the path allows
+            return Response(status_code=204, headers=headers)
     default_messages = {
         404: f"No route for {request.method} {request.url.path}",
         405: f"{request.method} is not allowed on {request.url.path}",
     }
     message = default_messages.get(status) or str(exc.detail)
-    return error_response(status, message=message, headers=getattr(exc, "headers", None))
+    return error_response(status, message=message, headers=headers)
+
+
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
+def _allowed_methods(request: Request) -> str:
+    """The ``Allow`` header of the request's path: each method some route answers there."""
+    routes = request.app.router.routes
+    scope = {
+        "type": "http",
+        "path": request.scope["path"],
+        "root_path": request.scope.get("root_path", ""),
+    }
+    allowed = [
+        method
+        for method in _METHODS
+        if any(route.matches({**scope, "method": method})[0] is Match.FULL for route in routes)
+    ]
+    return ", ".join([*allowed, "OPTIONS"])
 
 
 async def _pool_timeout(request: Request, exc: Exception) -> JSONResponse:

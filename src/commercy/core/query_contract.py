@@ -4,7 +4,8 @@ FastAPI ignores query parameters an operation does not declare and keeps the las
 repeated single-valued one, so `?stauts=pending` would list every order and
 `?search=a&search=b` would search for `b` alone, both answering 200. The OpenAPI schema already
 says which parameters each operation takes and which of them are lists; this dependency holds
-every request to it and answers 400 in the usual validation format otherwise.
+every request to it and answers 400 in the usual validation format otherwise. It also refuses
+control characters in query values and path parameters, as bodies do (:mod:`commercy.core.text`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,9 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.routing import compile_path
+
+from commercy.core.errors import ValidationFailed
+from commercy.core.text import CONTROL_CHARACTER, control_character_error
 
 # Query parameter name -> whether it may be repeated (a list).
 DeclaredQuery = dict[str, bool]
@@ -64,8 +68,12 @@ def _is_list(schema: dict[str, Any]) -> bool:
     return any(alternative.get("type") == "array" for alternative in alternatives)
 
 
-async def reject_undeclared_query(request: Request) -> None:
-    """Refuse unknown query parameters, and single-valued ones given more than once."""
+async def check_query_and_path(request: Request) -> None:
+    """Refuse unknown query parameters, single-valued ones given more than once, and control
+    characters in query values and path parameters."""
+    for name, value in request.path_params.items():
+        if isinstance(value, str) and (error := control_character_error(value)):
+            raise ValidationFailed(name, error)
     if not request.scope.get("query_string"):
         return
     path = request.scope["path"].removeprefix(request.scope.get("root_path", ""))
@@ -79,6 +87,8 @@ async def reject_undeclared_query(request: Request) -> None:
             errors[name] = _error(name, value, "Unknown query parameter")
         elif name in seen and not declared[name]:
             errors[name] = _error(name, value, "Give this parameter once")
+        elif text_error := control_character_error(value):
+            errors[name] = _error(name, value, text_error, kind=CONTROL_CHARACTER)
         seen.add(name)
     if errors:
         raise RequestValidationError(list(errors.values()))
@@ -91,5 +101,5 @@ def _contract(app: FastAPI) -> QueryContract:
     return contract
 
 
-def _error(name: str, value: str, message: str) -> dict[str, Any]:
-    return {"type": "extra_forbidden", "loc": ("query", name), "msg": message, "input": value}
+def _error(name: str, value: str, message: str, *, kind: str = "extra_forbidden") -> dict[str, Any]:
+    return {"type": kind, "loc": ("query", name), "msg": message, "input": value}

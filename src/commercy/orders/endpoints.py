@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from commercy.auth.dependencies import CurrentActor, SettingsDep
 from commercy.core.database import SessionDep
 from commercy.core.errors import ValidationFailed
+from commercy.core.ids import id_query
 from commercy.core.pagination import PageDep
 from commercy.core.responses import (
     envelope,
@@ -70,10 +71,14 @@ def _moment(name: str, raw: str | None, *, end: bool) -> datetime | None:
             moment = datetime(day.year, day.month, day.day, tzinfo=UTC)
             return moment + timedelta(days=1) if end else moment
         moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+        # In UTC, as the database compares it; the first and last days of year 1 and 9999
+        # fall off the calendar there.
+        moment = moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+        return moment + timedelta(microseconds=1) if end else moment
     except ValueError:
         raise ValidationFailed(name, "use YYYY-MM-DD or YYYY-MM-DDTHH:mm:ss.sssZ") from None
-    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return moment + timedelta(microseconds=1) if end else moment
+    except OverflowError:
+        raise ValidationFailed(name, "a date between years 1 and 9999") from None
 
 
 # async: a sync dependency would hop to the thread pool on every call.
@@ -93,10 +98,10 @@ async def order_filters(
         str | None, Query(alias="dateTo", description="Created on or before (date or datetime)")
     ] = None,
     reseller_id: Annotated[
-        int | None, Query(alias="resellerId", gt=0, description="One reseller's orders")
+        int | None, id_query(alias="resellerId", description="One reseller's orders")
     ] = None,
     supplier_id: Annotated[
-        int | None, Query(alias="supplierId", gt=0, description="One supplier's orders")
+        int | None, id_query(alias="supplierId", description="One supplier's orders")
     ] = None,
     sort: Annotated[
         str,
@@ -159,10 +164,12 @@ async def create_order(
     (≥ 1), `price` (or legacy `unitPrice`, > 0) and `notes` (the variant or option; not needed
     when `source` is `converty`). Every other field is optional; the legacy names `address`,
     `ville`, `gouvernaurat` and `shipping` are accepted too, and the new name wins when both
-    are sent.
+    are sent. An item's `productImage` is accepted and ignored (the server sets it). Any other
+    field is refused (400 naming it, with the nearest known name): a typo never drops a charge.
 
-    **Who**: resellers and agents create for their own reseller and its supplier (`resellerId`
-    and `supplierId` are ignored); admins must send both. Suppliers cannot create orders.
+    **Who**: resellers and agents create for their own reseller and its supplier: they may
+    leave `resellerId` and `supplierId` out or send their own, another is a 403 naming the
+    field. Admins must send both. Suppliers cannot create orders.
 
     **Rules**: `source` is one of the seed's values (`"site web"` is stored as `site_web`),
     default `manual`. `source: "converty"` needs a Converty mapping for every product

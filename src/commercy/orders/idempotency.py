@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from commercy.core.database import utcnow
 from commercy.core.errors import Conflict, Unprocessable, ValidationFailed
+from commercy.core.text import control_character_error
 from commercy.orders.models import IdempotencyKey
 
 logger = logging.getLogger("commercy.orders.idempotency")
@@ -49,6 +50,8 @@ def check_key(key: str) -> str:
         raise ValidationFailed(
             "Idempotency-Key", f"must be 1 to {MAX_KEY_LENGTH} characters (a UUID is ideal)"
         )
+    if error := control_character_error(key):
+        raise ValidationFailed("Idempotency-Key", error)
     return key
 
 

@@ -15,12 +15,14 @@ from pydantic import (
     StringConstraints,
     ValidationError,
     ValidatorFunctionWrapHandler,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from commercy.core.schemas import Money, StrictWireModel, Timestamp, WireModel
+from commercy.core.ids import Id
+from commercy.core.schemas import Money, StrictWireModel, Timestamp, WireModel, reraisable
 from commercy.orders import lifecycle
 from commercy.orders.models import OrderSource, OrderStatus, PaymentStatus
 from commercy.orders.phones import check_shape
@@ -31,6 +33,12 @@ Text200 = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200
 Text500 = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
 Text1000 = Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)]
 Text2000 = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
+# The seed takes a number too (``1000``): kept as text.
+ZipCode = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=20),
+    WithJsonSchema({"anyOf": [{"type": "string", "maxLength": 20}, {"type": "integer"}]}),
+]
 
 
 Amount = Annotated[Decimal, Field(gt=0, max_digits=12, decimal_places=3)]
@@ -38,13 +46,20 @@ ShippingAmount = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=3)
 PhoneIn = Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)]
 
 
-class OrderItemIn(WireModel):
-    product_id: int = Field(gt=0, description="Supplier product id (`/products`)")
-    quantity: int = Field(ge=1, le=100_000)
+class OrderItemIn(StrictWireModel):
+    multi_line_fields = frozenset({"notes"})
+
+    product_id: Id = Field(description="Supplier product id (`/products`)")
+    quantity: int = Field(strict=True, ge=1, le=100_000)
     price: Amount | None = Field(default=None, description="Unit price (new name)")
     unit_price: Amount | None = Field(default=None, description="Unit price (legacy name)")
     notes: Text500 | None = Field(
         default=None, description="Variant/option; required unless `source` is `converty`"
+    )
+    product_image: Text1000 | None = Field(
+        default=None,
+        description="Accepted and ignored, as the seed says: each item gets its Converty "
+        "mapping's image, else the product's",
     )
 
     @property
@@ -54,7 +69,9 @@ class OrderItemIn(WireModel):
         return price
 
 
-class OrderCreate(WireModel):
+class OrderCreate(StrictWireModel):
+    multi_line_fields = frozenset({"notes", "customer_address", "address"})
+
     customer_phone: PhoneIn | None = Field(default=None, description="Required (new name)")
     customer_phone1: PhoneIn | None = Field(
         default=None, description="Legacy name of customerPhone"
@@ -69,14 +86,14 @@ class OrderCreate(WireModel):
     gouvernaurat: Text100 | None = Field(
         default=None, description="Legacy name of customerGovernorate"
     )
-    customer_zip_code: str | int | None = Field(default=None, description="String or number")
+    customer_zip_code: ZipCode | None = Field(default=None, description="String or number")
     notes: Text2000 | None = None
     source: OrderSource = Field(
         default=OrderSource.MANUAL, description='`"site web"` is accepted for `site_web`'
     )
     status: OrderStatus | None = Field(default=None, description="Initial status (default pending)")
-    reseller_id: int | None = Field(default=None, gt=0, description="Admins only, then required")
-    supplier_id: int | None = Field(default=None, gt=0, description="Admins only, then required")
+    reseller_id: Id | None = Field(default=None, description="Admins only, then required")
+    supplier_id: Id | None = Field(default=None, description="Admins only, then required")
     shipping_option: Text32 | None = Field(
         default=None, description="`paid` adds shippingCost to the total"
     )
@@ -104,13 +121,11 @@ class OrderCreate(WireModel):
             check_shape(value)
         return value or None
 
-    @field_validator("customer_zip_code")
+    @field_validator("customer_zip_code", mode="before")
     @classmethod
-    def _zip_as_text(cls, value: str | int | None) -> str | None:
-        text = None if value is None else str(value).strip()
-        if text is not None and len(text) > 20:
-            raise ValueError("at most 20 characters")
-        return text or None
+    def _zip_number_as_text(cls, value: Any) -> Any:
+        """``true`` is not a number here."""
+        return str(value) if type(value) is int else value
 
     @model_validator(mode="wrap")
     @classmethod
@@ -120,7 +135,7 @@ class OrderCreate(WireModel):
         try:
             model = handler(data)
         except ValidationError as exc:
-            field_errors: list[Any] = list(exc.errors())
+            field_errors = [reraisable(error) for error in exc.errors()]
             raise ValidationError.from_exception_data(
                 cls.__name__, rule_errors + field_errors
             ) from None
@@ -194,12 +209,16 @@ def _rule_errors(data: dict[str, Any]) -> list[InitErrorDetails]:
 
 
 class StatusChangeIn(StrictWireModel):
+    multi_line_fields = frozenset({"note"})
+
     status: OrderStatus
     note: Text1000 | None = None
 
 
 class BulkStatusIn(StrictWireModel):
-    ids: list[int] = Field(min_length=1, max_length=100, description="Order ids, at most 100")
+    multi_line_fields = frozenset({"note"})
+
+    ids: list[Id] = Field(min_length=1, max_length=100, description="Order ids, at most 100")
     status: OrderStatus
     note: Text1000 | None = None
 

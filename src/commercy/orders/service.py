@@ -11,17 +11,19 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, String, bindparam, or_, select, update
+from sqlalchemy import ColumnElement, Select, String, bindparam, false, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
 from commercy.accounts.models import Reseller, Role, Supplier
-from commercy.auth.actor import Actor
+from commercy.auth.actor import Actor, check_own_id
 from commercy.catalog import service as catalog_service
 from commercy.catalog.models import Product
 from commercy.converty import service as converty_service
 from commercy.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from commercy.core.ids import parse_id
 from commercy.core.pagination import Page, PageQuery, fetch_page
+from commercy.core.schemas import MONEY_MAX
 from commercy.core.settings import Settings
 from commercy.orders import events, lifecycle
 from commercy.orders.models import (
@@ -77,9 +79,11 @@ def visible_orders(actor: Actor) -> Select[Order]:
 
 
 def _by_reference(statement: Select[Order], reference: str) -> Select[Order]:
-    """``123`` is an id; anything else an order number (what a barcode scanner types)."""
-    if reference.isdigit():
-        return statement.where(Order.id == int(reference))
+    """``123`` is an id; anything else an order number (what a barcode scanner types). Digits
+    past the id column's range name no order."""
+    if reference.isascii() and reference.isdigit():
+        order_id = parse_id(reference)
+        return statement.where(Order.id == order_id if order_id else false())
     return statement.where(Order.order_number == reference)
 
 
@@ -131,6 +135,8 @@ async def _order_parties(
         raise Forbidden("Suppliers do not create orders; resellers, agents and admins do")
     if not actor.is_admin:
         assert actor.reseller_id is not None and actor.supplier_id is not None
+        check_own_id(field="resellerId", given=data.reseller_id, own=actor.reseller_id)
+        check_own_id(field="supplierId", given=data.supplier_id, own=actor.supplier_id)
         return actor.reseller_id, actor.supplier_id
     missing = [
         (name, f"{name} is required when an admin creates an order")
@@ -225,6 +231,8 @@ async def create_order(
         (item.effective_price * item.quantity for item in data.products), Decimal(0)
     ).quantize(MILLIMES)
     shipping_cost = data.shipping_amount if data.shipping_option == "paid" else Decimal(0)
+    if subtotal + shipping_cost > MONEY_MAX:
+        raise invalid([("products", f"An order's total is at most {MONEY_MAX}")])
     placeholder = f"PENDING-{uuid.uuid4().hex}"  # unique until the real number is known
     order = Order(
         order_number=placeholder,
@@ -242,7 +250,7 @@ async def create_order(
         customer_address=data.address_text or None,
         customer_city=city or None,
         customer_governorate=governorate or None,
-        customer_zip_code=data.customer_zip_code,
+        customer_zip_code=data.customer_zip_code or None,
         notes=data.notes or None,
         shipping_option=data.shipping_option or None,
         shipping_cost=shipping_cost.quantize(MILLIMES),

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from commercy.auth.dependencies import CurrentActor, SettingsDep
 from commercy.core.database import SessionDep
 from commercy.core.errors import NotFound, error_response
+from commercy.core.ids import PathId, id_query
 from commercy.core.pagination import PageDep
 from commercy.core.responses import envelope, paginated
 from commercy.core.settings import Settings
@@ -22,7 +23,7 @@ router = APIRouter(prefix="/integrations/digishare", tags=["digishare"])
 webhook_router = APIRouter(prefix="/webhooks", tags=["digishare"])
 
 ResellerParam = Annotated[
-    int | None, Query(alias="resellerId", gt=0, description="Admins only: whose settings")
+    int | None, id_query(alias="resellerId", description="Admins only: whose settings")
 ]
 
 
@@ -102,7 +103,7 @@ async def list_jobs(
 
 @router.post("/jobs/{job_id}/retry")
 async def retry_job(
-    job_id: int,
+    job_id: PathId,
     actor: CurrentActor,
     session: SessionDep,
     settings: SettingsDep,
@@ -134,7 +135,7 @@ async def list_events(
 
 @webhook_router.post("/digishare/{integration_id}", response_model=None)
 async def digishare_webhook(
-    integration_id: int, request: Request, session: SessionDep, settings: SettingsDep
+    integration_id: PathId, request: Request, session: SessionDep, settings: SettingsDep
 ) -> dict[str, Any] | JSONResponse:
     """The URL to give Digishare for `ticket.updated` (and any other event).
 

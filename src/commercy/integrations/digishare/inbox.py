@@ -35,6 +35,7 @@ from commercy.core import logs
 from commercy.core.crypto import SealError, unseal
 from commercy.core.database import utcnow
 from commercy.core.errors import CommercyError, Unauthorized
+from commercy.core.json_body import UnreadableJson, read_json
 from commercy.core.metrics import metrics
 from commercy.core.settings import Settings
 from commercy.integrations.digishare.models import (
@@ -100,14 +101,15 @@ async def receive(
     max_ahead: timedelta,
 ) -> DigishareEvent | None:
     """Record and apply one webhook call. None means we had this exact event already."""
-    payload = _parse(raw_body)
+    payload, unreadable = _parse(raw_body)
     event = await _insert_once(
         session,
         integration_id=integration.id,
         dedup_key=_dedup_key(raw_body, payload),
         event=_text(payload, "event"),
         ticket_id=_ticket_id(payload),
-        raw_body=raw_body.decode("utf-8", errors="replace"),
+        # As received, but for what text cannot hold (bytes that are not UTF-8, NUL): U+FFFD.
+        raw_body=raw_body.decode("utf-8", errors="replace").replace("\x00", "\ufffd"),
         payload=payload,
         outcome=EventOutcome.MALFORMED,
         received_at=utcnow(),
@@ -116,7 +118,9 @@ async def receive(
         metrics().webhook_events.labels("duplicate").inc()
         return None
     logs.bind(ticket_id=event.ticket_id)
-    if payload is None or event.event is None or event.ticket_id is None:
+    if unreadable is not None:
+        event.detail = f"Body {unreadable}"
+    elif payload is None or event.event is None or event.ticket_id is None:
         event.detail = "Body is not a Digishare event (event, data.id)"
     elif event.event not in _HANDLED_EVENTS:
         event.outcome = EventOutcome.IGNORED
@@ -268,12 +272,13 @@ async def _insert_once(session: AsyncSession, **values: Any) -> DigishareEvent |
     return None if event_id is None else await session.get(DigishareEvent, event_id)
 
 
-def _parse(raw_body: bytes) -> dict[str, Any] | None:
+def _parse(raw_body: bytes) -> tuple[dict[str, Any] | None, UnreadableJson | None]:
+    """The body as an object, or None (and why, when it is not even JSON we can keep)."""
     try:
-        payload = json.loads(raw_body)
-    except (ValueError, UnicodeDecodeError):
-        return None
-    return payload if isinstance(payload, dict) else None
+        payload = read_json(raw_body)
+    except UnreadableJson as exc:
+        return None, exc
+    return (payload if isinstance(payload, dict) else None), None
 
 
 def _dedup_key(raw_body: bytes, payload: dict[str, Any] | None) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any, Self
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import Field, StrictBool, StringConstraints, model_validator
 
 from commercy.core.schemas import StrictWireModel, Timestamp, WireModel
 from commercy.integrations.digishare.models import (
@@ -92,7 +92,7 @@ class IntegrationUpdate(StrictWireModel):
     )
     webhook_auth: WebhookAuthIn | None = None
     lang: Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")] = "fr"
-    enabled: bool = True
+    enabled: StrictBool = True
 
     @model_validator(mode="after")
     def _one_way_to_authenticate(self) -> Self:

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from commercy.accounts.models import Reseller, Role
-from commercy.auth.actor import Actor
+from commercy.auth.actor import Actor, check_own_id
 from commercy.core.crypto import SealError, seal, unseal
 from commercy.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from commercy.core.outbound import OutboundPolicy
@@ -48,6 +48,7 @@ def scoped_reseller_id(actor: Actor, requested: int | None) -> int:
             raise ValidationFailed("resellerId", "Admins must say which reseller (resellerId)")
         return requested
     if actor.role is Role.RESELLER and actor.reseller_id is not None:
+        check_own_id(field="resellerId", given=requested, own=actor.reseller_id)
         return actor.reseller_id
     raise Forbidden("Only admins and resellers manage Digishare settings")
 
