@@ -4,7 +4,7 @@ PYTHON ?= python3
 BIN := $(VENV)/bin
 POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
-.PHONY: install run test test-sqlite test-postgres lint format services browser clean bench
+.PHONY: install run test test-sqlite test-postgres lint format services browser fonts clean bench
 
 install: $(VENV)/.installed
 
@@ -16,10 +16,11 @@ $(VENV)/.installed: pyproject.toml
 
 ## Install, migrate the embedded SQLite database, load demo data and serve on :8000.
 run: install
+	scripts/ensure-fonts.sh --best-effort
 	$(BIN)/commercy serve --demo
 
 ## Install everything the suite needs, then lint and run it on SQLite and on PostgreSQL.
-test: install services browser lint test-sqlite test-postgres
+test: install services browser fonts lint test-sqlite test-postgres
 
 test-sqlite: install
 	$(BIN)/pytest --db sqlite
@@ -45,6 +46,9 @@ services:
 
 browser:
 	scripts/ensure-chromium.sh
+
+fonts:
+	scripts/ensure-fonts.sh
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import re
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,6 +22,11 @@ from tests.factories import Shop, make_order
 
 def text_of(content: bytes) -> str:
     return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+
+
+def fonts_of(content: bytes) -> set[str]:
+    """The names of the fonts the PDF embeds, without their subset's ``ABCDEF+`` prefix."""
+    return {name.decode() for name in re.findall(rb"/BaseFont /[A-Z]{6}\+(\S+)", content)}
 
 
 async def test_invoice_pdf_lists_the_order_items_and_total(
@@ -161,3 +168,120 @@ async def test_invoice_pdf_is_still_made_when_the_font_cache_cannot_be_written(
     text = text_of(documents.invoice_pdf(order))
     assert "الطابق الثاني" in text
     assert "PDF fonts used whole" in caplog.text
+
+
+# name, address, the font drawing them, and what text extraction reads back: pypdf reads a
+# right-to-left line of Hebrew in visual order (its words in reverse), each word as written.
+SCRIPTS = {
+    "hebrew": (
+        "דוד כהן",
+        "רחוב הרצל 5 תל אביב",
+        "NotoSansHebrew",
+        ["דוד", "כהן", "רחוב", "הרצל", "תל", "אביב"],
+    ),
+    "chinese": ("王小明", "北京市朝阳区", "DroidSansFallback", ["王小明", "北京市朝阳区"]),
+    "japanese": (
+        "山田花子",
+        "東京都渋谷区さくら通り",
+        "DroidSansFallback",
+        ["山田花子", "東京都渋谷区さくら通り"],
+    ),
+    "korean": ("김민수", "서울특별시 강남구", "DroidSansFallback", ["김민수", "서울특별시 강남구"]),
+    # क्ष and त्र are conjuncts: HarfBuzz must shape them from Noto's tables.
+    "devanagari": (
+        "राजेश कुमार",
+        "क्षेत्र 5, मुंबई",
+        "NotoSansDevanagari",
+        ["राजेश कुमार", "क्षेत्र 5, मुंबई"],
+    ),
+    "arabic": (
+        "زينب بن صالح",
+        "شارع الحبيب بورقيبة",
+        "DejaVuSansBook",
+        ["زينب بن صالح", "شارع الحبيب بورقيبة"],
+    ),
+    "latin": (
+        "Zoé Çelik-Ødegård",
+        "Straße 5, Łódź",
+        "DejaVuSansBook",
+        ["Zoé Çelik-Ødegård", "Straße 5, Łódź"],
+    ),
+}
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+async def test_invoice_and_label_print_the_customer_in_their_own_script(
+    client: httpx.AsyncClient, shop: Shop, session: AsyncSession, script: str
+) -> None:
+    name, address, font, readings = SCRIPTS[script]
+    order = await make_order(
+        session,
+        world=shop.world,
+        products=[shop.product],
+        customerName=name,
+        customerAddress=address,
+        customerCity="Sousse",
+    )
+
+    for document in (f"{order.id}/invoice.pdf", f"{order.order_number}/label.pdf"):
+        response = await client.get(f"/api/v1/orders/{document}", headers=shop.agent)
+
+        assert response.status_code == 200, document
+        assert font in fonts_of(response.content), document
+        text = text_of(response.content)
+        # The phone follows the name in the same font and size: drawn in the body font again.
+        for expected in (*readings, order.customer_phone, "Sousse"):
+            assert expected in text, (document, expected)
+        assert "\ufffd" not in text, document
+
+
+NAZAR = "\U0001f9ff"  # the nazar amulet emoji: no font installed here draws it (checked below)
+
+
+@pytest.fixture
+def nothing_reported_yet(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(documents, "_reported_missing", set())
+
+
+@pytest.mark.usefixtures("nothing_reported_yet")
+async def test_a_character_no_font_draws_prints_as_a_replacement_logged_once(
+    client: httpx.AsyncClient, shop: Shop, session: AsyncSession, caplog: pytest.LogCaptureFixture
+) -> None:
+    faces = (*documents._FALLBACKS, *documents._noto_sweep())
+    fonts = [documents._first_loaded(face.regular) for face in faces]
+    assert not any(font is not None and ord(NAZAR) in font.unicodes for font in fonts)
+    order = await make_order(
+        session,
+        world=shop.world,
+        products=[shop.product],
+        customerName=f"Amira {NAZAR} Ben Salah",
+        customerAddress="דוד 5",
+    )
+
+    for document in (f"{order.id}/invoice.pdf", f"{order.order_number}/label.pdf"):
+        response = await client.get(f"/api/v1/orders/{document}", headers=shop.agent)
+
+        text = text_of(response.content)
+        assert "Amira \ufffd Ben Salah" in text, document
+        assert "דוד" in text, document
+    reports = [record for record in caplog.records if "U+1F9FF" in record.getMessage()]
+    assert len(reports) == 1
+
+
+def files_in(directory: Path) -> list[Path]:
+    return list(directory.iterdir())
+
+
+async def test_the_fonts_cut_for_a_document_are_removed_once_it_is_written(
+    shop: Shop, session: AsyncSession, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    created = await make_order(
+        session, world=shop.world, products=[shop.product], customerName="王小明"
+    )
+    admin = await accounts_service.get_active_actor(session, shop.world.admin.id)
+    assert admin is not None
+    order = await orders_service.get_order(session, actor=admin, reference=str(created.id))
+
+    assert "DroidSansFallback" in fonts_of(documents.label_pdf(order))
+    assert files_in(tmp_path) == []
