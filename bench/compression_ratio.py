@@ -21,8 +21,8 @@ import httpx
 import zstandard
 
 from commercy.accounts import service as accounts_service
-from commercy.accounts.models import Role
 from commercy.accounts.schemas import ResellerCreate, SupplierCreate, UserCreate
+from commercy.auth.models import Role
 from commercy.core import migrations
 from commercy.core.settings import Settings
 from commercy.main import create_app

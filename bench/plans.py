@@ -11,8 +11,8 @@ import asyncpg
 from sqlalchemy import Select
 from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 
-from commercy.accounts.models import Role
 from commercy.auth.actor import Actor
+from commercy.auth.models import Role
 from commercy.core.pagination import Page
 from commercy.orders import service as orders_service
 from commercy.orders.models import OrderStatus

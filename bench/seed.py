@@ -6,8 +6,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from commercy.accounts import service as accounts_service
-from commercy.accounts.models import Role
 from commercy.accounts.schemas import ResellerCreate, SupplierCreate, UserCreate
+from commercy.auth import service as auth_service
+from commercy.auth.models import Role
 from commercy.catalog import service as catalog_service
 from commercy.catalog.schemas import ProductCreate
 from commercy.core import migrations
@@ -67,7 +68,7 @@ async def seed(settings: Settings, *, sandbox_url: str | None) -> Seeded:
                     data=UserCreate(identifier=identifier, password=PASSWORD, role=role, **attach),
                 )
             supplier_user_id = users[Role.SUPPLIER].id
-            supplier_actor = await accounts_service.get_active_actor(session, supplier_user_id)
+            supplier_actor = await auth_service.get_active_actor(session, supplier_user_id)
             assert supplier_actor is not None
             product_ids: list[int] = []
             for name, price in (("Tapis berbère", "120.500"), ("Lampe en cuivre", "45.250")):

@@ -11,8 +11,10 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from commercy.accounts import service as accounts_service
-from commercy.accounts.models import Reseller, Role, Supplier, User
+from commercy.accounts.models import Reseller, Supplier
 from commercy.accounts.schemas import ResellerCreate, SupplierCreate, UserCreate
+from commercy.auth import service as auth_service
+from commercy.auth.models import Role, User
 from commercy.catalog.models import Product
 from commercy.converty.models import ConvertyProduct, ProductMapping
 from commercy.core.security import issue_token
@@ -172,9 +174,7 @@ async def make_order(
     **fields: Any,
 ) -> Order:
     """An order created through the service, as the world's reseller (or ``reseller_user``)."""
-    actor = await accounts_service.get_active_actor(
-        session, (reseller_user or world.reseller_user).id
-    )
+    actor = await auth_service.get_active_actor(session, (reseller_user or world.reseller_user).id)
     assert actor is not None
     body = order_body(*products, **fields)
     if status is not None:

@@ -17,8 +17,8 @@ import uvicorn
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from commercy.accounts import service as accounts_service
-from commercy.accounts.models import Role
 from commercy.accounts.schemas import UserCreate
+from commercy.auth.models import Role
 from commercy.core import logs, metrics, migrations
 from commercy.core.database import Database
 from commercy.core.errors import CommercyError

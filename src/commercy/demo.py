@@ -13,8 +13,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from commercy.accounts import service as accounts_service
-from commercy.accounts.models import Reseller, Role, Supplier
+from commercy.accounts.models import Reseller, Supplier
 from commercy.accounts.schemas import UserCreate
+from commercy.auth import service as auth_service
+from commercy.auth.models import Role
 from commercy.catalog.models import Product
 from commercy.converty.models import ConvertyProduct, ProductMapping
 from commercy.core.security import hash_password
@@ -67,8 +69,8 @@ async def _ensure_orders(session: AsyncSession, *, reseller: Reseller, settings:
     ones that ask for confirmation get their Digishare job."""
     if await session.scalar(select(Order.id).where(Order.reseller_id == reseller.id).limit(1)):
         return
-    user = await accounts_service.get_user_by_identifier(session, DEMO_RESELLER_LOGIN)
-    actor = await accounts_service.get_active_actor(session, user.id) if user else None
+    user = await auth_service.get_user_by_identifier(session, DEMO_RESELLER_LOGIN)
+    actor = await auth_service.get_active_actor(session, user.id) if user else None
     if actor is None:
         return
     catalog = select(Product).where(Product.supplier_id == reseller.supplier_id)
@@ -198,7 +200,7 @@ async def _ensure_login(
     session: AsyncSession, login: DemoLogin, attachment: dict[str, int]
 ) -> None:
     """Create the demo user, or give it the new password when its old one was lost."""
-    user = await accounts_service.get_user_by_identifier(session, login.identifier)
+    user = await auth_service.get_user_by_identifier(session, login.identifier)
     if user is not None:
         user.password_hash = await hash_password(login.password)
         return

@@ -1,6 +1,7 @@
 """Every table, imported in one place so metadata (and Alembic) sees them all."""
 
-from commercy.accounts.models import Reseller, Role, Supplier, User
+from commercy.accounts.models import Reseller, Supplier
+from commercy.auth.models import Role, User
 from commercy.catalog.models import Product
 from commercy.converty.models import ConvertyProduct, ProductMapping
 from commercy.integrations.digishare.models import (

@@ -4,7 +4,7 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from commercy.accounts.models import Role, User
+from commercy.auth.models import Role, User
 from tests.factories import PASSWORD, login, make_reseller, make_supplier, make_user, make_world
 
 

@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from commercy.accounts.models import Role
+from commercy.auth.models import Role
 from tests.factories import login, make_user, make_world
 from tests.hardening.conftest import AppFactory, client_for
 

@@ -10,7 +10,7 @@ import jwt
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from commercy.accounts.models import Role
+from commercy.auth.models import Role
 from commercy.core.database import Database
 from commercy.core.settings import Settings
 from tests.factories import PASSWORD, login, make_user, make_world

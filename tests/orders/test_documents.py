@@ -13,7 +13,7 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from commercy.accounts import service as accounts_service
+from commercy.auth import service as auth_service
 from commercy.orders import documents
 from commercy.orders import service as orders_service
 from commercy.orders.models import Order
@@ -134,7 +134,7 @@ async def _order_with_arabic_note(shop: Shop, session: AsyncSession) -> Order:
         customerName="Zoé Ben Salah",
         notes="الطابق الثاني",
     )
-    admin = await accounts_service.get_active_actor(session, shop.world.admin.id)
+    admin = await auth_service.get_active_actor(session, shop.world.admin.id)
     assert admin is not None
     return await orders_service.get_order(session, actor=admin, reference=str(created.id))
 
@@ -279,7 +279,7 @@ async def test_the_fonts_cut_for_a_document_are_removed_once_it_is_written(
     created = await make_order(
         session, world=shop.world, products=[shop.product], customerName="王小明"
     )
-    admin = await accounts_service.get_active_actor(session, shop.world.admin.id)
+    admin = await auth_service.get_active_actor(session, shop.world.admin.id)
     assert admin is not None
     order = await orders_service.get_order(session, actor=admin, reference=str(created.id))
 

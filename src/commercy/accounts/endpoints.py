@@ -11,10 +11,10 @@ from commercy.accounts.schemas import (
     SupplierCreate,
     SupplierOut,
     UserCreate,
-    UserOut,
     UserUpdate,
 )
 from commercy.auth.dependencies import AdminActor, CurrentActor
+from commercy.auth.schemas import UserOut
 from commercy.core.database import SessionDep
 from commercy.core.ids import PathId
 from commercy.core.pagination import PageDep

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import StrictBool, StringConstraints, field_validator
 
-from commercy.accounts.models import Role
+from commercy.auth.models import Role
 from commercy.core.ids import Id
 from commercy.core.schemas import StrictWireModel, Timestamp, WireModel
 
@@ -71,15 +71,3 @@ class UserUpdate(StrictWireModel):
         if value is None:
             raise ValueError("isActive must be true or false")
         return value
-
-
-class UserOut(WireModel):
-    id: int
-    identifier: str
-    name: str | None
-    role: Role
-    supplier_id: int | None
-    reseller_id: int | None
-    is_active: bool
-    last_login_at: Timestamp | None
-    created_at: Timestamp

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import joinedload
 
-from commercy.accounts.models import Reseller, Role, Supplier, User
+from commercy.accounts.models import Reseller, Supplier
 from commercy.accounts.schemas import ResellerCreate, SupplierCreate, UserCreate, UserUpdate
 from commercy.auth.actor import Actor, check_own_id
-from commercy.core.database import Precompiled
+from commercy.auth.models import Role, User
+from commercy.auth.service import get_user_by_identifier
 from commercy.core.errors import Conflict, Forbidden, NotFound, ValidationFailed, field_details
 from commercy.core.pagination import Page, paginate
 from commercy.core.security import hash_password
@@ -91,50 +91,6 @@ def _managed_users(actor: Actor) -> Select[User]:
     if actor.role is Role.RESELLER:
         return statement.where(User.role == Role.AGENT, User.reseller_id == actor.reseller_id)
     raise Forbidden("Your role cannot manage users")
-
-
-async def get_user_by_identifier(session: AsyncSession, identifier: str) -> User | None:
-    return await session.scalar(
-        select(User).options(joinedload(User.reseller)).where(User.identifier == identifier.lower())
-    )
-
-
-async def get_active_user(session: AsyncSession, user_id: int) -> User | None:
-    return await session.scalar(
-        select(User).options(joinedload(User.reseller)).where(User.id == user_id, User.is_active)
-    )
-
-
-_users, _resellers = User.__table__.c, Reseller.__table__.c
-# Every authenticated request runs it: built and compiled once, in plain Core (no ORM objects).
-_ACTIVE_ACTOR = Precompiled(
-    select(
-        _users.id.label("user_id"),
-        _users.identifier,
-        _users.role,
-        # A reseller's and an agent's supplier is the one their reseller is attached to.
-        func.coalesce(_resellers.supplier_id, _users.supplier_id).label("supplier_id"),
-        _users.reseller_id,
-        _users.token_version,
-    )
-    .select_from(User.__table__.outerjoin(Reseller.__table__, _resellers.id == _users.reseller_id))
-    .where(_users.id == bindparam("user_id"), _users.is_active)
-)
-
-
-async def get_active_actor(
-    session: AsyncSession, user_id: int, *, token_version: int | None = None
-) -> Actor | None:
-    """The caller behind a verified token, if the account still exists, is enabled and (given
-    the token's ``token_version``) has not changed its password or been re-enabled since."""
-    rows = await _ACTIVE_ACTOR.rows(session, {"user_id": user_id})
-    if not rows:
-        return None
-    row = dict(rows[0])
-    if token_version is not None and row.pop("token_version") != token_version:
-        return None
-    row.pop("token_version", None)
-    return Actor(**{**row, "role": Role(row["role"])})
 
 
 async def create_user(session: AsyncSession, *, actor: Actor | None, data: UserCreate) -> User:

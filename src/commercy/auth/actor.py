@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from commercy.accounts.models import Role
+from commercy.auth.models import Role
 from commercy.core.errors import Forbidden, field_details
 
 

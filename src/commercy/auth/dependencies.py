@@ -5,28 +5,19 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from commercy.accounts import service as accounts_service
-from commercy.accounts.models import Role
+from commercy.auth import service as auth_service
 from commercy.auth.actor import Actor
+from commercy.auth.models import Role
 from commercy.core import logs
 from commercy.core.database import SessionDep
+from commercy.core.dependencies import SettingsDep
 from commercy.core.errors import Forbidden, Unauthorized
 from commercy.core.security import InvalidToken, decode_token
-from commercy.core.settings import Settings
 
 _bearer = HTTPBearer(auto_error=False, description="The token from POST /api/v1/auth/login")
-
-
-# async: a sync dependency would hop to the thread pool on every call.
-async def get_settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
-
-
-SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
 async def current_actor(
@@ -43,7 +34,7 @@ async def current_actor(
         version = int(claims.get("ver", 0))
     except (InvalidToken, ValueError, TypeError) as exc:
         raise Unauthorized("Invalid or expired token") from exc
-    actor = await accounts_service.get_active_actor(session, user_id, token_version=version)
+    actor = await auth_service.get_active_actor(session, user_id, token_version=version)
     if actor is None:
         raise Unauthorized("Invalid or expired token")
     logs.bind(user_id=actor.user_id, role=actor.role.value)

@@ -4,12 +4,12 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from commercy.accounts import service as accounts_service
-from commercy.accounts.schemas import UserOut
 from commercy.auth import service
-from commercy.auth.dependencies import CurrentActor, SettingsDep
-from commercy.auth.schemas import LoginRequest
+from commercy.auth import service as auth_service
+from commercy.auth.dependencies import CurrentActor
+from commercy.auth.schemas import LoginRequest, UserOut
 from commercy.core.database import SessionDep
+from commercy.core.dependencies import SettingsDep
 from commercy.core.errors import Unauthorized
 from commercy.core.ratelimit import RateLimits, client_address
 from commercy.core.responses import envelope
@@ -47,7 +47,7 @@ async def login(
 @router.get("/me")
 async def me(actor: CurrentActor, session: SessionDep) -> dict[str, Any]:
     """The account the token belongs to, with its role and supplier/reseller attachment."""
-    user = await accounts_service.get_active_user(session, actor.user_id)
+    user = await auth_service.get_active_user(session, actor.user_id)
     if user is None:  # disabled or removed since the token was checked, in another request
         raise Unauthorized("Invalid or expired token")
     return envelope(UserOut.model_validate(user))

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from pydantic import StringConstraints
 
-from commercy.accounts.schemas import UserOut
+from commercy.auth.models import Role
 from commercy.core.schemas import StrictWireModel, Timestamp, WireModel
 
 
@@ -13,6 +13,18 @@ class LoginRequest(StrictWireModel):
         str, StringConstraints(strip_whitespace=True, min_length=1, max_length=320)
     ]
     password: Annotated[str, StringConstraints(min_length=1, max_length=256)]
+
+
+class UserOut(WireModel):
+    id: int
+    identifier: str
+    name: str | None
+    role: Role
+    supplier_id: int | None
+    reseller_id: int | None
+    is_active: bool
+    last_login_at: Timestamp | None
+    created_at: Timestamp
 
 
 class LoginResult(WireModel):

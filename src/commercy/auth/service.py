@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from sqlalchemy import bindparam, column, func, select, table
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
 
-from commercy.accounts import service as accounts_service
-from commercy.accounts.schemas import UserOut
-from commercy.auth.schemas import LoginRequest, LoginResult
-from commercy.core.database import utcnow
+from commercy.auth.actor import Actor
+from commercy.auth.models import Role, User
+from commercy.auth.schemas import LoginRequest, LoginResult, UserOut
+from commercy.core.database import Precompiled, utcnow
 from commercy.core.errors import Unauthorized
 from commercy.core.security import issue_token, verify_password
 from commercy.core.settings import Settings
@@ -16,7 +18,7 @@ INVALID_CREDENTIALS = "Invalid identifier or password"
 
 
 async def login(session: AsyncSession, *, data: LoginRequest, settings: Settings) -> LoginResult:
-    user = await accounts_service.get_user_by_identifier(session, data.identifier)
+    user = await get_user_by_identifier(session, data.identifier)
     password_ok = await verify_password(user.password_hash if user else None, data.password)
     if user is None or not password_ok or not user.is_active:
         raise Unauthorized(INVALID_CREDENTIALS)
@@ -28,3 +30,50 @@ async def login(session: AsyncSession, *, data: LoginRequest, settings: Settings
     return LoginResult(
         token=issued.token, expires_at=issued.expires_at, user=UserOut.model_validate(user)
     )
+
+
+async def get_user_by_identifier(session: AsyncSession, identifier: str) -> User | None:
+    return await session.scalar(
+        select(User).options(joinedload(User.reseller)).where(User.identifier == identifier.lower())
+    )
+
+
+async def get_active_user(session: AsyncSession, user_id: int) -> User | None:
+    return await session.scalar(
+        select(User).options(joinedload(User.reseller)).where(User.id == user_id, User.is_active)
+    )
+
+
+_users = User.__table__.c
+# auth sits below accounts: the two columns it reads of resellers are named, not imported.
+_resellers_table = table("resellers", column("id"), column("supplier_id"))
+_resellers = _resellers_table.c
+# Every authenticated request runs it: built and compiled once, in plain Core (no ORM objects).
+_ACTIVE_ACTOR = Precompiled(
+    select(
+        _users.id.label("user_id"),
+        _users.identifier,
+        _users.role,
+        # A reseller's and an agent's supplier is the one their reseller is attached to.
+        func.coalesce(_resellers.supplier_id, _users.supplier_id).label("supplier_id"),
+        _users.reseller_id,
+        _users.token_version,
+    )
+    .select_from(User.__table__.outerjoin(_resellers_table, _resellers.id == _users.reseller_id))
+    .where(_users.id == bindparam("user_id"), _users.is_active)
+)
+
+
+async def get_active_actor(
+    session: AsyncSession, user_id: int, *, token_version: int | None = None
+) -> Actor | None:
+    """The caller behind a verified token, if the account still exists, is enabled and (given
+    the token's ``token_version``) has not changed its password or been re-enabled since."""
+    rows = await _ACTIVE_ACTOR.rows(session, {"user_id": user_id})
+    if not rows:
+        return None
+    row = dict(rows[0])
+    if token_version is not None and row.pop("token_version") != token_version:
+        return None
+    row.pop("token_version", None)
+    return Actor(**{**row, "role": Role(row["role"])})

@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from sqlalchemy import Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from commercy.accounts.models import Role, Supplier
+from commercy.accounts.models import Supplier
 from commercy.auth.actor import Actor, check_own_id
+from commercy.auth.models import Role
 from commercy.catalog.models import Product
 from commercy.catalog.schemas import ProductCreate, ProductOut, ProductPrivateOut, ProductUpdate
 from commercy.core.errors import Conflict, Forbidden, NotFound, ValidationFailed

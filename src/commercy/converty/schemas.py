@@ -1,4 +1,4 @@
-"""Converty bodies. The mapping list keeps the seed's own key names (``stock_quantity``,
+"""Converty bodies. The mapping list keeps its published snake_case key names (``stock_quantity``,
 ``converty_image``), so it is built as plain data rather than camelCase models."""
 
 from __future__ import annotations

@@ -9,8 +9,9 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
-from commercy.accounts.models import Reseller, Role
+from commercy.accounts.models import Reseller
 from commercy.auth.actor import Actor, check_own_id
+from commercy.auth.models import Role
 from commercy.catalog.models import Product
 from commercy.converty.models import ConvertyProduct, ProductMapping
 from commercy.converty.schemas import ConvertyCatalogUpsert, MappingCreate

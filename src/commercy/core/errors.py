@@ -129,7 +129,7 @@ def error_response(
 
 
 def describe_validation_errors(errors: list[dict[str, Any]]) -> dict[str, Any]:
-    """FastAPI's error list as the seed's ``details``: the first error, then all of them."""
+    """FastAPI's error list as the API's ``details``: the first error, then all of them."""
     described = [
         {"field": _field_path(err), "message": _message(err), "type": err["type"]} for err in errors
     ]

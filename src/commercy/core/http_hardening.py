@@ -188,7 +188,7 @@ def _replay(messages: list[Message], receive: Receive) -> Receive:
 
 
 class ApiCORSMiddleware(CORSMiddleware):
-    """Starlette's CORS, with refused preflights answered in the seed's error format."""
+    """Starlette's CORS, with refused preflights answered in the API's error format."""
 
     def preflight_response(self, request_headers: Headers) -> Response:
         response = super().preflight_response(request_headers)

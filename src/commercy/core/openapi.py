@@ -1,6 +1,6 @@
-"""The OpenAPI schema tells the truth about errors: the seed's format, with the codes we send.
+"""The OpenAPI schema tells the truth about errors: the API's error format, with the codes we send.
 
-FastAPI documents a 422 with its own validation body; Commercy answers 400 in the seed's error
+FastAPI documents a 422 with its own validation body; Commercy answers 400 in its own error
 format instead, and may also answer 401, 403, 404, 413, 429 or 503. Every operation documents those
 (the ones that can apply to it) and a ``default`` error, so generated clients and the
 schemathesis suite check every error body against one schema.

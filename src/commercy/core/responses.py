@@ -13,7 +13,7 @@ from starlette.responses import Response
 
 
 def iso_timestamp(moment: datetime | None = None) -> str:
-    """``2024-01-15T10:30:00.000Z``: the format the seed asks clients to send and read."""
+    """``2024-01-15T10:30:00.000Z``: the format the API asks clients to send and read."""
     moment = (moment or datetime.now(UTC)).astimezone(UTC)
     # isoformat (in C) truncates to milliseconds like the format asks; "+00:00" becomes "Z".
     return moment.isoformat(timespec="milliseconds")[:-6] + "Z"

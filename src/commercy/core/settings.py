@@ -89,7 +89,7 @@ class Settings(BaseSettings):
     max_items_per_order: int = 2
     public_base_url: str = "http://127.0.0.1:8000"
 
-    # Hardening (issue #6). Rate limits use the `limits` notation: "600/minute;10000/hour".
+    # Hardening. Rate limits use the `limits` notation: "600/minute;10000/hour".
     redis_url: str | None = Field(
         default=None,
         description="Redis for rate limits shared by several API processes; in memory when unset.",

@@ -11,8 +11,9 @@ from pydantic import TypeAdapter
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.concurrency import run_in_threadpool
 
-from commercy.auth.dependencies import CurrentActor, SettingsDep
+from commercy.auth.dependencies import CurrentActor
 from commercy.core.database import SessionDep
+from commercy.core.dependencies import SettingsDep
 from commercy.core.errors import ValidationFailed
 from commercy.core.ids import id_query
 from commercy.core.pagination import PageDep
@@ -171,7 +172,7 @@ async def create_order(
     leave `resellerId` and `supplierId` out or send their own, another is a 403 naming the
     field. Admins must send both. Suppliers cannot create orders.
 
-    **Rules**: `source` is one of the seed's values (`"site web"` is stored as `site_web`),
+    **Rules**: `source` is one of the documented values (`"site web"` is stored as `site_web`),
     default `manual`. `source: "converty"` needs a Converty mapping for every product
     (`POST /converty/product-mappings`), whose image the item gets. `sur_place` (a walk-in
     sale) is created `delivered` and paid, with city and governorate `"Sur place"` when
@@ -223,7 +224,7 @@ _ORDER_LIST = TypeAdapter(list[OrderOut])
 async def list_orders(
     actor: CurrentActor, session: SessionDep, page: PageDep, filters: FiltersDep
 ) -> Response:
-    """Orders in your scope, newest first, with the seed's `pagination` block.
+    """Orders in your scope, newest first, with the `pagination` block.
 
     Admins see all orders, suppliers the orders of their products, resellers and agents their
     reseller's. Filter with `status` (one or several), `source`, `search` (customer name,

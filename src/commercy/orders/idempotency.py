@@ -1,4 +1,4 @@
-"""``Idempotency-Key`` on order creation, with Stripe's semantics (SPEC §8).
+"""``Idempotency-Key`` on order creation, with Stripe's semantics.
 
 The same key and body replay the first response; the same key with another body is refused
 (422); while the first request runs, others with its key get 409. A request that fails keeps

@@ -1,4 +1,4 @@
-"""The order lifecycle (SPEC §4): which status may follow which, and what holds stock."""
+"""The order lifecycle (README, "Orders"): which status may follow which, and what holds stock."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ OUTCOMES = frozenset({S.CONFIRMED, S.CANCELED, S.ABANDONED, S.NOT_INTERESTED})
 FULFILMENT = frozenset({S.SHIPPED, S.DELIVERED, S.RETURNED})
 #: Statuses in which the order's quantities are out of the products' stock.
 HOLDS_STOCK = frozenset({S.CONFIRMED, S.SHIPPED, S.DELIVERED})
-#: Statuses an order may be created in (the seed's ten; ``delivered`` only via ``sur_place``).
+#: Statuses an order may be created in (the ten of the API; ``delivered`` only via ``sur_place``).
 CREATABLE = CONFIRMATION | OUTCOMES
 
 _MOVES: dict[OrderStatus, frozenset[OrderStatus]] = {

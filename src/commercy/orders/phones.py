@@ -27,7 +27,7 @@ def check_shape(raw: str) -> str:
 
 def normalize_phone(raw: str, *, region: str) -> str:
     """``"20 123 456"`` → ``"+21620123456"`` (region TN); an unknown but well-formed number
-    (the seed's ``+1234567890``) is kept as ``+`` and its digits."""
+    (such as ``+1234567890``) is kept as ``+`` and its digits."""
     compact = check_shape(raw)
     try:
         parsed = phonenumbers.parse(compact, region)

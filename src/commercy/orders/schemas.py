@@ -1,7 +1,7 @@
-"""Order bodies, with the seed's field names, its legacy aliases and its validation rules.
+"""Order bodies, with the API's field names, their legacy aliases and the validation rules.
 
 Every rule that concerns the body alone is checked here, and all failures are reported at
-once (the seed's JavaScript example learns about every missing field in one 400).
+once (a client sending only a name and products learns about every missing field in one 400).
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ class OrderItemIn(StrictWireModel):
     )
     product_image: Text1000 | None = Field(
         default=None,
-        description="Accepted and ignored, as the seed says: each item gets its Converty "
+        description="Accepted and ignored: each item gets its Converty "
         "mapping's image, else the product's",
     )
 
@@ -130,7 +130,7 @@ class OrderCreate(StrictWireModel):
     @model_validator(mode="wrap")
     @classmethod
     def _rules(cls, data: Any, handler: ValidatorFunctionWrapHandler) -> Any:
-        """Field errors and the seed's cross-field rules, reported together."""
+        """Field errors and the cross-field rules, reported together."""
         rule_errors = _rule_errors(data) if isinstance(data, dict) else []
         try:
             model = handler(data)

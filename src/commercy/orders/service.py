@@ -1,4 +1,4 @@
-"""Order rules: creation (SPEC §2), scope (§3), lifecycle with stock and history (§4), lists."""
+"""Order rules: creation, scope, lifecycle with stock and history, lists."""
 
 from __future__ import annotations
 
@@ -15,8 +15,9 @@ from sqlalchemy import ColumnElement, Select, String, bindparam, false, or_, sel
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
-from commercy.accounts.models import Reseller, Role, Supplier
+from commercy.accounts.models import Reseller, Supplier
 from commercy.auth.actor import Actor, check_own_id
+from commercy.auth.models import Role
 from commercy.catalog import service as catalog_service
 from commercy.catalog.models import Product
 from commercy.converty import service as converty_service
@@ -42,7 +43,7 @@ SUR_PLACE = "Sur place"
 
 
 def invalid(errors: Sequence[tuple[str, str]]) -> ValidationFailed:
-    """A 400 in the seed's format naming every ``(field, message)`` at once."""
+    """A 400 in the API's error format naming every ``(field, message)`` at once."""
     failure = ValidationFailed(*errors[0])
     described = [{"field": name, "message": message} for name, message in errors]
     failure.details = {**described[0], "errors": described}
@@ -346,10 +347,10 @@ async def change_status(
     actor_user_id: int | None,
     note: str | None,
 ) -> Order:
-    """Move ``order`` to ``status`` under SPEC §4: stock taken or given back, payment marked on
-    delivery, a history line written. Same status: a no-op. Refused move: :class:`Conflict`
-    (409) whose details carry ``currentStatus`` and ``allowedStatuses``. Lock the order first
-    (:func:`get_order_for_update`) when others may change it concurrently."""
+    """Move ``order`` to ``status`` under the lifecycle's rules: stock taken or given back,
+    payment marked on delivery, a history line written. Same status: a no-op. Refused move:
+    :class:`Conflict` (409) whose details carry ``currentStatus`` and ``allowedStatuses``. Lock
+    the order first (:func:`get_order_for_update`) when others may change it concurrently."""
     current = order.status
     if status == current:
         return order

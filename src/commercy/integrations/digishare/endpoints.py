@@ -7,8 +7,9 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from commercy.auth.dependencies import CurrentActor, SettingsDep
+from commercy.auth.dependencies import CurrentActor
 from commercy.core.database import SessionDep
+from commercy.core.dependencies import SettingsDep
 from commercy.core.errors import NotFound, error_response
 from commercy.core.ids import PathId, id_query
 from commercy.core.pagination import PageDep

@@ -7,8 +7,9 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from commercy.accounts.models import Reseller, Role
+from commercy.accounts.models import Reseller
 from commercy.auth.actor import Actor, check_own_id
+from commercy.auth.models import Role
 from commercy.core.crypto import SealError, seal, unseal
 from commercy.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from commercy.core.outbound import OutboundPolicy
