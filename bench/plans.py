@@ -1,5 +1,5 @@
 """Query plans of the list queries at scale: the very statements Commercy runs (from
-``orders.service.list_query``, with their values), explained with
+``orders.queries.list_query``, with their values), explained with
 ``EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON)`` and checked for index use on ``orders``."""
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 from commercy.auth.actor import Actor
 from commercy.auth.models import Role
 from commercy.core.pagination import Page
-from commercy.orders import service as orders_service
+from commercy.orders import queries as orders_queries
 from commercy.orders.models import OrderStatus
-from commercy.orders.service import OrderFilters
+from commercy.orders.queries import OrderFilters
 
 _POSTGRESQL = PGDialect_asyncpg()  # type: ignore[no-untyped-call]  # SQLAlchemy leaves it bare
 
@@ -63,7 +63,7 @@ def _sql(statement: Select[Any]) -> str:
 
 def statements(actor: Actor, filters: OrderFilters, page: int, limit: int) -> dict[str, str]:
     """The count and the page, exactly as the orders list runs them."""
-    query, params = orders_service.list_query(actor, filters)
+    query, params = orders_queries.list_query(actor, filters)
     offset = Page(page, limit).offset
     return {
         "count": _sql(query.count.statement.params(params)),

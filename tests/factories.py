@@ -17,6 +17,7 @@ from commercy.auth import service as auth_service
 from commercy.auth.models import Role, User
 from commercy.catalog.models import Product
 from commercy.converty.models import ConvertyProduct, ProductMapping
+from commercy.core.database import WriteSession
 from commercy.core.security import issue_token
 from commercy.core.settings import Settings
 from commercy.orders import service as orders_service
@@ -39,14 +40,14 @@ class World:
     agent: User
 
 
-async def make_supplier(session: AsyncSession, name: str | None = None) -> Supplier:
+async def make_supplier(session: WriteSession, name: str | None = None) -> Supplier:
     return await accounts_service.create_supplier(
         session, data=SupplierCreate(name=name or f"Supplier {next(_counter)}")
     )
 
 
 async def make_reseller(
-    session: AsyncSession, *, supplier: Supplier, name: str | None = None
+    session: WriteSession, *, supplier: Supplier, name: str | None = None
 ) -> Reseller:
     return await accounts_service.create_reseller(
         session,
@@ -55,7 +56,7 @@ async def make_reseller(
 
 
 async def make_user(
-    session: AsyncSession,
+    session: WriteSession,
     *,
     role: Role,
     supplier: Supplier | None = None,
@@ -72,7 +73,7 @@ async def make_user(
     return await accounts_service.create_user(session, actor=None, data=data)
 
 
-async def make_world(session: AsyncSession) -> World:
+async def make_world(session: WriteSession) -> World:
     supplier = await make_supplier(session)
     reseller = await make_reseller(session, supplier=supplier)
     world = World(
@@ -165,7 +166,7 @@ def order_body(*products: Product, **fields: Any) -> dict[str, Any]:
 
 
 async def make_order(
-    session: AsyncSession,
+    session: WriteSession,
     *,
     world: World,
     products: list[Product],
@@ -210,7 +211,7 @@ class Shop:
     supplier: dict[str, str]
 
 
-async def make_shop(session: AsyncSession, settings: Settings) -> Shop:
+async def make_shop(session: WriteSession, settings: Settings) -> Shop:
     world = await make_world(session)
     product = await make_product(session, supplier=world.supplier, stock=10)
     other = await make_product(session, supplier=world.supplier, stock=10)

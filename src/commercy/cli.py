@@ -14,13 +14,12 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 import uvicorn
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from commercy.accounts import service as accounts_service
 from commercy.accounts.schemas import UserCreate
 from commercy.auth.models import Role
 from commercy.core import logs, metrics, migrations
-from commercy.core.database import Database
+from commercy.core.database import Database, WriteSession
 from commercy.core.errors import CommercyError
 from commercy.core.memory import freeze_startup_objects
 from commercy.core.settings import Settings, UnsafeSettings
@@ -36,7 +35,7 @@ app.add_typer(users_app, name="users")
 _T = TypeVar("_T")
 
 
-def _run_in_transaction(work: Callable[[AsyncSession], Awaitable[_T]]) -> _T:
+def _run_in_transaction(work: Callable[[WriteSession], Awaitable[_T]]) -> _T:
     """Migrate, then run ``work`` in one committed transaction on the configured database."""
 
     async def main() -> _T:

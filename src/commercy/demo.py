@@ -19,6 +19,7 @@ from commercy.auth import service as auth_service
 from commercy.auth.models import Role
 from commercy.catalog.models import Product
 from commercy.converty.models import ConvertyProduct, ProductMapping
+from commercy.core.database import WriteSession
 from commercy.core.security import hash_password
 from commercy.core.settings import Settings
 from commercy.integrations import digishare
@@ -41,7 +42,7 @@ class DemoLogin:
     password: str
 
 
-async def load_demo_data(session: AsyncSession, *, settings: Settings) -> list[DemoLogin]:
+async def load_demo_data(session: WriteSession, *, settings: Settings) -> list[DemoLogin]:
     """Demo accounts (and their catalogue); with the sandbox mounted, the demo reseller's
     Digishare integration points at it, so new orders become WhatsApp confirmations."""
     digishare.install()
@@ -64,7 +65,7 @@ DEMO_ORDERS = [
 ]
 
 
-async def _ensure_orders(session: AsyncSession, *, reseller: Reseller, settings: Settings) -> None:
+async def _ensure_orders(session: WriteSession, *, reseller: Reseller, settings: Settings) -> None:
     """Placed once, through the order service as the demo reseller, like any real order: the
     ones that ask for confirmation get their Digishare job."""
     if await session.scalar(select(Order.id).where(Order.reseller_id == reseller.id).limit(1)):
@@ -97,7 +98,7 @@ async def _ensure_orders(session: AsyncSession, *, reseller: Reseller, settings:
         )
 
 
-async def _ensure_accounts(session: AsyncSession, *, data_dir: Path) -> list[DemoLogin]:
+async def _ensure_accounts(session: WriteSession, *, data_dir: Path) -> list[DemoLogin]:
     """Create the demo accounts once; later calls return the logins kept in ``data_dir``.
 
     Passwords are generated per installation (no secret lives in the repository) and kept in
@@ -197,7 +198,7 @@ async def _add(session: AsyncSession, row: _Row) -> _Row:
 
 
 async def _ensure_login(
-    session: AsyncSession, login: DemoLogin, attachment: dict[str, int]
+    session: WriteSession, login: DemoLogin, attachment: dict[str, int]
 ) -> None:
     """Create the demo user, or give it the new password when its old one was lost."""
     user = await auth_service.get_user_by_identifier(session, login.identifier)

@@ -2,14 +2,14 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from commercy.auth.models import Role, User
+from commercy.core.database import WriteSession
 from tests.factories import PASSWORD, login, make_reseller, make_supplier, make_user, make_world
 
 
 async def test_passwords_are_stored_as_argon2id_at_owasp_strength(
-    session: AsyncSession,
+    session: WriteSession,
 ) -> None:
     user = await make_user(session, role=Role.ADMIN)
 
@@ -20,7 +20,7 @@ async def test_passwords_are_stored_as_argon2id_at_owasp_strength(
 
 
 async def test_admin_creates_supplier_reseller_and_their_logins(
-    client: httpx.AsyncClient, session: AsyncSession
+    client: httpx.AsyncClient, session: WriteSession
 ) -> None:
     admin = await make_user(session, role=Role.ADMIN)
     await session.commit()
@@ -54,7 +54,7 @@ def _as_user(data: dict[str, object]) -> User:
 
 
 async def test_reseller_user_needs_an_existing_reseller(
-    client: httpx.AsyncClient, session: AsyncSession
+    client: httpx.AsyncClient, session: WriteSession
 ) -> None:
     admin = await make_user(session, role=Role.ADMIN)
     await session.commit()
@@ -70,7 +70,7 @@ async def test_reseller_user_needs_an_existing_reseller(
 
 
 async def test_duplicate_identifier_is_409(
-    client: httpx.AsyncClient, session: AsyncSession
+    client: httpx.AsyncClient, session: WriteSession
 ) -> None:
     admin = await make_user(session, role=Role.ADMIN, identifier="taken@example.com")
     await session.commit()
@@ -90,7 +90,7 @@ async def test_duplicate_identifier_is_409(
 
 @pytest.mark.parametrize("role", ["supplier_user", "reseller_user", "agent"])
 async def test_only_admins_create_suppliers_and_resellers(
-    client: httpx.AsyncClient, session: AsyncSession, role: str
+    client: httpx.AsyncClient, session: WriteSession, role: str
 ) -> None:
     world = await make_world(session)
     headers = await login(client, getattr(world, role))
@@ -104,7 +104,7 @@ async def test_only_admins_create_suppliers_and_resellers(
 
 
 async def test_reseller_creates_agents_for_itself_and_nothing_else(
-    client: httpx.AsyncClient, session: AsyncSession
+    client: httpx.AsyncClient, session: WriteSession
 ) -> None:
     world = await make_world(session)
     other = await make_reseller(session, supplier=world.supplier)
@@ -136,7 +136,7 @@ async def test_reseller_creates_agents_for_itself_and_nothing_else(
     [("agent", "supplierId"), ("supplier", "resellerId"), ("admin", "supplierId")],
 )
 async def test_a_user_gets_no_attachment_its_role_would_drop(
-    client: httpx.AsyncClient, session: AsyncSession, role: str, field: str
+    client: httpx.AsyncClient, session: WriteSession, role: str, field: str
 ) -> None:
     world = await make_world(session)
     body = {
@@ -156,7 +156,7 @@ async def test_a_user_gets_no_attachment_its_role_would_drop(
 
 
 async def test_reseller_sees_and_manages_only_its_own_agents(
-    client: httpx.AsyncClient, session: AsyncSession
+    client: httpx.AsyncClient, session: WriteSession
 ) -> None:
     world = await make_world(session)
     other_reseller = await make_reseller(session, supplier=world.supplier)
@@ -180,7 +180,7 @@ async def test_reseller_sees_and_manages_only_its_own_agents(
 
 @pytest.mark.parametrize("role", ["supplier_user", "agent"])
 async def test_suppliers_and_agents_manage_no_users(
-    client: httpx.AsyncClient, session: AsyncSession, role: str
+    client: httpx.AsyncClient, session: WriteSession, role: str
 ) -> None:
     world = await make_world(session)
 
@@ -190,7 +190,7 @@ async def test_suppliers_and_agents_manage_no_users(
 
 
 async def test_admin_cannot_disable_itself(
-    client: httpx.AsyncClient, session: AsyncSession
+    client: httpx.AsyncClient, session: WriteSession
 ) -> None:
     admin = await make_user(session, role=Role.ADMIN)
     await session.commit()
@@ -203,7 +203,7 @@ async def test_admin_cannot_disable_itself(
 
 
 async def test_password_reset_takes_effect_on_next_login(
-    client: httpx.AsyncClient, session: AsyncSession
+    client: httpx.AsyncClient, session: WriteSession
 ) -> None:
     world = await make_world(session)
     admin_headers = await login(client, world.admin)
@@ -222,7 +222,7 @@ async def test_password_reset_takes_effect_on_next_login(
 
 
 async def test_accounts_are_visible_only_within_scope(
-    client: httpx.AsyncClient, session: AsyncSession
+    client: httpx.AsyncClient, session: WriteSession
 ) -> None:
     world = await make_world(session)
     other_supplier = await make_supplier(session)

@@ -5,16 +5,16 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import jwt
 import pytest
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from commercy.auth.models import Role
+from commercy.core.database import WriteSession
 from commercy.core.security import InvalidToken, decode_token
 from commercy.core.settings import Settings
 from tests.factories import PASSWORD, login, make_user, make_world
 
 
 async def test_login_answers_token_user_and_expiry_at_top_level(
-    client: httpx.AsyncClient, session: AsyncSession
+    client: httpx.AsyncClient, session: WriteSession
 ) -> None:
     world = await make_world(session)
 
@@ -36,7 +36,7 @@ async def test_login_answers_token_user_and_expiry_at_top_level(
 
 
 async def test_login_identifier_is_case_insensitive(
-    client: httpx.AsyncClient, session: AsyncSession
+    client: httpx.AsyncClient, session: WriteSession
 ) -> None:
     user = await make_user(session, role=Role.ADMIN, identifier="boss@example.com")
     await session.commit()
@@ -50,7 +50,7 @@ async def test_login_identifier_is_case_insensitive(
 
 
 async def test_wrong_password_and_unknown_identifier_get_the_same_401(
-    client: httpx.AsyncClient, session: AsyncSession
+    client: httpx.AsyncClient, session: WriteSession
 ) -> None:
     world = await make_world(session)
 
@@ -66,7 +66,7 @@ async def test_wrong_password_and_unknown_identifier_get_the_same_401(
     assert wrong_password.json()["error"] == "Unauthorized"
 
 
-async def test_me_returns_the_token_owner(client: httpx.AsyncClient, session: AsyncSession) -> None:
+async def test_me_returns_the_token_owner(client: httpx.AsyncClient, session: WriteSession) -> None:
     world = await make_world(session)
     headers = await login(client, world.agent)
 
@@ -78,7 +78,7 @@ async def test_me_returns_the_token_owner(client: httpx.AsyncClient, session: As
 
 
 async def test_disabled_user_cannot_log_in_and_its_token_stops_working(
-    client: httpx.AsyncClient, session: AsyncSession
+    client: httpx.AsyncClient, session: WriteSession
 ) -> None:
     world = await make_world(session)
     agent_headers = await login(client, world.agent)
@@ -103,7 +103,7 @@ async def test_disabled_user_cannot_log_in_and_its_token_stops_working(
     ids=["password changed", "disabled then enabled again"],
 )
 async def test_tokens_issued_before_a_password_change_or_a_disable_end(
-    client: httpx.AsyncClient, session: AsyncSession, changes: list[dict[str, object]]
+    client: httpx.AsyncClient, session: WriteSession, changes: list[dict[str, object]]
 ) -> None:
     world = await make_world(session)
     agent_headers = await login(client, world.agent)
@@ -123,7 +123,7 @@ async def test_tokens_issued_before_a_password_change_or_a_disable_end(
 
 
 async def test_a_change_of_name_keeps_the_tokens(
-    client: httpx.AsyncClient, session: AsyncSession
+    client: httpx.AsyncClient, session: WriteSession
 ) -> None:
     world = await make_world(session)
     agent_headers = await login(client, world.agent)
@@ -153,7 +153,7 @@ def _forge(settings: Settings, user_id: int, **overrides: object) -> str:
 
 
 async def test_forged_and_stale_tokens_are_refused(
-    client: httpx.AsyncClient, session: AsyncSession, settings: Settings
+    client: httpx.AsyncClient, session: WriteSession, settings: Settings
 ) -> None:
     world = await make_world(session)
     good = _forge(settings, world.admin.id)

@@ -8,8 +8,8 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from commercy.core.database import WriteSession
 from commercy.core.settings import Settings
 from tests.factories import Shop, make_reseller, make_shop, make_supplier, order_body
 
@@ -17,7 +17,7 @@ API = "/api/v1"
 
 
 @pytest.fixture
-async def shop(session: AsyncSession, settings: Settings) -> Shop:
+async def shop(session: WriteSession, settings: Settings) -> Shop:
     return await make_shop(session, settings)
 
 
@@ -81,7 +81,7 @@ def _ids(shop: Shop, other: dict[str, int], field: str | None) -> dict[str, int]
 async def test_another_account_id_is_refused_naming_it_and_ones_own_is_accepted(
     client: httpx.AsyncClient,
     shop: Shop,
-    session: AsyncSession,
+    session: WriteSession,
     method: str,
     path: str,
     role: str,

@@ -8,8 +8,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from commercy.core.database import WriteSession
 from commercy.core.settings import Settings
 from commercy.main import create_app
 from tests.factories import PASSWORD, make_world
@@ -41,7 +41,7 @@ console.log(JSON.stringify({ status: apiResponse.status, body: await apiResponse
 
 @pytest.mark.skipif(shutil.which("node") is None, reason="needs Node.js for the seed's snippet")
 async def test_seed_login_snippet_works_unchanged(
-    session: AsyncSession, settings: Settings, tmp_path: Path
+    session: WriteSession, settings: Settings, tmp_path: Path
 ) -> None:
     world = await make_world(session)
     app = create_app(settings)

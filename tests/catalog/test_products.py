@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from commercy.core.database import WriteSession
 from commercy.core.settings import Settings
 from tests.factories import (
     Shop,
@@ -64,7 +64,7 @@ async def test_admin_must_name_the_supplier_of_a_product(
 
 @pytest.mark.parametrize("role", ["reseller", "agent"])
 async def test_resellers_and_agents_read_their_supplier_products_but_cannot_change_them(
-    client: httpx.AsyncClient, shop: Shop, session: AsyncSession, role: str
+    client: httpx.AsyncClient, shop: Shop, session: WriteSession, role: str
 ) -> None:
     await make_product(session, supplier=await make_supplier(session))  # another supplier's
     await session.commit()
@@ -109,7 +109,7 @@ async def test_bad_product_input_is_400(
 
 
 async def test_cost_price_appears_only_for_admins_and_the_owning_supplier(
-    client: httpx.AsyncClient, shop: Shop, session: AsyncSession, settings: Settings
+    client: httpx.AsyncClient, shop: Shop, session: WriteSession, settings: Settings
 ) -> None:
     """Every endpoint that shows a product or an order, read by every role: the cost price
     (4321.987 in the factory, a number no timestamp or id can contain) and its name appear

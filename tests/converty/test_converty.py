@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from commercy.core.database import WriteSession
 from tests.factories import Shop, make_mapping, make_product, make_supplier
 
 CONVERTY = "/api/v1/converty"
@@ -103,7 +104,7 @@ async def test_mapping_list_has_the_seed_shape_without_cost_price(
 
 
 async def test_a_mapping_needs_a_catalogue_product_and_a_product_of_the_supplier(
-    client: httpx.AsyncClient, shop: Shop, session: AsyncSession
+    client: httpx.AsyncClient, shop: Shop, session: WriteSession
 ) -> None:
     foreign = await make_product(session, supplier=await make_supplier(session))
     await session.commit()

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from commercy.core.database import WriteSession
 from commercy.core.settings import Settings
 from tests.factories import Shop, make_shop
 
@@ -11,7 +11,7 @@ WEBHOOK_TOKEN = "digishare-calls-us-with-this"
 
 
 @pytest.fixture
-async def shop(session: AsyncSession, settings: Settings) -> Shop:
+async def shop(session: WriteSession, settings: Settings) -> Shop:
     return await make_shop(session, settings)
 
 

@@ -11,9 +11,9 @@ import pytest
 import zstandard
 from fastapi import FastAPI
 from fastapi.responses import Response
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from commercy.auth.models import Role
+from commercy.core.database import WriteSession
 from tests.factories import login, make_user, make_world
 from tests.hardening.conftest import AppFactory, client_for
 
@@ -35,7 +35,7 @@ async def _raw_get(client: httpx.AsyncClient, url: str, **headers: str) -> httpx
 
 @pytest.mark.parametrize("encoding", ["gzip", "br", "zstd"])
 async def test_a_list_page_of_50_shrinks_by_80_percent_or_more(
-    client: httpx.AsyncClient, session: AsyncSession, encoding: str
+    client: httpx.AsyncClient, session: WriteSession, encoding: str
 ) -> None:
     world = await make_world(session)
     for _ in range(46):

@@ -20,9 +20,8 @@ import httpx
 import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from commercy.core.database import Database
+from commercy.core.database import Database, WriteSession
 from commercy.core.settings import Settings
 from commercy.outbox.models import JobState, OutboxJob
 from tests.factories import PASSWORD, make_world
@@ -79,7 +78,7 @@ async def wait_until_done(database: Database, count: int, timeout: float = 60) -
 
 
 async def test_two_api_processes_and_two_workers_share_the_work(
-    settings: Settings, database: Database, session: AsyncSession, tmp_path: Path
+    settings: Settings, database: Database, session: WriteSession, tmp_path: Path
 ) -> None:
     world = await make_world(session)
     await session.commit()

@@ -8,10 +8,9 @@ from pathlib import Path
 import httpx
 import jwt
 import pytest
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from commercy.auth.models import Role
-from commercy.core.database import Database
+from commercy.core.database import Database, WriteSession
 from commercy.core.settings import Settings
 from tests.factories import PASSWORD, login, make_user, make_world
 from tests.hardening.conftest import AppFactory, client_for
@@ -44,7 +43,7 @@ async def test_over_budget_answers_429_in_the_error_format_with_retry_after(
 
 
 async def test_authenticated_calls_are_counted_per_user(
-    hardened_app: AppFactory, session: AsyncSession
+    hardened_app: AppFactory, session: WriteSession
 ) -> None:
     world = await make_world(session)
     async with (
@@ -109,7 +108,7 @@ async def test_webhooks_are_outside_the_budget(hardened_app: AppFactory) -> None
 
 
 async def test_login_is_throttled_per_identifier_even_from_many_addresses(
-    hardened_app: AppFactory, session: AsyncSession
+    hardened_app: AppFactory, session: WriteSession
 ) -> None:
     user = await make_user(session, role=Role.ADMIN, identifier="target@example.com")
     await session.commit()
@@ -143,7 +142,7 @@ async def test_login_is_throttled_per_identifier_even_from_many_addresses(
 
 
 async def test_login_is_throttled_per_address_across_identifiers(
-    hardened_app: AppFactory, session: AsyncSession
+    hardened_app: AppFactory, session: WriteSession
 ) -> None:
     world = await make_world(session)
     async with hardened_app(
@@ -216,7 +215,7 @@ async def test_every_strategy_enforces_the_budget(hardened_app: AppFactory) -> N
 
 
 async def test_a_guesser_cannot_lock_the_owner_out(
-    hardened_app: AppFactory, session: AsyncSession
+    hardened_app: AppFactory, session: WriteSession
 ) -> None:
     user = await make_user(session, role=Role.ADMIN, identifier="owner@example.com")
     await session.commit()
@@ -241,7 +240,7 @@ async def test_a_guesser_cannot_lock_the_owner_out(
 
 
 async def test_a_successful_login_clears_its_addresss_failures(
-    hardened_app: AppFactory, session: AsyncSession
+    hardened_app: AppFactory, session: WriteSession
 ) -> None:
     user = await make_user(session, role=Role.ADMIN, identifier="typo@example.com")
     await session.commit()
@@ -264,7 +263,7 @@ async def test_a_successful_login_clears_its_addresss_failures(
 
 
 async def test_the_ceiling_per_identifier_counts_failures_from_every_address(
-    hardened_app: AppFactory, session: AsyncSession
+    hardened_app: AppFactory, session: WriteSession
 ) -> None:
     user = await make_user(session, role=Role.ADMIN, identifier="popular@example.com")
     await session.commit()

@@ -21,9 +21,8 @@ from hypothesis import HealthCheck, settings
 from schemathesis import Case
 from schemathesis.config import SchemathesisConfig
 from schemathesis.specs.openapi import checks
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from commercy.core.database import Database
+from commercy.core.database import Database, WriteSession
 from commercy.core.settings import Settings
 from commercy.main import create_app
 from tests.factories import login, make_world
@@ -87,7 +86,7 @@ def api_server(
 
 
 @pytest.fixture
-async def callers(client: httpx.AsyncClient, session: AsyncSession) -> dict[str, dict[str, str]]:
+async def callers(client: httpx.AsyncClient, session: WriteSession) -> dict[str, dict[str, str]]:
     """A login of every role, in a world made afresh for each operation."""
     world = await make_world(session)
     return {

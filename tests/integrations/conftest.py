@@ -11,9 +11,8 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from commercy.core.database import Database
+from commercy.core.database import Database, WriteSession
 from commercy.core.settings import Settings
 from commercy.jobs import build_worker
 from commercy.main import create_app
@@ -78,7 +77,7 @@ class Shop:
 
 @pytest.fixture
 async def shop(
-    client: httpx.AsyncClient, session: AsyncSession, sandbox: str, commercy_url: str
+    client: httpx.AsyncClient, session: WriteSession, sandbox: str, commercy_url: str
 ) -> Shop:
     """A reseller with two products in stock, connected to the sandbox, webhook registered."""
     world = await make_world(session)

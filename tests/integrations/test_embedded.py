@@ -7,8 +7,8 @@ import time
 from pathlib import Path
 
 import httpx
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from commercy.core.database import WriteSession
 from commercy.core.settings import Settings
 from commercy.demo import load_demo_data
 from commercy.main import create_app
@@ -32,7 +32,7 @@ def _wait(probe: object, timeout: float = 15.0) -> object:
 
 
 async def test_demo_order_is_confirmed_through_the_mounted_sandbox(
-    session: AsyncSession, settings: Settings, tmp_path: Path
+    session: WriteSession, settings: Settings, tmp_path: Path
 ) -> None:
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
@@ -97,7 +97,7 @@ async def test_demo_order_is_confirmed_through_the_mounted_sandbox(
 
 
 async def test_demo_data_opens_with_orders_whose_customers_were_messaged(
-    session: AsyncSession, settings: Settings
+    session: WriteSession, settings: Settings
 ) -> None:
     port = _free_port()
     embedded = settings.model_copy(

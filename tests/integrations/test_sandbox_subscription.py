@@ -12,9 +12,8 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from commercy.core.database import Database
+from commercy.core.database import Database, WriteSession
 from commercy.core.settings import Settings
 from commercy.integrations.digishare import embedded
 from commercy.integrations.digishare.service import webhook_url
@@ -49,7 +48,7 @@ class Installation:
 
 @pytest.fixture
 async def installation(
-    settings: Settings, database: Database, session: AsyncSession, tmp_path: Path
+    settings: Settings, database: Database, session: WriteSession, tmp_path: Path
 ) -> AsyncIterator[Installation]:
     """A reseller connected to the mounted sandbox, and two API processes' sandboxes on the
     installation's one sandbox file."""

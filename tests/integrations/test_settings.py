@@ -5,8 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from commercy.core.database import WriteSession
 from tests.factories import login, make_world
 from tests.integrations.conftest import SANDBOX_TOKEN, WEBHOOK_TOKEN, Shop
 
@@ -18,7 +18,7 @@ SETTINGS = {
 
 
 async def test_token_and_webhook_secret_are_write_only_and_sealed_at_rest(
-    client: httpx.AsyncClient, session: AsyncSession
+    client: httpx.AsyncClient, session: WriteSession
 ) -> None:
     world = await make_world(session)
     headers = await login(client, world.reseller_user)
@@ -41,7 +41,7 @@ async def test_token_and_webhook_secret_are_write_only_and_sealed_at_rest(
 
 
 async def test_first_save_needs_a_token_and_a_webhook_credential(
-    client: httpx.AsyncClient, session: AsyncSession
+    client: httpx.AsyncClient, session: WriteSession
 ) -> None:
     world = await make_world(session)
     headers = await login(client, world.reseller_user)
@@ -55,7 +55,7 @@ async def test_first_save_needs_a_token_and_a_webhook_credential(
 
 
 async def test_status_map_accepts_only_order_statuses(
-    client: httpx.AsyncClient, session: AsyncSession
+    client: httpx.AsyncClient, session: WriteSession
 ) -> None:
     world = await make_world(session)
     headers = await login(client, world.reseller_user)
@@ -72,7 +72,7 @@ async def test_status_map_accepts_only_order_statuses(
 
 @pytest.mark.parametrize("role", ["supplier_user", "agent"])
 async def test_suppliers_and_agents_cannot_touch_digishare_settings(
-    client: httpx.AsyncClient, session: AsyncSession, role: str
+    client: httpx.AsyncClient, session: WriteSession, role: str
 ) -> None:
     world = await make_world(session)
     headers = await login(client, getattr(world, role))
@@ -83,7 +83,7 @@ async def test_suppliers_and_agents_cannot_touch_digishare_settings(
 
 
 async def test_admin_names_the_reseller_whose_settings_it_manages(
-    client: httpx.AsyncClient, session: AsyncSession
+    client: httpx.AsyncClient, session: WriteSession
 ) -> None:
     world = await make_world(session)
     headers = await login(client, world.admin)
@@ -102,7 +102,7 @@ async def test_admin_names_the_reseller_whose_settings_it_manages(
 
 
 async def test_reseller_sees_only_its_own_jobs(
-    client: httpx.AsyncClient, shop: Shop, session: AsyncSession
+    client: httpx.AsyncClient, shop: Shop, session: WriteSession
 ) -> None:
     other = await make_world(session)
     other_headers = await login(client, other.reseller_user)

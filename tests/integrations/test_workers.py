@@ -6,9 +6,8 @@ import asyncio
 from collections import Counter
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from commercy.core.database import Database
+from commercy.core.database import Database, WriteSession
 from commercy.core.settings import Settings
 from commercy.outbox import service as outbox_service
 from commercy.outbox.worker import JobContext, OutboxWorker
@@ -17,7 +16,7 @@ from tests.integrations.conftest import drain
 
 @pytest.mark.postgres_only
 async def test_two_workers_never_run_the_same_job_at_once(
-    session: AsyncSession, settings: Settings
+    session: WriteSession, settings: Settings
 ) -> None:
     for n in range(40):
         await outbox_service.enqueue(session, kind="probe", payload={"n": n})
@@ -50,7 +49,7 @@ async def test_two_workers_never_run_the_same_job_at_once(
 
 
 async def test_a_slow_job_keeps_its_lease_and_is_not_taken_over(
-    session: AsyncSession, database: Database, settings: Settings
+    session: WriteSession, database: Database, settings: Settings
 ) -> None:
     await outbox_service.enqueue(session, kind="slow", payload={})
     await session.commit()

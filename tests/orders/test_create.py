@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from commercy.catalog.models import Product
+from commercy.core.database import WriteSession
 from commercy.orders.models import Order, OrderItem
 from tests.factories import (
     Shop,
@@ -300,7 +301,7 @@ async def test_item_image_is_the_converty_mapping_image_else_the_product_image(
 
 
 async def test_products_must_belong_to_the_order_supplier(
-    client: httpx.AsyncClient, shop: Shop, session: AsyncSession
+    client: httpx.AsyncClient, shop: Shop, session: WriteSession
 ) -> None:
     foreign = await make_product(session, supplier=await make_supplier(session))
     await session.commit()
@@ -336,7 +337,7 @@ async def test_admin_must_send_reseller_and_supplier(
 
 
 async def test_admin_reseller_must_sell_for_the_named_supplier(
-    client: httpx.AsyncClient, shop: Shop, session: AsyncSession
+    client: httpx.AsyncClient, shop: Shop, session: WriteSession
 ) -> None:
     other_supplier = await make_supplier(session)
     await session.commit()
@@ -351,7 +352,7 @@ async def test_admin_reseller_must_sell_for_the_named_supplier(
 
 
 async def test_reseller_and_agent_get_reseller_and_supplier_from_their_account(
-    client: httpx.AsyncClient, shop: Shop, session: AsyncSession
+    client: httpx.AsyncClient, shop: Shop, session: WriteSession
 ) -> None:
     other_supplier = await make_supplier(session)
     other_reseller = await make_reseller(session, supplier=other_supplier)

@@ -11,9 +11,9 @@ from pathlib import Path
 import httpx
 import pytest
 from pypdf import PdfReader
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from commercy.auth import service as auth_service
+from commercy.core.database import WriteSession
 from commercy.orders import documents
 from commercy.orders import service as orders_service
 from commercy.orders.models import Order
@@ -30,7 +30,7 @@ def fonts_of(content: bytes) -> set[str]:
 
 
 async def test_invoice_pdf_lists_the_order_items_and_total(
-    client: httpx.AsyncClient, shop: Shop, session: AsyncSession
+    client: httpx.AsyncClient, shop: Shop, session: WriteSession
 ) -> None:
     order = await make_order(
         session,
@@ -104,7 +104,7 @@ def decode_code39(bars: list[tuple[float, float]]) -> str:
 
 
 async def test_label_carries_the_order_number_as_a_code39_barcode(
-    client: httpx.AsyncClient, shop: Shop, session: AsyncSession
+    client: httpx.AsyncClient, shop: Shop, session: WriteSession
 ) -> None:
     order = await make_order(
         session,
@@ -126,7 +126,7 @@ async def test_label_carries_the_order_number_as_a_code39_barcode(
     assert "12 avenue Habib Bourguiba" in text and "Cash to collect: 30.000 TND" in text
 
 
-async def _order_with_arabic_note(shop: Shop, session: AsyncSession) -> Order:
+async def _order_with_arabic_note(shop: Shop, session: WriteSession) -> Order:
     created = await make_order(
         session,
         world=shop.world,
@@ -140,7 +140,7 @@ async def _order_with_arabic_note(shop: Shop, session: AsyncSession) -> Order:
 
 
 async def test_invoice_pdf_renders_accents_and_arabic_in_reading_order(
-    shop: Shop, session: AsyncSession
+    shop: Shop, session: WriteSession
 ) -> None:
     order = await _order_with_arabic_note(shop, session)
 
@@ -161,7 +161,7 @@ def unwritable_font_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> It
 
 @pytest.mark.usefixtures("unwritable_font_cache")
 async def test_invoice_pdf_is_still_made_when_the_font_cache_cannot_be_written(
-    shop: Shop, session: AsyncSession, caplog: pytest.LogCaptureFixture
+    shop: Shop, session: WriteSession, caplog: pytest.LogCaptureFixture
 ) -> None:
     order = await _order_with_arabic_note(shop, session)
 
@@ -211,7 +211,7 @@ SCRIPTS = {
 
 @pytest.mark.parametrize("script", SCRIPTS)
 async def test_invoice_and_label_print_the_customer_in_their_own_script(
-    client: httpx.AsyncClient, shop: Shop, session: AsyncSession, script: str
+    client: httpx.AsyncClient, shop: Shop, session: WriteSession, script: str
 ) -> None:
     name, address, font, readings = SCRIPTS[script]
     order = await make_order(
@@ -245,7 +245,7 @@ def nothing_reported_yet(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.mark.usefixtures("nothing_reported_yet")
 async def test_a_character_no_font_draws_prints_as_a_replacement_logged_once(
-    client: httpx.AsyncClient, shop: Shop, session: AsyncSession, caplog: pytest.LogCaptureFixture
+    client: httpx.AsyncClient, shop: Shop, session: WriteSession, caplog: pytest.LogCaptureFixture
 ) -> None:
     faces = (*documents._FALLBACKS, *documents._noto_sweep())
     fonts = [documents._first_loaded(face.regular) for face in faces]
@@ -273,7 +273,7 @@ def files_in(directory: Path) -> list[Path]:
 
 
 async def test_the_fonts_cut_for_a_document_are_removed_once_it_is_written(
-    shop: Shop, session: AsyncSession, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    shop: Shop, session: WriteSession, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     created = await make_order(

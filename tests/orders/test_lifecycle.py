@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from commercy.catalog.models import Product
+from commercy.core.database import WriteSession
 from commercy.orders import service as orders_service
 from commercy.orders.models import Order, OrderStatus
 from tests.factories import Shop, make_order, make_product, make_world
@@ -45,7 +46,7 @@ CONFIRMATION = [
 
 
 async def test_confirmation_statuses_move_freely_among_themselves_and_to_outcomes(
-    client: httpx.AsyncClient, shop: Shop, session: AsyncSession
+    client: httpx.AsyncClient, shop: Shop, session: WriteSession
 ) -> None:
     order = await make_order(session, world=shop.world, products=[shop.product])
     path = [*CONFIRMATION[1:], "pending", "not_available", "abandoned"]
@@ -57,7 +58,7 @@ async def test_confirmation_statuses_move_freely_among_themselves_and_to_outcome
 
 @pytest.mark.parametrize("outcome", ["canceled", "abandoned", "not_interested"])
 async def test_an_outcome_other_than_confirmed_reopens_to_pending(
-    client: httpx.AsyncClient, shop: Shop, session: AsyncSession, outcome: str
+    client: httpx.AsyncClient, shop: Shop, session: WriteSession, outcome: str
 ) -> None:
     order = await make_order(session, world=shop.world, products=[shop.product], status=outcome)
 
@@ -71,7 +72,7 @@ async def test_an_outcome_other_than_confirmed_reopens_to_pending(
 
 
 async def test_refused_move_is_409_with_the_current_and_allowed_statuses(
-    client: httpx.AsyncClient, shop: Shop, session: AsyncSession
+    client: httpx.AsyncClient, shop: Shop, session: WriteSession
 ) -> None:
     order = await make_order(session, world=shop.world, products=[shop.product], status="canceled")
 
@@ -85,7 +86,7 @@ async def test_refused_move_is_409_with_the_current_and_allowed_statuses(
 
 
 async def test_fulfilment_goes_confirmed_shipped_delivered_and_delivered_marks_paid(
-    client: httpx.AsyncClient, shop: Shop, session: AsyncSession
+    client: httpx.AsyncClient, shop: Shop, session: WriteSession
 ) -> None:
     order = await make_order(session, world=shop.world, products=[shop.product], status="confirmed")
 
@@ -104,7 +105,7 @@ async def test_fulfilment_goes_confirmed_shipped_delivered_and_delivered_marks_p
 
 
 async def test_setting_the_current_status_again_is_a_noop_that_succeeds(
-    client: httpx.AsyncClient, shop: Shop, session: AsyncSession
+    client: httpx.AsyncClient, shop: Shop, session: WriteSession
 ) -> None:
     order = await make_order(session, world=shop.world, products=[shop.product], status="confirmed")
 
@@ -116,7 +117,7 @@ async def test_setting_the_current_status_again_is_a_noop_that_succeeds(
 
 
 async def test_confirming_takes_stock_and_canceling_a_confirmed_order_returns_it(
-    client: httpx.AsyncClient, shop: Shop, session: AsyncSession
+    client: httpx.AsyncClient, shop: Shop, session: WriteSession
 ) -> None:
     order = await make_order(session, world=shop.world, products=[shop.product, shop.product])
 
@@ -129,7 +130,7 @@ async def test_confirming_takes_stock_and_canceling_a_confirmed_order_returns_it
 
 
 async def test_a_return_puts_the_stock_back(
-    client: httpx.AsyncClient, shop: Shop, session: AsyncSession
+    client: httpx.AsyncClient, shop: Shop, session: WriteSession
 ) -> None:
     order = await make_order(session, world=shop.world, products=[shop.product], status="confirmed")
 
@@ -140,7 +141,7 @@ async def test_a_return_puts_the_stock_back(
 
 
 async def test_confirmation_beyond_the_stock_is_409_and_changes_nothing(
-    client: httpx.AsyncClient, shop: Shop, session: AsyncSession
+    client: httpx.AsyncClient, shop: Shop, session: WriteSession
 ) -> None:
     scarce = await make_product(session, supplier=shop.world.supplier, stock=1)
     order = await make_order(session, world=shop.world, products=[shop.product, scarce])
@@ -157,7 +158,7 @@ async def test_confirmation_beyond_the_stock_is_409_and_changes_nothing(
 
 
 async def test_every_change_is_in_the_history_with_actor_and_note(
-    client: httpx.AsyncClient, shop: Shop, session: AsyncSession
+    client: httpx.AsyncClient, shop: Shop, session: WriteSession
 ) -> None:
     order = await make_order(session, world=shop.world, products=[shop.product])
 
@@ -197,7 +198,7 @@ async def test_every_change_is_in_the_history_with_actor_and_note(
 
 
 async def test_change_status_records_digishare_as_the_actor(
-    shop: Shop, session: AsyncSession
+    shop: Shop, session: WriteSession
 ) -> None:
     created = await make_order(session, world=shop.world, products=[shop.product])
 
@@ -219,7 +220,7 @@ async def test_change_status_records_digishare_as_the_actor(
 
 
 async def test_suppliers_set_fulfilment_statuses_only(
-    client: httpx.AsyncClient, shop: Shop, session: AsyncSession
+    client: httpx.AsyncClient, shop: Shop, session: WriteSession
 ) -> None:
     order = await make_order(session, world=shop.world, products=[shop.product])
 
@@ -230,7 +231,7 @@ async def test_suppliers_set_fulfilment_statuses_only(
 
 
 async def test_bulk_status_gives_a_result_per_order_and_one_refusal_undoes_nothing(
-    client: httpx.AsyncClient, shop: Shop, session: AsyncSession
+    client: httpx.AsyncClient, shop: Shop, session: WriteSession
 ) -> None:
     pending = await make_order(session, world=shop.world, products=[shop.product])
     canceled = await make_order(
@@ -262,7 +263,7 @@ async def test_bulk_status_gives_a_result_per_order_and_one_refusal_undoes_nothi
 
 @pytest.mark.postgres_only
 async def test_two_agents_confirming_at_once_never_drive_stock_below_zero(
-    client: httpx.AsyncClient, shop: Shop, session: AsyncSession
+    client: httpx.AsyncClient, shop: Shop, session: WriteSession
 ) -> None:
     import asyncio
 
@@ -294,7 +295,7 @@ async def test_two_agents_confirming_at_once_never_drive_stock_below_zero(
 
 @pytest.mark.postgres_only
 async def test_bulk_and_single_confirmations_of_one_scarce_product_take_it_once(
-    client: httpx.AsyncClient, shop: Shop, session: AsyncSession
+    client: httpx.AsyncClient, shop: Shop, session: WriteSession
 ) -> None:
     import asyncio
 

@@ -8,9 +8,8 @@ from datetime import timedelta
 
 import httpx
 from sqlalchemy import update
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from commercy.core.database import utcnow
+from commercy.core.database import WriteSession, utcnow
 from commercy.orders.models import Order
 from tests.factories import Shop, make_order, make_product, make_world
 
@@ -24,7 +23,7 @@ async def numbers(client: httpx.AsyncClient, shop: Shop, **params: str | int) ->
 
 
 async def test_list_has_the_seed_pagination_block(
-    client: httpx.AsyncClient, shop: Shop, session: AsyncSession
+    client: httpx.AsyncClient, shop: Shop, session: WriteSession
 ) -> None:
     for _ in range(3):
         await make_order(session, world=shop.world, products=[shop.product])
@@ -45,7 +44,7 @@ async def test_list_has_the_seed_pagination_block(
 
 
 async def test_a_list_item_reads_like_the_order_itself(
-    client: httpx.AsyncClient, shop: Shop, session: AsyncSession
+    client: httpx.AsyncClient, shop: Shop, session: WriteSession
 ) -> None:
     # On PostgreSQL the list is read straight through asyncpg and a single order through the
     # ORM: enums, amounts, timestamps and empty fields must come out the same either way.
@@ -70,7 +69,7 @@ async def test_a_list_item_reads_like_the_order_itself(
 
 
 async def test_list_filters_by_one_or_several_statuses(
-    client: httpx.AsyncClient, shop: Shop, session: AsyncSession
+    client: httpx.AsyncClient, shop: Shop, session: WriteSession
 ) -> None:
     pending = await make_order(session, world=shop.world, products=[shop.product])
     confirmed = await make_order(
@@ -90,7 +89,7 @@ async def test_list_filters_by_one_or_several_statuses(
 
 
 async def test_admin_narrows_the_list_to_one_reseller_or_supplier_and_others_stay_scoped(
-    client: httpx.AsyncClient, shop: Shop, session: AsyncSession
+    client: httpx.AsyncClient, shop: Shop, session: WriteSession
 ) -> None:
     mine = await make_order(session, world=shop.world, products=[shop.product])
     elsewhere = await make_world(session)
@@ -111,7 +110,7 @@ async def test_admin_narrows_the_list_to_one_reseller_or_supplier_and_others_sta
 
 
 async def test_misspelled_filter_is_refused_instead_of_listing_everything(
-    client: httpx.AsyncClient, shop: Shop, session: AsyncSession
+    client: httpx.AsyncClient, shop: Shop, session: WriteSession
 ) -> None:
     await make_order(session, world=shop.world, products=[shop.product])
 
@@ -139,7 +138,7 @@ async def test_single_valued_filter_given_twice_is_refused(
 
 
 async def test_list_filters_by_source_and_search(
-    client: httpx.AsyncClient, shop: Shop, session: AsyncSession
+    client: httpx.AsyncClient, shop: Shop, session: WriteSession
 ) -> None:
     web = await make_order(
         session,
@@ -165,7 +164,7 @@ async def test_list_filters_by_source_and_search(
 
 
 async def test_list_filters_by_dates_inclusive_of_the_last_day(
-    client: httpx.AsyncClient, shop: Shop, session: AsyncSession
+    client: httpx.AsyncClient, shop: Shop, session: WriteSession
 ) -> None:
     old = await make_order(session, world=shop.world, products=[shop.product])
     new = await make_order(session, world=shop.world, products=[shop.product])
@@ -185,7 +184,7 @@ async def test_list_filters_by_dates_inclusive_of_the_last_day(
 
 
 async def test_list_is_newest_first_and_sorts_on_request(
-    client: httpx.AsyncClient, shop: Shop, session: AsyncSession
+    client: httpx.AsyncClient, shop: Shop, session: WriteSession
 ) -> None:
     cheap = await make_order(session, world=shop.world, products=[shop.product])
     dear = await make_order(session, world=shop.world, products=[shop.product, shop.other_product])
@@ -198,7 +197,7 @@ async def test_list_is_newest_first_and_sorts_on_request(
 
 
 async def test_an_order_is_found_by_id_or_order_number_with_items_and_history(
-    client: httpx.AsyncClient, shop: Shop, session: AsyncSession
+    client: httpx.AsyncClient, shop: Shop, session: WriteSession
 ) -> None:
     order = await make_order(session, world=shop.world, products=[shop.product, shop.other_product])
 
@@ -216,7 +215,7 @@ async def test_an_order_is_found_by_id_or_order_number_with_items_and_history(
 
 
 async def test_csv_export_uses_the_list_filters(
-    client: httpx.AsyncClient, shop: Shop, session: AsyncSession
+    client: httpx.AsyncClient, shop: Shop, session: WriteSession
 ) -> None:
     confirmed = await make_order(
         session,

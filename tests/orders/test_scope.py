@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from commercy.core.database import WriteSession
 from commercy.core.settings import Settings
 from tests.factories import World, bearer, make_mapping, make_order, make_product, make_world
 
@@ -39,7 +39,7 @@ FOREIGN = {
 }
 
 
-async def objects(session: AsyncSession, world: World) -> dict[str, int]:
+async def objects(session: WriteSession, world: World) -> dict[str, int]:
     product = await make_product(session, supplier=world.supplier)
     await session.commit()
     order = await make_order(session, world=world, products=[product], status="confirmed")
@@ -74,7 +74,7 @@ def user_of(world: World, role: str) -> object:
 
 @pytest.mark.parametrize("role", ["supplier", "reseller", "agent"])
 async def test_objects_outside_the_scope_answer_404(
-    client: httpx.AsyncClient, session: AsyncSession, settings: Settings, role: str
+    client: httpx.AsyncClient, session: WriteSession, settings: Settings, role: str
 ) -> None:
     mine, theirs = await make_world(session), await make_world(session)
     await objects(session, mine)
@@ -87,7 +87,7 @@ async def test_objects_outside_the_scope_answer_404(
 
 @pytest.mark.parametrize("role", ["admin", "supplier", "reseller", "agent"])
 async def test_objects_inside_the_scope_are_served(
-    client: httpx.AsyncClient, session: AsyncSession, settings: Settings, role: str
+    client: httpx.AsyncClient, session: WriteSession, settings: Settings, role: str
 ) -> None:
     world = await make_world(session)
     own = await objects(session, world)

@@ -14,9 +14,9 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from pydantic import SecretStr
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from commercy.core import logs
+from commercy.core.database import WriteSession
 from commercy.core.settings import Settings
 from commercy.main import create_app
 from tests.factories import PASSWORD, login, make_world
@@ -106,7 +106,7 @@ async def test_readyz_checks_redis_when_configured(
 
 
 async def test_metrics_count_requests_by_route_template(
-    client: httpx.AsyncClient, session: AsyncSession
+    client: httpx.AsyncClient, session: WriteSession
 ) -> None:
     world = await make_world(session)
     headers = await login(client, world.reseller_user)
@@ -151,7 +151,7 @@ async def test_metrics_are_off_in_production_without_a_token(
 
 
 async def test_every_line_of_a_request_carries_its_id_and_caller(
-    client: httpx.AsyncClient, session: AsyncSession, log_capture: LogCapture
+    client: httpx.AsyncClient, session: WriteSession, log_capture: LogCapture
 ) -> None:
     world = await make_world(session)
     headers = await login(client, world.reseller_user)
@@ -196,7 +196,7 @@ async def test_a_crash_logs_its_traceback_with_the_request_id_the_client_got(
 
 
 async def test_logs_never_hold_passwords_tokens_or_whole_phone_numbers(
-    client: httpx.AsyncClient, session: AsyncSession, log_capture: LogCapture
+    client: httpx.AsyncClient, session: WriteSession, log_capture: LogCapture
 ) -> None:
     world = await make_world(session)
     response = await client.post(

@@ -15,7 +15,7 @@ from commercy.accounts.schemas import (
 )
 from commercy.auth.dependencies import AdminActor, CurrentActor
 from commercy.auth.schemas import UserOut
-from commercy.core.database import SessionDep
+from commercy.core.database import ReadSessionDep, WriteSessionDep
 from commercy.core.ids import PathId
 from commercy.core.pagination import PageDep
 from commercy.core.responses import envelope, paginated
@@ -24,7 +24,9 @@ router = APIRouter(tags=["accounts"])
 
 
 @router.get("/suppliers")
-async def list_suppliers(actor: CurrentActor, session: SessionDep, page: PageDep) -> dict[str, Any]:
+async def list_suppliers(
+    actor: CurrentActor, session: ReadSessionDep, page: PageDep
+) -> dict[str, Any]:
     """Suppliers you can see: all for admins, your own (or your reseller's) otherwise."""
     items, total = await service.list_suppliers(session, actor=actor, page=page)
     return paginated(
@@ -37,7 +39,7 @@ async def list_suppliers(actor: CurrentActor, session: SessionDep, page: PageDep
 
 @router.post("/suppliers", status_code=status.HTTP_201_CREATED)
 async def create_supplier(
-    body: SupplierCreate, actor: AdminActor, session: SessionDep
+    body: SupplierCreate, actor: AdminActor, session: WriteSessionDep
 ) -> dict[str, Any]:
     """Register a supplier (admins only). Give it a login with `POST /users`, role `supplier`."""
     supplier = await service.create_supplier(session, data=body)
@@ -46,7 +48,7 @@ async def create_supplier(
 
 @router.get("/suppliers/{supplier_id}")
 async def get_supplier(
-    supplier_id: PathId, actor: CurrentActor, session: SessionDep
+    supplier_id: PathId, actor: CurrentActor, session: ReadSessionDep
 ) -> dict[str, Any]:
     """One supplier; 404 when it is outside your scope."""
     supplier = await service.get_supplier(session, actor=actor, supplier_id=supplier_id)
@@ -54,7 +56,9 @@ async def get_supplier(
 
 
 @router.get("/resellers")
-async def list_resellers(actor: CurrentActor, session: SessionDep, page: PageDep) -> dict[str, Any]:
+async def list_resellers(
+    actor: CurrentActor, session: ReadSessionDep, page: PageDep
+) -> dict[str, Any]:
     """Resellers you can see: all for admins, a supplier's own resellers, a reseller itself."""
     items, total = await service.list_resellers(session, actor=actor, page=page)
     return paginated(
@@ -67,7 +71,7 @@ async def list_resellers(actor: CurrentActor, session: SessionDep, page: PageDep
 
 @router.post("/resellers", status_code=status.HTTP_201_CREATED)
 async def create_reseller(
-    body: ResellerCreate, actor: AdminActor, session: SessionDep
+    body: ResellerCreate, actor: AdminActor, session: WriteSessionDep
 ) -> dict[str, Any]:
     """Register a reseller attached to a supplier (admins only)."""
     reseller = await service.create_reseller(session, data=body)
@@ -76,7 +80,7 @@ async def create_reseller(
 
 @router.get("/resellers/{reseller_id}")
 async def get_reseller(
-    reseller_id: PathId, actor: CurrentActor, session: SessionDep
+    reseller_id: PathId, actor: CurrentActor, session: ReadSessionDep
 ) -> dict[str, Any]:
     """One reseller; 404 when it is outside your scope."""
     reseller = await service.get_reseller(session, actor=actor, reseller_id=reseller_id)
@@ -84,7 +88,7 @@ async def get_reseller(
 
 
 @router.get("/users")
-async def list_users(actor: CurrentActor, session: SessionDep, page: PageDep) -> dict[str, Any]:
+async def list_users(actor: CurrentActor, session: ReadSessionDep, page: PageDep) -> dict[str, Any]:
     """Users you manage: everyone for admins, your agents for a reseller (403 for others)."""
     items, total = await service.list_users(session, actor=actor, page=page)
     return paginated(
@@ -93,7 +97,9 @@ async def list_users(actor: CurrentActor, session: SessionDep, page: PageDep) ->
 
 
 @router.post("/users", status_code=status.HTTP_201_CREATED)
-async def create_user(body: UserCreate, actor: CurrentActor, session: SessionDep) -> dict[str, Any]:
+async def create_user(
+    body: UserCreate, actor: CurrentActor, session: WriteSessionDep
+) -> dict[str, Any]:
     """Create a login.
 
     Admins create any role (`supplier` needs `supplierId`; `reseller` and `agent` need
@@ -106,7 +112,7 @@ async def create_user(body: UserCreate, actor: CurrentActor, session: SessionDep
 
 @router.patch("/users/{user_id}")
 async def update_user(
-    user_id: PathId, body: UserUpdate, actor: CurrentActor, session: SessionDep
+    user_id: PathId, body: UserUpdate, actor: CurrentActor, session: WriteSessionDep
 ) -> dict[str, Any]:
     """Rename, reset the password, or disable (`isActive: false`) a user you manage.
 

@@ -12,6 +12,7 @@ from commercy.accounts.schemas import ResellerCreate, SupplierCreate, UserCreate
 from commercy.auth.actor import Actor, check_own_id
 from commercy.auth.models import Role, User
 from commercy.auth.service import get_user_by_identifier
+from commercy.core.database import WriteSession
 from commercy.core.errors import Conflict, Forbidden, NotFound, ValidationFailed, field_details
 from commercy.core.pagination import Page, paginate
 from commercy.core.security import hash_password
@@ -26,7 +27,7 @@ def _visible_suppliers(actor: Actor) -> Select[Supplier]:
     return statement.where(Supplier.id == actor.supplier_id)
 
 
-async def create_supplier(session: AsyncSession, *, data: SupplierCreate) -> Supplier:
+async def create_supplier(session: WriteSession, *, data: SupplierCreate) -> Supplier:
     supplier = Supplier(**data.model_dump())
     session.add(supplier)
     await session.flush()
@@ -58,7 +59,7 @@ def _visible_resellers(actor: Actor) -> Select[Reseller]:
     return statement.where(Reseller.id == actor.reseller_id)
 
 
-async def create_reseller(session: AsyncSession, *, data: ResellerCreate) -> Reseller:
+async def create_reseller(session: WriteSession, *, data: ResellerCreate) -> Reseller:
     if await session.get(Supplier, data.supplier_id) is None:
         raise ValidationFailed("supplierId", f"Supplier {data.supplier_id} does not exist")
     reseller = Reseller(**data.model_dump())
@@ -93,7 +94,7 @@ def _managed_users(actor: Actor) -> Select[User]:
     raise Forbidden("Your role cannot manage users")
 
 
-async def create_user(session: AsyncSession, *, actor: Actor | None, data: UserCreate) -> User:
+async def create_user(session: WriteSession, *, actor: Actor | None, data: UserCreate) -> User:
     """Create a login. ``actor`` is None only for the command line, which acts as the platform."""
     if actor is not None and not actor.is_admin:
         _managed_users(actor)  # raises for roles that manage nobody
@@ -143,7 +144,7 @@ async def list_users(
 
 
 async def update_user(
-    session: AsyncSession, *, actor: Actor, user_id: int, data: UserUpdate
+    session: WriteSession, *, actor: Actor, user_id: int, data: UserUpdate
 ) -> User:
     user = await session.scalar(_managed_users(actor).where(User.id == user_id))
     if user is None:

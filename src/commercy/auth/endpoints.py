@@ -8,7 +8,7 @@ from commercy.auth import service
 from commercy.auth import service as auth_service
 from commercy.auth.dependencies import CurrentActor
 from commercy.auth.schemas import LoginRequest, UserOut
-from commercy.core.database import SessionDep
+from commercy.core.database import ReadSessionDep, WriteSessionDep
 from commercy.core.dependencies import SettingsDep
 from commercy.core.errors import Unauthorized
 from commercy.core.ratelimit import RateLimits, client_address
@@ -19,7 +19,7 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 
 @router.post("/login")
 async def login(
-    body: LoginRequest, request: Request, session: SessionDep, settings: SettingsDep
+    body: LoginRequest, request: Request, session: WriteSessionDep, settings: SettingsDep
 ) -> dict[str, Any]:
     """Exchange an identifier (email or username) and password for a bearer token.
 
@@ -45,7 +45,7 @@ async def login(
 
 
 @router.get("/me")
-async def me(actor: CurrentActor, session: SessionDep) -> dict[str, Any]:
+async def me(actor: CurrentActor, session: ReadSessionDep) -> dict[str, Any]:
     """The account the token belongs to, with its role and supplier/reseller attachment."""
     user = await auth_service.get_active_user(session, actor.user_id)
     if user is None:  # disabled or removed since the token was checked, in another request

@@ -9,7 +9,7 @@ from sqlalchemy.orm import joinedload
 from commercy.auth.actor import Actor
 from commercy.auth.models import Role, User
 from commercy.auth.schemas import LoginRequest, LoginResult, UserOut
-from commercy.core.database import Precompiled, utcnow
+from commercy.core.database import Precompiled, WriteSession, utcnow
 from commercy.core.errors import Unauthorized
 from commercy.core.security import issue_token, verify_password
 from commercy.core.settings import Settings
@@ -17,7 +17,7 @@ from commercy.core.settings import Settings
 INVALID_CREDENTIALS = "Invalid identifier or password"
 
 
-async def login(session: AsyncSession, *, data: LoginRequest, settings: Settings) -> LoginResult:
+async def login(session: WriteSession, *, data: LoginRequest, settings: Settings) -> LoginResult:
     user = await get_user_by_identifier(session, data.identifier)
     password_ok = await verify_password(user.password_hash if user else None, data.password)
     if user is None or not password_ok or not user.is_active:

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query, status
 from commercy.auth.dependencies import CurrentActor
 from commercy.catalog import service
 from commercy.catalog.schemas import ProductCreate, ProductUpdate
-from commercy.core.database import SessionDep
+from commercy.core.database import ReadSessionDep, WriteSessionDep
 from commercy.core.ids import PathId
 from commercy.core.pagination import PageDep
 from commercy.core.responses import envelope, paginated
@@ -18,7 +18,7 @@ router = APIRouter(prefix="/products", tags=["products"])
 @router.get("")
 async def list_products(
     actor: CurrentActor,
-    session: SessionDep,
+    session: ReadSessionDep,
     page: PageDep,
     search: Annotated[str | None, Query(max_length=100, description="Name or code")] = None,
 ) -> dict[str, Any]:
@@ -39,7 +39,7 @@ async def list_products(
 
 @router.post("", status_code=status.HTTP_201_CREATED)
 async def create_product(
-    body: ProductCreate, actor: CurrentActor, session: SessionDep
+    body: ProductCreate, actor: CurrentActor, session: WriteSessionDep
 ) -> dict[str, Any]:
     """Add a product to your catalogue (suppliers) or to a supplier's (admins, with `supplierId`).
 
@@ -52,7 +52,7 @@ async def create_product(
 
 @router.get("/{product_id}")
 async def get_product(
-    product_id: PathId, actor: CurrentActor, session: SessionDep
+    product_id: PathId, actor: CurrentActor, session: ReadSessionDep
 ) -> dict[str, Any]:
     """One product; 404 when it is outside your scope."""
     product = await service.get_product(session, actor=actor, product_id=product_id)
@@ -61,7 +61,7 @@ async def get_product(
 
 @router.patch("/{product_id}")
 async def update_product(
-    product_id: PathId, body: ProductUpdate, actor: CurrentActor, session: SessionDep
+    product_id: PathId, body: ProductUpdate, actor: CurrentActor, session: WriteSessionDep
 ) -> dict[str, Any]:
     """Change a product's name, code, prices, stock or image (owning supplier and admins).
 

@@ -13,6 +13,7 @@ from commercy.auth.actor import Actor, check_own_id
 from commercy.auth.models import Role
 from commercy.catalog.models import Product
 from commercy.catalog.schemas import ProductCreate, ProductOut, ProductPrivateOut, ProductUpdate
+from commercy.core.database import WriteSession
 from commercy.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from commercy.core.pagination import Page, paginate
 
@@ -58,7 +59,7 @@ def _require_manager(actor: Actor) -> None:
         raise Forbidden("Only suppliers and admins manage products")
 
 
-async def create_product(session: AsyncSession, *, actor: Actor, data: ProductCreate) -> Product:
+async def create_product(session: WriteSession, *, actor: Actor, data: ProductCreate) -> Product:
     _require_manager(actor)
     if actor.is_admin:
         if data.supplier_id is None:
@@ -78,7 +79,7 @@ async def create_product(session: AsyncSession, *, actor: Actor, data: ProductCr
 
 
 async def update_product(
-    session: AsyncSession, *, actor: Actor, product_id: int, data: ProductUpdate
+    session: WriteSession, *, actor: Actor, product_id: int, data: ProductUpdate
 ) -> Product:
     _require_manager(actor)
     product = await get_product(session, actor=actor, product_id=product_id)

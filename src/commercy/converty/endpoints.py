@@ -12,7 +12,7 @@ from commercy.converty.schemas import (
     MappingCreate,
     mapping_out,
 )
-from commercy.core.database import SessionDep
+from commercy.core.database import ReadSessionDep, WriteSessionDep
 from commercy.core.ids import PathId, id_query
 from commercy.core.pagination import PageDep
 from commercy.core.responses import envelope, paginated
@@ -26,7 +26,7 @@ ResellerFilter = Annotated[
 
 @router.get("/products")
 async def list_catalog(
-    actor: CurrentActor, session: SessionDep, page: PageDep, reseller_id: ResellerFilter = None
+    actor: CurrentActor, session: ReadSessionDep, page: PageDep, reseller_id: ResellerFilter = None
 ) -> dict[str, Any]:
     """Your Converty catalogue as last sent with `POST /converty/products` (resellers, agents).
 
@@ -45,7 +45,7 @@ async def list_catalog(
 
 @router.post("/products")
 async def upsert_catalog(
-    body: ConvertyCatalogUpsert, actor: CurrentActor, session: SessionDep
+    body: ConvertyCatalogUpsert, actor: CurrentActor, session: WriteSessionDep
 ) -> dict[str, Any]:
     """Send your Converty products (up to 500 at a time): each is created or updated by its
     Converty `id`; products you do not send are left as they are.
@@ -68,7 +68,7 @@ async def upsert_catalog(
 
 @router.get("/product-mappings")
 async def list_mappings(
-    actor: CurrentActor, session: SessionDep, reseller_id: ResellerFilter = None
+    actor: CurrentActor, session: ReadSessionDep, reseller_id: ResellerFilter = None
 ) -> dict[str, Any]:
     """Your Converty ↔ supplier product mappings (no cost price).
 
@@ -81,7 +81,7 @@ async def list_mappings(
 
 @router.post("/product-mappings", status_code=status.HTTP_201_CREATED)
 async def create_mapping(
-    body: MappingCreate, actor: CurrentActor, session: SessionDep
+    body: MappingCreate, actor: CurrentActor, session: WriteSessionDep
 ) -> dict[str, Any]:
     """Map one of your Converty products (`convertyProductId`, its Converty id) to a product of
     your supplier (`supplierProductId`). A Converty product has one mapping (409 otherwise).
@@ -93,7 +93,7 @@ async def create_mapping(
 
 @router.delete("/product-mappings/{mapping_id}")
 async def delete_mapping(
-    mapping_id: PathId, actor: CurrentActor, session: SessionDep
+    mapping_id: PathId, actor: CurrentActor, session: WriteSessionDep
 ) -> dict[str, Any]:
     """Remove a mapping; Converty orders for that product are refused until it is mapped again."""
     await service.delete_mapping(session, actor=actor, mapping_id=mapping_id)
@@ -102,7 +102,7 @@ async def delete_mapping(
 
 @router.get("/check-mappings/{reseller_id}")
 async def check_mappings(
-    reseller_id: PathId, actor: CurrentActor, session: SessionDep
+    reseller_id: PathId, actor: CurrentActor, session: ReadSessionDep
 ) -> dict[str, Any]:
     """Whether a reseller is ready for Converty orders: `hasMappings`, the counts, and the
     Converty products still without a mapping (first 100). Your own reseller id, or any for

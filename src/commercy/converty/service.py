@@ -15,6 +15,7 @@ from commercy.auth.models import Role
 from commercy.catalog.models import Product
 from commercy.converty.models import ConvertyProduct, ProductMapping
 from commercy.converty.schemas import ConvertyCatalogUpsert, MappingCreate
+from commercy.core.database import WriteSession
 from commercy.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from commercy.core.pagination import Page, paginate
 
@@ -66,7 +67,7 @@ class UpsertResult:
 
 
 async def upsert_catalog(
-    session: AsyncSession, *, actor: Actor, data: ConvertyCatalogUpsert
+    session: WriteSession, *, actor: Actor, data: ConvertyCatalogUpsert
 ) -> UpsertResult:
     """Create or update each product by its Converty id; products not sent are left alone."""
     _require_writer(actor)
@@ -127,7 +128,7 @@ async def list_mappings(
 
 
 async def create_mapping(
-    session: AsyncSession, *, actor: Actor, data: MappingCreate
+    session: WriteSession, *, actor: Actor, data: MappingCreate
 ) -> ProductMapping:
     _require_writer(actor)
     reseller = await _target_reseller(session, actor=actor, reseller_id=data.reseller_id)
@@ -170,7 +171,7 @@ async def create_mapping(
     return await session.scalar(_mappings().where(ProductMapping.id == mapping.id)) or mapping
 
 
-async def delete_mapping(session: AsyncSession, *, actor: Actor, mapping_id: int) -> None:
+async def delete_mapping(session: WriteSession, *, actor: Actor, mapping_id: int) -> None:
     _require_writer(actor)
     statement = select(ProductMapping).where(ProductMapping.id == mapping_id)
     if not actor.is_admin:

@@ -75,27 +75,46 @@ class TimestampMixin:
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
+class WriteSession(AsyncSession):
+    """A session that may write. Services that write take one, so a read route, which only has
+    a :class:`ReadSession`, cannot call them: a type error, not a silent autocommit."""
+
+
+class _ReadOnlySyncSession(Session):
+    def flush(self, objects: Any = None) -> None:
+        if self.new or self.dirty or self.deleted:
+            raise TypeError("a read session cannot write: take a WriteSession")
+        super().flush(objects)
+
+
+class ReadSession(AsyncSession):
+    """A session that only reads (on PostgreSQL in autocommit: a write there would commit at
+    once, piece by piece); flushing a change through it raises."""
+
+
 class Database:
-    """One engine and its session factory, owned by the app or a worker."""
+    """One engine and its session factories, owned by the app or a worker."""
 
     def __init__(self, settings: Settings, *, sqlite_lock_upfront: bool = True) -> None:
         self.url = settings.resolved_database_url
         self.engine = create_engine(
             self.url, settings=settings, sqlite_lock_upfront=sqlite_lock_upfront
         )
-        self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+        self.sessionmaker = async_sessionmaker(
+            self.engine, class_=WriteSession, expire_on_commit=False
+        )
         _count_checkouts(self.engine)
         # Reads run without BEGIN and COMMIT on PostgreSQL: each statement sees what was
         # committed when it started, and the two round trips would cost more than the query
         # of a small read. (SQLite keeps its transaction: it is in-process, and our own
         # BEGIN is what serialises its writers.)
-        self.read_sessionmaker = (
-            self.sessionmaker
+        self.read_sessionmaker = async_sessionmaker(
+            self.engine
             if self.is_sqlite
-            else async_sessionmaker(
-                self.engine.execution_options(isolation_level="AUTOCOMMIT"),
-                expire_on_commit=False,
-            )
+            else self.engine.execution_options(isolation_level="AUTOCOMMIT"),
+            class_=ReadSession,
+            sync_session_class=_ReadOnlySyncSession,
+            expire_on_commit=False,
         )
 
     @property
@@ -103,7 +122,7 @@ class Database:
         return self.engine.dialect.name == "sqlite"
 
     @asynccontextmanager
-    async def pinned_session(self) -> AsyncIterator[AsyncSession]:
+    async def pinned_session(self) -> AsyncIterator[WriteSession]:
         """A session that keeps one connection for its whole life: its transactions follow one
         another on it. A request that commits a step of its own before its main transaction
         (an idempotency claim) thus never waits for a second connection while holding one: a
@@ -260,3 +279,23 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+
+
+async def get_read_session(session: SessionDep) -> ReadSession:
+    """The request's session, for a route that only reads (GET)."""
+    if not isinstance(session, ReadSession):
+        raise TypeError(f"{type(session).__name__} given to a route that declared it only reads")
+    return session
+
+
+async def get_write_session(session: SessionDep) -> WriteSession:
+    """The request's session, for a route that writes (POST, PUT, PATCH, DELETE)."""
+    if not isinstance(session, WriteSession):
+        raise TypeError(f"{type(session).__name__} given to a route that declared it writes")
+    return session
+
+
+# What a route does with the database, said in its signature; other dependencies of the request
+# (the caller's account) share the same session.
+ReadSessionDep = Annotated[ReadSession, Depends(get_read_session, scope="function")]
+WriteSessionDep = Annotated[WriteSession, Depends(get_write_session, scope="function")]

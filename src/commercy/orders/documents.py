@@ -22,6 +22,7 @@ from fpdf.fonts import CoreFont, TTFFont
 from sqlalchemy import inspect
 
 from commercy.core.responses import iso_timestamp
+from commercy.orders import amounts
 from commercy.orders.models import Order
 
 # A Unicode font when the system has one (Arabic and accented names); else the PDF core font,
@@ -329,7 +330,7 @@ class _Document(FPDF):
 
 
 def _money(amount: Decimal) -> str:
-    return f"{amount:.3f} TND"
+    return amounts.with_currency(amount)
 
 
 def _party_name(order: Order, relation: str) -> str | None:

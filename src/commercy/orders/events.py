@@ -12,10 +12,11 @@ from collections.abc import Awaitable, Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from commercy.core.database import WriteSession
 from commercy.orders.models import Order
 from commercy.orders.schemas import ConfirmationOut
 
-OrderCreated = Callable[[AsyncSession, Order], Awaitable[None]]
+OrderCreated = Callable[[WriteSession, Order], Awaitable[None]]
 ConfirmationSource = Callable[[AsyncSession, int], Awaitable[ConfirmationOut | None]]
 
 _created: list[OrderCreated] = []
@@ -34,7 +35,7 @@ def provide_confirmation(source: ConfirmationSource) -> None:
         _confirmations.append(source)
 
 
-async def order_created(session: AsyncSession, order: Order) -> None:
+async def order_created(session: WriteSession, order: Order) -> None:
     for listener in _created:
         await listener(session, order)
 

@@ -17,6 +17,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -24,9 +26,8 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from commercy.core.database import utcnow
+from commercy.core.database import WriteSession, utcnow
 from commercy.core.errors import Conflict, Unprocessable, ValidationFailed
 from commercy.core.text import control_character_error
 from commercy.orders.models import IdempotencyKey
@@ -68,7 +69,7 @@ class Claim:
 
 
 async def claim(
-    session: AsyncSession, *, user_id: int, key: str, request_hash: str
+    session: WriteSession, *, user_id: int, key: str, request_hash: str
 ) -> Claim | Replay:
     """Claim ``key`` for this request, or answer with what the first request with it got.
 
@@ -103,7 +104,7 @@ async def claim(
 
 
 async def _claim_in(
-    session: AsyncSession, *, user_id: int, key: str, request_hash: str
+    session: WriteSession, *, user_id: int, key: str, request_hash: str
 ) -> Claim | Replay:
     existing = await session.scalar(_existing(user_id, key))
     if existing is not None:
@@ -156,7 +157,7 @@ def _restart(existing: IdempotencyKey, request_hash: str) -> None:
 
 
 async def complete(
-    session: AsyncSession, *, claimed: Claim, status_code: int, body: dict[str, Any]
+    session: WriteSession, *, claimed: Claim, status_code: int, body: dict[str, Any]
 ) -> None:
     """Store the response in the request's transaction: it commits with the order, or not."""
     await session.execute(
@@ -166,7 +167,7 @@ async def complete(
     )
 
 
-async def release(session: AsyncSession, *, claimed: Claim) -> None:
+async def release(session: WriteSession, *, claimed: Claim) -> None:
     """Forget a claim whose request failed, so the client may retry with the same key.
 
     On PostgreSQL this rolls the request's work back and deletes the claim in a transaction of
@@ -183,3 +184,43 @@ async def release(session: AsyncSession, *, claimed: Claim) -> None:
         await session.commit()
     except SQLAlchemyError:
         logger.warning("could not release Idempotency-Key claim %s", claimed.key_id, exc_info=True)
+
+
+@dataclass(slots=True)
+class Guard:
+    """What the request under a key does: answer the ``replay`` when there is one, else do its
+    work and :meth:`keep` its answer."""
+
+    replay: Replay | None
+    _session: WriteSession
+    _claimed: Claim | None
+    kept: bool = False
+
+    async def keep(self, *, status_code: int, body: dict[str, Any]) -> None:
+        if self._claimed is not None:
+            await complete(self._session, claimed=self._claimed, status_code=status_code, body=body)
+        self.kept = True
+
+
+@asynccontextmanager
+async def guarded(
+    session: WriteSession, *, user_id: int, key: str | None, request_body: Any
+) -> AsyncIterator[Guard]:
+    """The request's work under its ``Idempotency-Key`` (none: no guard): the claim first, then
+    the work; a request that ends without keeping its answer (an error, a cancelled request)
+    releases its claim, so the client may retry with the same key."""
+    if key is None:
+        yield Guard(replay=None, _session=session, _claimed=None)
+        return
+    claimed = await claim(
+        session, user_id=user_id, key=check_key(key), request_hash=fingerprint(request_body)
+    )
+    if isinstance(claimed, Replay):
+        yield Guard(replay=claimed, _session=session, _claimed=None)
+        return
+    guard = Guard(replay=None, _session=session, _claimed=claimed)
+    try:
+        yield guard
+    finally:
+        if not guard.kept:
+            await release(session, claimed=claimed)

@@ -1,4 +1,4 @@
-"""Order rules: creation, scope, lifecycle with stock and history, lists."""
+"""Order rules: creation, and the lifecycle with stock and history (lists: ``queries``)."""
 
 from __future__ import annotations
 
@@ -6,12 +6,8 @@ import uuid
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
-from decimal import Decimal
-from functools import lru_cache
-from typing import Any
 
-from sqlalchemy import ColumnElement, Select, String, bindparam, false, or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -21,12 +17,11 @@ from commercy.auth.models import Role
 from commercy.catalog import service as catalog_service
 from commercy.catalog.models import Product
 from commercy.converty import service as converty_service
+from commercy.core.database import WriteSession
 from commercy.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from commercy.core.ids import parse_id
-from commercy.core.pagination import Page, PageQuery, fetch_page
 from commercy.core.schemas import MONEY_MAX
 from commercy.core.settings import Settings
-from commercy.orders import events, lifecycle
+from commercy.orders import amounts, events, lifecycle, queries
 from commercy.orders.models import (
     Order,
     OrderItem,
@@ -38,7 +33,6 @@ from commercy.orders.models import (
 from commercy.orders.phones import normalize_phone, whatsapp_id
 from commercy.orders.schemas import OrderCreate
 
-MILLIMES = Decimal("0.001")
 SUR_PLACE = "Sur place"
 
 
@@ -48,44 +42,6 @@ def invalid(errors: Sequence[tuple[str, str]]) -> ValidationFailed:
     described = [{"field": name, "message": message} for name, message in errors]
     failure.details = {**described[0], "errors": described}
     return failure
-
-
-# --- scope ----------------------------------------------------------------------------------
-
-
-# The table's own columns: conditions built from them keep a statement of columns in plain
-# SQLAlchemy Core, which builds and runs in about half the CPU of the ORM's layers.
-_ORDERS = Order.__table__.c
-
-
-# Who sees which orders, each rule a condition on a named parameter (see _CONDITIONS).
-_SCOPES: dict[str, ColumnElement[bool]] = {
-    "scope_supplier_id": _ORDERS.supplier_id == bindparam("scope_supplier_id"),
-    "scope_reseller_id": _ORDERS.reseller_id == bindparam("scope_reseller_id"),
-}
-
-
-def _scope(actor: Actor) -> dict[str, Any]:
-    """Admins see all; a supplier the orders of its products; a reseller and its agents theirs."""
-    if actor.is_admin:
-        return {}
-    if actor.role is Role.SUPPLIER:
-        return {"scope_supplier_id": actor.supplier_id}
-    return {"scope_reseller_id": actor.reseller_id}
-
-
-def visible_orders(actor: Actor) -> Select[Order]:
-    scope = _scope(actor)
-    return select(Order).where(*(_SCOPES[name] for name in scope)).params(scope)
-
-
-def _by_reference(statement: Select[Order], reference: str) -> Select[Order]:
-    """``123`` is an id; anything else an order number (what a barcode scanner types). Digits
-    past the id column's range name no order."""
-    if reference.isascii() and reference.isdigit():
-        order_id = parse_id(reference)
-        return statement.where(Order.id == order_id if order_id else false())
-    return statement.where(Order.order_number == reference)
 
 
 _LINES = (selectinload(Order.items), selectinload(Order.history))
@@ -99,7 +55,7 @@ async def get_order(
     """An order in the actor's scope with its items and history (and its reseller and supplier
     when ``with_parties``); else 404."""
     options = (*_LINES, *_PARTIES) if with_parties else _LINES
-    statement = _by_reference(visible_orders(actor), reference).options(*options)
+    statement = queries.by_reference(queries.visible_orders(actor), reference).options(*options)
     order = await session.scalar(statement.execution_options(populate_existing=True))
     if order is None:
         raise NotFound(f"Order {reference} not found")
@@ -118,7 +74,7 @@ async def get_order_for_update(session: AsyncSession, order_id: int) -> Order | 
 
 
 async def _lock_in_scope(session: AsyncSession, *, actor: Actor, reference: str) -> Order:
-    statement = _by_reference(visible_orders(actor), reference).with_for_update()
+    statement = queries.by_reference(queries.visible_orders(actor), reference).with_for_update()
     order = await session.scalar(statement.execution_options(populate_existing=True))
     if order is None:
         raise NotFound(f"Order {reference} not found")
@@ -204,7 +160,7 @@ def _phones(data: OrderCreate, *, region: str) -> tuple[str, str | None]:
 
 
 async def create_order(
-    session: AsyncSession, *, actor: Actor, data: OrderCreate, settings: Settings
+    session: WriteSession, *, actor: Actor, data: OrderCreate, settings: Settings
 ) -> Order:
     """Create an order with its items and first history line; take stock when it starts in a
     stock-holding status. Raises 400 (naming every bad field), 403 or 409; writes nothing then."""
@@ -228,11 +184,12 @@ async def create_order(
         status, payment = OrderStatus.DELIVERED, PaymentStatus.PAID
         city, governorate = city or SUR_PLACE, governorate or SUR_PLACE
 
-    subtotal = sum(
-        (item.effective_price * item.quantity for item in data.products), Decimal(0)
-    ).quantize(MILLIMES)
-    shipping_cost = data.shipping_amount if data.shipping_option == "paid" else Decimal(0)
-    if subtotal + shipping_cost > MONEY_MAX:
+    money = amounts.order_amounts(
+        ((item.effective_price, item.quantity) for item in data.products),
+        shipping=data.shipping_amount,
+        shipping_paid=data.shipping_option == "paid",
+    )
+    if money.total > MONEY_MAX:
         raise invalid([("products", f"An order's total is at most {MONEY_MAX}")])
     placeholder = f"PENDING-{uuid.uuid4().hex}"  # unique until the real number is known
     order = Order(
@@ -254,9 +211,9 @@ async def create_order(
         customer_zip_code=data.customer_zip_code or None,
         notes=data.notes or None,
         shipping_option=data.shipping_option or None,
-        shipping_cost=shipping_cost.quantize(MILLIMES),
-        subtotal=subtotal,
-        total=(subtotal + shipping_cost).quantize(MILLIMES),
+        shipping_cost=money.shipping_cost,
+        subtotal=money.subtotal,
+        total=money.total,
     )
     order.items = [
         OrderItem(
@@ -310,7 +267,7 @@ async def _quantities(session: AsyncSession, *, order_id: int) -> list[tuple[int
     return sorted(totals.items())
 
 
-async def _take_stock(session: AsyncSession, *, order_id: int) -> None:
+async def _take_stock(session: WriteSession, *, order_id: int) -> None:
     for product_id, quantity in await _quantities(session, order_id=order_id):
         # One conditional UPDATE: the check and the decrement cannot be split by another agent.
         taken = await session.scalar(
@@ -329,7 +286,7 @@ async def _take_stock(session: AsyncSession, *, order_id: int) -> None:
             )
 
 
-async def _return_stock(session: AsyncSession, *, order_id: int) -> None:
+async def _return_stock(session: WriteSession, *, order_id: int) -> None:
     for product_id, quantity in await _quantities(session, order_id=order_id):
         await session.execute(
             update(Product)
@@ -339,7 +296,7 @@ async def _return_stock(session: AsyncSession, *, order_id: int) -> None:
 
 
 async def change_status(
-    session: AsyncSession,
+    session: WriteSession,
     *,
     order: Order,
     status: OrderStatus,
@@ -388,7 +345,7 @@ def _check_role_may_set(actor: Actor, status: OrderStatus) -> None:
 
 
 async def set_status(
-    session: AsyncSession, *, actor: Actor, reference: str, status: OrderStatus, note: str | None
+    session: WriteSession, *, actor: Actor, reference: str, status: OrderStatus, note: str | None
 ) -> Order:
     """An actor's status change: role rules, scope (404), row lock, then :func:`change_status`."""
     _check_role_may_set(actor, status)
@@ -413,7 +370,7 @@ class BulkResult:
 
 
 async def bulk_set_status(
-    session: AsyncSession,
+    session: WriteSession,
     *,
     actor: Actor,
     order_ids: Sequence[int],
@@ -442,135 +399,3 @@ async def history(
 ) -> list[OrderStatusChange]:
     order = await get_order(session, actor=actor, reference=reference)
     return list(order.history)
-
-
-# --- lists ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class OrderFilters:
-    statuses: Sequence[OrderStatus] = ()
-    sources: Sequence[OrderSource] = ()
-    search: str | None = None
-    date_from: datetime | None = None
-    date_to: datetime | None = None  # exclusive
-    reseller_id: int | None = None
-    supplier_id: int | None = None
-    sort: str = "-createdAt"
-
-
-EXPORT_LIMIT = 50_000
-
-SORTS = {
-    "createdAt": _ORDERS.created_at,
-    "updatedAt": _ORDERS.updated_at,
-    "total": _ORDERS.total,
-    "status": _ORDERS.status,
-    "customerName": _ORDERS.customer_name,
-    "orderNumber": _ORDERS.order_number,
-}
-
-# A list's statements are built once per shape (which filters apply, and the sort) with every
-# value as a named parameter; a request only binds its values. Each parameter names the
-# condition that reads it here, except the search ones (see _search).
-_CONDITIONS: dict[str, ColumnElement[bool]] = {
-    **_SCOPES,
-    "reseller_id": _ORDERS.reseller_id == bindparam("reseller_id"),
-    "supplier_id": _ORDERS.supplier_id == bindparam("supplier_id"),
-    "statuses": _ORDERS.status.in_(bindparam("statuses", expanding=True)),
-    "sources": _ORDERS.source.in_(bindparam("sources", expanding=True)),
-    "date_from": _ORDERS.created_at >= bindparam("date_from"),
-    "date_to": _ORDERS.created_at < bindparam("date_to"),
-}
-
-
-def _criteria(actor: Actor, filters: OrderFilters) -> dict[str, Any]:
-    """The parameters of the conditions that apply, in a fixed order: their names are the
-    statement's shape."""
-    params = _scope(actor)  # filters narrow the scope; they never widen it
-    for name, value in (
-        ("reseller_id", filters.reseller_id),
-        ("supplier_id", filters.supplier_id),
-        ("statuses", list(filters.statuses)),
-        ("sources", list(filters.sources)),
-        ("date_from", filters.date_from),
-        ("date_to", filters.date_to),
-    ):
-        if value is not None and value != []:
-            params[name] = value
-    if filters.search:
-        params["search"] = f"%{filters.search.lower()}%"
-        digits = "".join(ch for ch in filters.search if ch.isdigit())
-        if len(digits) >= 4:
-            params["search_digits"] = digits
-    return params
-
-
-def _conditions(shape: tuple[str, ...]) -> list[ColumnElement[bool]]:
-    conditions = [_CONDITIONS[name] for name in shape if name in _CONDITIONS]
-    if "search" in shape:
-        conditions.append(_search(by_phone="search_digits" in shape))
-    return conditions
-
-
-def _search(*, by_phone: bool) -> ColumnElement[bool]:
-    """Name or order number like ``search``; with 4 digits or more, either phone too."""
-    pattern = bindparam("search", type_=String)
-    conditions: list[ColumnElement[bool]] = [
-        _ORDERS.customer_name.ilike(pattern),
-        _ORDERS.order_number.ilike(pattern),
-    ]
-    if by_phone:
-        digits = bindparam("search_digits", type_=String)
-        conditions += [
-            _ORDERS.customer_phone.contains(digits),
-            _ORDERS.customer_phone2.contains(digits),
-        ]
-    return or_(*conditions)
-
-
-def _ordering(sort: str) -> tuple[ColumnElement[Any], ColumnElement[Any]]:
-    column = SORTS[sort.lstrip("-")]
-    if sort.startswith("-"):
-        return column.desc(), _ORDERS.id.desc()
-    return column.asc(), _ORDERS.id.asc()
-
-
-@lru_cache(maxsize=512)
-def _list_query(shape: tuple[str, ...], sort: str) -> PageQuery:
-    statement = select(Order.__table__).where(*_conditions(shape)).order_by(*_ordering(sort))
-    return PageQuery.of(statement)
-
-
-@lru_cache(maxsize=512)
-def _export_statement(shape: tuple[str, ...], sort: str) -> Select[Order]:
-    return (
-        select(Order)
-        .where(*_conditions(shape))
-        .order_by(*_ordering(sort))
-        .options(selectinload(Order.items))
-        .limit(EXPORT_LIMIT)
-    )
-
-
-def list_query(actor: Actor, filters: OrderFilters) -> tuple[PageQuery, dict[str, Any]]:
-    """The statements of a list page for these filters, and the values they bind."""
-    params = _criteria(actor, filters)
-    return _list_query(tuple(params), filters.sort), params
-
-
-async def list_orders(
-    session: AsyncSession, *, actor: Actor, filters: OrderFilters, page: Page
-) -> tuple[list[dict[str, Any]], int]:
-    """A page of orders as plain column values: a list answer needs nothing more, and
-    building ORM objects for it would cost more than the query itself."""
-    query, params = list_query(actor, filters)
-    return await fetch_page(session, query, params, page=page)
-
-
-async def export_orders(
-    session: AsyncSession, *, actor: Actor, filters: OrderFilters
-) -> Sequence[Order]:
-    params = _criteria(actor, filters)
-    statement = _export_statement(tuple(params), filters.sort)
-    return (await session.scalars(statement, params)).all()

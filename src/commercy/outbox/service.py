@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Select, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from commercy.core.database import utcnow
+from commercy.core.database import WriteSession, utcnow
 from commercy.core.pagination import Page, paginate
 from commercy.outbox import signals
 from commercy.outbox.models import JobState, OutboxJob
@@ -19,7 +19,7 @@ _MAX_ERROR_LENGTH = 2000
 
 
 async def enqueue(
-    session: AsyncSession,
+    session: WriteSession,
     *,
     kind: str,
     payload: dict[str, Any],
@@ -48,7 +48,7 @@ def _claimable(now: datetime) -> Select[OutboxJob]:
 
 
 async def claim_next(
-    session: AsyncSession, *, worker_id: str, lease_seconds: float
+    session: WriteSession, *, worker_id: str, lease_seconds: float
 ) -> OutboxJob | None:
     """Take the oldest due job (or one whose worker's lease ran out) and lease it to us."""
     now = utcnow()
@@ -72,7 +72,7 @@ async def claim_next(
 
 
 async def renew_lease(
-    session: AsyncSession,
+    session: WriteSession,
     *,
     job_id: int,
     worker_id: str,
@@ -96,7 +96,7 @@ async def renew_lease(
     return _rowcount(result) == 1
 
 
-async def complete(session: AsyncSession, *, job_id: int, worker_id: str) -> bool:
+async def complete(session: WriteSession, *, job_id: int, worker_id: str) -> bool:
     result = await session.execute(
         update(OutboxJob)
         .where(OutboxJob.id == job_id, OutboxJob.locked_by == worker_id)
@@ -112,7 +112,7 @@ async def complete(session: AsyncSession, *, job_id: int, worker_id: str) -> boo
 
 
 async def settle_failure(
-    session: AsyncSession,
+    session: WriteSession,
     *,
     job: OutboxJob,
     worker_id: str,
@@ -157,7 +157,7 @@ async def list_jobs(
     return await paginate(session, statement, page=page)
 
 
-async def retry_now(session: AsyncSession, *, job: OutboxJob) -> OutboxJob:
+async def retry_now(session: WriteSession, *, job: OutboxJob) -> OutboxJob:
     """Give a failed job a fresh set of attempts, keeping the steps it already finished."""
     job.state = JobState.PENDING
     job.attempts = 0

@@ -9,10 +9,9 @@ import secrets
 import httpx
 from fastapi import FastAPI
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from commercy.core.crypto import unseal
-from commercy.core.database import Database
+from commercy.core.database import Database, WriteSession
 from commercy.core.settings import Settings
 from commercy.integrations.digishare import service
 from commercy.integrations.digishare.models import DigishareIntegration
@@ -37,7 +36,7 @@ def sandbox_base_url(settings: Settings) -> str:
 
 
 async def connect_to_sandbox(
-    session: AsyncSession, *, reseller_id: int, settings: Settings
+    session: WriteSession, *, reseller_id: int, settings: Settings
 ) -> DigishareIntegration:
     """Point a reseller's integration at the mounted sandbox (idempotent)."""
     existing = await session.scalar(

@@ -8,7 +8,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from commercy.auth.dependencies import CurrentActor
-from commercy.core.database import SessionDep
+from commercy.core.database import ReadSessionDep, WriteSessionDep
 from commercy.core.dependencies import SettingsDep
 from commercy.core.errors import NotFound, error_response
 from commercy.core.ids import PathId, id_query
@@ -31,7 +31,7 @@ ResellerParam = Annotated[
 @router.get("")
 async def get_settings(
     actor: CurrentActor,
-    session: SessionDep,
+    session: ReadSessionDep,
     settings: SettingsDep,
     reseller_id: ResellerParam = None,
 ) -> dict[str, Any]:
@@ -47,7 +47,7 @@ async def get_settings(
 async def put_settings(
     body: IntegrationUpdate,
     actor: CurrentActor,
-    session: SessionDep,
+    session: WriteSessionDep,
     settings: SettingsDep,
     reseller_id: ResellerParam = None,
 ) -> dict[str, Any]:
@@ -70,7 +70,7 @@ async def put_settings(
 @router.post("/test")
 async def check_connection(
     actor: CurrentActor,
-    session: SessionDep,
+    session: WriteSessionDep,
     settings: SettingsDep,
     reseller_id: ResellerParam = None,
 ) -> dict[str, Any]:
@@ -88,7 +88,7 @@ async def check_connection(
 @router.get("/jobs")
 async def list_jobs(
     actor: CurrentActor,
-    session: SessionDep,
+    session: ReadSessionDep,
     settings: SettingsDep,
     page: PageDep,
     state: Annotated[JobState | None, Query(description="pending, running, done or failed")] = None,
@@ -106,7 +106,7 @@ async def list_jobs(
 async def retry_job(
     job_id: PathId,
     actor: CurrentActor,
-    session: SessionDep,
+    session: WriteSessionDep,
     settings: SettingsDep,
     reseller_id: ResellerParam = None,
 ) -> dict[str, Any]:
@@ -120,7 +120,7 @@ async def retry_job(
 
 @router.get("/events")
 async def list_events(
-    actor: CurrentActor, session: SessionDep, page: PageDep, reseller_id: ResellerParam = None
+    actor: CurrentActor, session: ReadSessionDep, page: PageDep, reseller_id: ResellerParam = None
 ) -> dict[str, Any]:
     """Webhook events received from Digishare, newest first, with what each one did
     (`applied`, `unchanged`, `refused` with the reason, `stale`, `future_timestamp`,
@@ -136,7 +136,7 @@ async def list_events(
 
 @webhook_router.post("/digishare/{integration_id}", response_model=None)
 async def digishare_webhook(
-    integration_id: PathId, request: Request, session: SessionDep, settings: SettingsDep
+    integration_id: PathId, request: Request, session: WriteSessionDep, settings: SettingsDep
 ) -> dict[str, Any] | JSONResponse:
     """The URL to give Digishare for `ticket.updated` (and any other event).
 

@@ -28,12 +28,11 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import Headers
 
 from commercy.core import logs
 from commercy.core.crypto import SealError, unseal
-from commercy.core.database import utcnow
+from commercy.core.database import WriteSession, utcnow
 from commercy.core.errors import CommercyError, Unauthorized
 from commercy.core.json_body import UnreadableJson, read_json
 from commercy.core.metrics import metrics
@@ -94,7 +93,7 @@ def _basic_credentials(header: str) -> tuple[str, str]:
 
 
 async def receive(
-    session: AsyncSession,
+    session: WriteSession,
     *,
     integration: DigishareIntegration,
     raw_body: bytes,
@@ -136,7 +135,7 @@ async def receive(
 
 
 async def _apply_ticket_update(
-    session: AsyncSession,
+    session: WriteSession,
     *,
     integration: DigishareIntegration,
     event: DigishareEvent,
@@ -193,7 +192,7 @@ def _refuse_for_time(
 
 
 async def _move_order(
-    session: AsyncSession, *, order: Order, target: OrderStatus, event: DigishareEvent
+    session: WriteSession, *, order: Order, target: OrderStatus, event: DigishareEvent
 ) -> None:
     if order.status == target:
         event.outcome, event.detail = EventOutcome.UNCHANGED, f"Order already {target.value}"
@@ -217,7 +216,7 @@ async def _move_order(
 
 
 async def _find_order(
-    session: AsyncSession, *, integration: DigishareIntegration, ticket: dict[str, Any]
+    session: WriteSession, *, integration: DigishareIntegration, ticket: dict[str, Any]
 ) -> tuple[DigishareTicket, Order | None]:
     """By the ticket id we stored; else by external_id (the order number) within the reseller,
     which covers an update that outruns the worker recording the ticket.
@@ -259,7 +258,7 @@ async def _find_order(
     return link, await orders_service.get_order_for_update(session, order_id)
 
 
-async def _insert_once(session: AsyncSession, **values: Any) -> DigishareEvent | None:
+async def _insert_once(session: WriteSession, **values: Any) -> DigishareEvent | None:
     """INSERT ... ON CONFLICT DO NOTHING: the second copy of an event finds the first's key."""
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert

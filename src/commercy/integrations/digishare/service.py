@@ -11,6 +11,7 @@ from commercy.accounts.models import Reseller
 from commercy.auth.actor import Actor, check_own_id
 from commercy.auth.models import Role
 from commercy.core.crypto import SealError, seal, unseal
+from commercy.core.database import WriteSession
 from commercy.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from commercy.core.outbound import OutboundPolicy
 from commercy.core.pagination import Page, paginate
@@ -64,7 +65,7 @@ async def get_integration(session: AsyncSession, *, reseller_id: int) -> Digisha
 
 
 async def save_integration(
-    session: AsyncSession, *, reseller_id: int, data: IntegrationUpdate, settings: Settings
+    session: WriteSession, *, reseller_id: int, data: IntegrationUpdate, settings: Settings
 ) -> DigishareIntegration:
     """Create or replace the settings; omitted secrets keep their stored value."""
     if await session.get(Reseller, reseller_id) is None:
@@ -203,7 +204,7 @@ def describe(integration: DigishareIntegration, *, settings: Settings) -> Integr
     )
 
 
-async def enqueue_order_notification(session: AsyncSession, *, order: Order) -> OutboxJob | None:
+async def enqueue_order_notification(session: WriteSession, *, order: Order) -> OutboxJob | None:
     """In the order's own transaction: promise to open its Digishare ticket.
 
     Walk-in sales (`sur_place`) are delivered already, and resellers without an enabled
@@ -228,7 +229,7 @@ async def enqueue_order_notification(session: AsyncSession, *, order: Order) -> 
     )
 
 
-async def notify_new_order(session: AsyncSession, order: Order) -> None:
+async def notify_new_order(session: WriteSession, order: Order) -> None:
     """Listens to orders: every new order may owe Digishare a ticket."""
     await enqueue_order_notification(session, order=order)
 
@@ -278,7 +279,7 @@ async def list_jobs(
     )
 
 
-async def retry_job(session: AsyncSession, *, reseller_id: int, job_id: int) -> OutboxJob:
+async def retry_job(session: WriteSession, *, reseller_id: int, job_id: int) -> OutboxJob:
     job = await session.get(OutboxJob, job_id)
     if job is None or job.kind != NOTIFY_ORDER or job.reseller_id != reseller_id:
         raise NotFound(f"Job {job_id} not found")

@@ -7,7 +7,6 @@ then record the ticket on the order.
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
@@ -22,6 +21,7 @@ from commercy.core.settings import Settings
 from commercy.integrations.digishare import service
 from commercy.integrations.digishare.client import DigishareClient, DigishareError
 from commercy.integrations.digishare.models import DigishareIntegration, DigishareTicket
+from commercy.orders import amounts
 from commercy.orders.documents import invoice_pdf
 from commercy.orders.models import Order
 from commercy.outbox.worker import JobContext, PermanentJobError, RetryableJobError
@@ -110,22 +110,18 @@ def ticket_body(
                 "order_id": order.order_number,
                 "invoice_document": {"provider": "digishare", "id": media_id},
                 "items_count": str(sum(item.quantity for item in order.items)),
-                "order_total": _amount(order.total),
+                "order_total": amounts.plain(order.total),
                 "delivery_address": _address(order),
                 "customer_name": order.customer_name or "",
                 "items": "; ".join(
                     f"{item.quantity} x {item.product_name}" for item in order.items
                 ),
-                "currency": "TND",
+                "currency": amounts.CURRENCY,
             },
         },
         "subject": f"Confirmation de commande {order.order_number}",
         "lang": integration.lang,
     }
-
-
-def _amount(value: Decimal) -> str:
-    return f"{value:.3f}"
 
 
 def _address(order: Order) -> str:
