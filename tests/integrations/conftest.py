@@ -24,6 +24,8 @@ from tests.factories import World, login, make_world
 from tests.support.live_server import live_server
 
 SANDBOX_TOKEN = "sandbox-test-token-0123456789"
+SANDBOX_CLIENT_ID = "commercy-tests"
+SANDBOX_CLIENT_SECRET = "sandbox-client-secret-0123456789"
 WEBHOOK_TOKEN = "digishare-calls-us-with-this"
 
 
@@ -33,6 +35,8 @@ def sandbox() -> Iterator[str]:
         SandboxSettings(
             _env_file=None,
             token=SANDBOX_TOKEN,
+            client_id=SANDBOX_CLIENT_ID,
+            client_secret=SANDBOX_CLIENT_SECRET,
             webhook_retry_delays=[0.05, 0.1, 0.2],
             webhook_timeout_seconds=5,
         )

@@ -4,7 +4,6 @@ ends with exactly one ticket, its own."""
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,7 +15,17 @@ from commercy.core.settings import Settings
 from commercy.jobs import build_worker
 from commercy.outbox.models import JobState
 from commercy.outbox.worker import OutboxWorker
-from tests.integrations.conftest import Shop, count_jobs, drain, place_order
+from tests.hardening.processes import free_port
+from tests.integrations.conftest import (
+    SANDBOX_CLIENT_ID,
+    SANDBOX_CLIENT_SECRET,
+    SANDBOX_TOKEN,
+    Shop,
+    count_jobs,
+    drain,
+    place_order,
+    sandbox_tickets,
+)
 from tests.support.live_server import live_server
 from tests.support.strict_digishare import StrictDigishare
 
@@ -233,13 +242,6 @@ async def test_refused_client_credentials_fail_the_job_at_once(
     assert "401" in state["lastError"]
 
 
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
-
-
 @pytest.mark.parametrize(
     ("credentials", "expected"),
     [
@@ -277,7 +279,8 @@ async def test_test_connection_says_whether_the_saved_credentials_work(
 async def test_test_connection_names_an_unreachable_digishare(
     client: httpx.AsyncClient, strict_shop: Shop
 ) -> None:
-    await connect(client, strict_shop, f"http://127.0.0.1:{_closed_port()}", token="t")
+    nobody_listens = f"http://127.0.0.1:{free_port()}"
+    await connect(client, strict_shop, nobody_listens, token="t")
 
     response = await client.post(
         "/api/v1/integrations/digishare/test", headers=strict_shop.reseller_headers
@@ -374,3 +377,29 @@ async def test_a_retry_after_a_refused_ticket_uploads_the_invoice_again(
     assert ticket["information"]["campaign_data"]["invoice_document"]["id"] in digishare.media
     assert (await confirmation(client, strict_shop, order["id"]))["ticketId"] == ticket["id"]
     assert digishare.posts("/v1/messagesTemplates") == 2
+
+
+@pytest.mark.parametrize(
+    "credentials",
+    [
+        {"token": SANDBOX_TOKEN},
+        {"clientId": SANDBOX_CLIENT_ID, "clientSecret": SANDBOX_CLIENT_SECRET},
+    ],
+    ids=["personal access token", "oauth client credentials"],
+)
+async def test_the_sandbox_answers_the_connection_test_and_takes_oauth(
+    client: httpx.AsyncClient,
+    shop: Shop,
+    sandbox: str,
+    worker: OutboxWorker,
+    database: Database,
+    credentials: dict[str, str],
+) -> None:
+    await connect(client, shop, sandbox, **credentials)
+
+    tested = await client.post("/api/v1/integrations/digishare/test", headers=shop.reseller_headers)
+    order = await place_order(client, shop)
+    await drain(database, worker)
+
+    assert tested.json()["data"]["status"] == "ok", tested.text
+    assert len(sandbox_tickets(sandbox, order["orderNumber"])) == 1
