@@ -4,7 +4,7 @@ PYTHON ?= python3
 BIN := $(VENV)/bin
 POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
-.PHONY: install run test test-sqlite test-postgres lint format services browser fonts clean bench
+.PHONY: install run test test-sqlite test-postgres lint format services browser fonts node-tools clean bench
 
 install: $(VENV)/.installed
 
@@ -20,7 +20,7 @@ run: install
 	$(BIN)/commercy serve --demo
 
 ## Install everything the suite needs, then lint and run it on SQLite and on PostgreSQL.
-test: install services browser fonts lint test-sqlite test-postgres
+test: install services browser fonts node-tools lint test-sqlite test-postgres
 
 test-sqlite: install
 	$(BIN)/pytest --db sqlite
@@ -29,14 +29,14 @@ test-postgres: install services
 	COMMERCY_TEST_POSTGRES_URL=$(POSTGRES_URL) $(BIN)/pytest --db postgres --ignore=tests/sandbox
 
 lint: install
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench postman
+	$(BIN)/ruff format --check src tests bench postman
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
 format: install
-	$(BIN)/ruff format src tests bench
-	$(BIN)/ruff check --fix src tests bench
+	$(BIN)/ruff format src tests bench postman
+	$(BIN)/ruff check --fix src tests bench postman
 
 ## Benchmarks against a floor on PostgreSQL and SQLite (not part of test); BENCH_QUICK=1 is short.
 bench: install services
@@ -51,5 +51,9 @@ browser:
 fonts:
 	scripts/ensure-fonts.sh
 
+## newman, for the Postman collection's run (tests/clients/test_postman.py)
+node-tools:
+	scripts/ensure-node-tools.sh
+
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) var tools/node/node_modules .pytest_cache .mypy_cache .ruff_cache

@@ -37,13 +37,19 @@ def free_port() -> int:
 
 @contextmanager
 def api_process(
-    env: dict[str, str], *, log_dir: Path, timeout: float = 30.0, serve: bool = False
+    env: dict[str, str],
+    *,
+    log_dir: Path,
+    timeout: float = 30.0,
+    serve: bool = False,
+    demo: bool = False,
 ) -> Iterator[str]:
     """Start one API process on a free port; yield its base URL once it answers. ``serve``
-    starts it the product's way, ``commercy serve``, instead of bare uvicorn."""
+    starts it the product's way, ``commercy serve`` (with ``demo``, ``--demo``), instead of
+    bare uvicorn."""
     port = free_port()
     if serve:
-        command = ["-m", "commercy", "serve", "--port", str(port)]
+        command = ["-m", "commercy", "serve", "--port", str(port), *(["--demo"] if demo else [])]
     else:
         command = [
             "-m",
