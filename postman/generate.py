@@ -169,10 +169,24 @@ OVERRIDES: dict[str, Override] = {
 
 # Path parameters no override names: values of the demo data, by parameter name.
 PATH_DEFAULTS = {"reference": "{{orderId}}"}
+# Values of the (disabled) query parameters whose schema has no example, default or enum.
+QUERY_DEFAULTS = {
+    "resellerId": "{{demoResellerId}}",
+    "supplierId": "{{demoSupplierId}}",
+    "status": "pending",
+    "source": "facebook_page",
+    "search": "Amira",
+    "dateFrom": "2026-01-01",
+    "dateTo": "2026-12-31",
+}
 
 LOGIN_SCRIPT = [
     "// Log in once: when `token` is empty, exchange identifier and password for one.",
     "if (pm.variables.get('token')) { return; }",
+    "if (!pm.variables.get('password')) {",
+    "    console.warn('Set password (var/demo-logins.json holds the demo logins) to log in');",
+    "    return;",
+    "}",
     "pm.sendRequest({",
     "    url: pm.variables.replaceIn('{{baseUrl}}/api/v1/auth/login'),",
     "    method: 'POST',",
@@ -267,7 +281,7 @@ def _request_item(openapi: Json, path: str, method: str, operation: Json) -> Jso
     request: Json = {
         "method": method.upper(),
         "header": _headers(operation),
-        "url": _url(path, operation, override),
+        "url": _url(openapi, path, operation, override),
         "description": _description(operation, status, override),
     }
     if "security" not in operation:
@@ -316,7 +330,7 @@ def _parameters(operation: Json, where: str) -> list[Json]:
     return [p for p in operation.get("parameters", []) if p["in"] == where]
 
 
-def _url(path: str, operation: Json, override: Override) -> Json:
+def _url(openapi: Json, path: str, operation: Json, override: Override) -> Json:
     segments = [
         f":{segment[1:-1]}" if segment.startswith("{") else segment
         for segment in path.strip("/").split("/")
@@ -326,7 +340,7 @@ def _url(path: str, operation: Json, override: Override) -> Json:
         "host": ["{{baseUrl}}"],
         "path": segments,
     }
-    query = [_query_parameter(p, override) for p in _parameters(operation, "query")]
+    query = [_query_parameter(openapi, p, override) for p in _parameters(operation, "query")]
     if query:
         url["query"] = query
         enabled = [f"{q['key']}={q['value']}" for q in query if not q["disabled"]]
@@ -345,10 +359,10 @@ def _url(path: str, operation: Json, override: Override) -> Json:
     return url
 
 
-def _query_parameter(parameter: Json, override: Override) -> Json:
+def _query_parameter(openapi: Json, parameter: Json, override: Override) -> Json:
     name = parameter["name"]
     schema = parameter.get("schema", {})
-    value = override.query.get(name, _example_value(parameter, schema))
+    value = override.query.get(name) or _example_value(openapi, parameter, schema)
     return {
         "key": name,
         "value": value,
@@ -357,11 +371,14 @@ def _query_parameter(parameter: Json, override: Override) -> Json:
     }
 
 
-def _example_value(parameter: Json, schema: Json) -> str:
-    for candidate in (parameter.get("example"), schema.get("example"), schema.get("default")):
+def _example_value(openapi: Json, parameter: Json, schema: Json) -> str:
+    choice = _resolve(openapi, (schema.get("anyOf") or [schema])[0])
+    enum = choice.get("enum") or [None]
+    candidates = (parameter.get("example"), schema.get("example"), schema.get("default"), enum[0])
+    for candidate in candidates:
         if candidate is not None:
             return candidate if isinstance(candidate, str) else json.dumps(candidate)
-    return ""
+    return QUERY_DEFAULTS.get(parameter["name"], "")
 
 
 def _body(openapi: Json, operation: Json, override: Override) -> str | None:
