@@ -420,7 +420,9 @@ def _minimal(openapi: Json, schema: Json) -> Any:
         return {name: _minimal(openapi, properties[name]) for name in schema.get("required", [])}
     if kind == "array":
         return [_minimal(openapi, schema.get("items", {}))] * schema.get("minItems", 0)
-    return {"string": "text", "integer": 1, "number": 1, "boolean": True}.get(kind)
+    if kind == "string":
+        return "text".ljust(schema.get("minLength", 0), "x")
+    return {"integer": max(schema.get("minimum", 1), 1), "number": 1, "boolean": True}.get(kind)
 
 
 def _resolve(openapi: Json, schema: Json) -> Json:

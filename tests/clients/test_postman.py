@@ -3,10 +3,13 @@ its demo run passes against a real `commercy serve --demo`."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import subprocess
 import sys
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 import pytest
 
@@ -73,3 +76,79 @@ def _run_folders() -> list[str]:
         if name != NOT_RUN_FOLDER:
             arguments += ["--folder", name]
     return arguments
+
+
+def _generator() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("postman_generate", POSTMAN / "generate.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclass looks its module up
+    spec.loader.exec_module(module)
+    return module
+
+
+SMALL_SCHEMA: dict[str, Any] = {
+    "info": {"title": "Small", "description": "A small API"},
+    "tags": [{"name": "second"}, {"name": "first"}],
+    "paths": {
+        "/api/v1/things": {
+            "post": {
+                "tags": ["first"],
+                "summary": "Create Thing",
+                "security": [{"HTTPBearer": []}],
+                "requestBody": {
+                    "content": {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/Thing"}}
+                    }
+                },
+                "responses": {"201": {}, "400": {}},
+            }
+        },
+        "/api/v1/things/{thing_id}": {
+            "put": {
+                "tags": ["second"],
+                "summary": "Replace Thing",
+                "parameters": [
+                    {"name": "thing_id", "in": "path", "required": True, "schema": {}},
+                    {"name": "mode", "in": "query", "schema": {"enum": ["fast", "slow"]}},
+                ],
+                "requestBody": {
+                    "content": {"application/json": {"example": {"name": "from the document"}}}
+                },
+                "responses": {"200": {}},
+            }
+        },
+    },
+    "components": {
+        "schemas": {
+            "Thing": {
+                "type": "object",
+                "required": ["name", "count", "tags"],
+                "properties": {
+                    "name": {"type": "string", "minLength": 6},
+                    "count": {"type": "integer", "minimum": 3},
+                    "tags": {"type": "array", "minItems": 1, "items": {"type": "string"}},
+                    "note": {"type": "string"},
+                },
+            }
+        }
+    },
+}
+
+
+def test_folders_follow_the_tags_and_bodies_come_from_examples_else_the_schema() -> None:
+    collection = _generator().build_collection(SMALL_SCHEMA)
+
+    second, first = collection["item"]
+    assert [second["name"], first["name"]] == ["second", "first"]
+    create = first["item"][0]["request"]
+    assert json.loads(create["body"]["raw"]) == {"name": "textxx", "count": 3, "tags": ["text"]}
+    assert "auth" not in create  # the collection's bearer token
+    replace = second["item"][0]["request"]
+    assert json.loads(replace["body"]["raw"]) == {"name": "from the document"}
+    assert replace["auth"] == {"type": "noauth"}
+    assert replace["url"]["raw"] == "{{baseUrl}}/api/v1/things/:thing_id"
+    assert replace["url"]["query"][0] | {"description": ""} == {
+        "key": "mode", "value": "fast", "description": "", "disabled": True,
+    }  # fmt: skip
+    assert "    pm.response.to.have.status(201);" in first["item"][0]["event"][0]["script"]["exec"]
