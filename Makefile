@@ -22,7 +22,7 @@ run: install
 ## Install everything the suite needs, then lint and run it on SQLite and on PostgreSQL.
 test: install services browser fonts node-tools lint test-sqlite test-postgres
 
-test-sqlite: install
+test-sqlite: install node-tools
 	$(BIN)/pytest --db sqlite
 
 test-postgres: install services
