@@ -258,6 +258,22 @@ def test_network_failures_retry_creates_only() -> None:
         assert sleeps.waits == [0.25, 0.5]
 
 
+async def test_the_async_client_retries_creates_after_network_failures() -> None:
+    waits: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+
+    policy = RetryPolicy(attempts=2, backoff=0.1)
+    async with AsyncCommercy(closed_port_url(), sleep=sleep, retry=policy) as api:
+        with pytest.raises(httpx.ConnectError):
+            await api.orders.create(customer_phone="20 123 456", products=[])
+        with pytest.raises(httpx.ConnectError):
+            await api.status()
+
+    assert waits == [0.1]
+
+
 async def test_every_other_resource_answers(shop: Shop) -> None:
     world = shop.world
     with shop.client(world.admin.identifier) as admin:
@@ -299,6 +315,11 @@ async def test_every_other_resource_answers(shop: Shop) -> None:
         )
         read = api.digishare.get_settings()
         connection = api.digishare.test_connection()
+        webhook = {"Authorization": "Bearer digishare-calls-us-with-this"}
+        event = {"event": "ticket.updated", "data": {"id": "unknown-ticket"}}
+        delivered = api.digishare.deliver_webhook(saved["id"], event, headers=webhook)
+        with pytest.raises(CommercyError) as wrong_credential:
+            api.digishare.deliver_webhook(saved["id"], event, headers={})
         jobs, events = api.digishare.jobs(state="failed"), api.digishare.events()
         with pytest.raises(CommercyError) as no_job:
             api.digishare.retry_job(999_999)
@@ -309,7 +330,9 @@ async def test_every_other_resource_answers(shop: Shop) -> None:
     assert (check["hasMappings"], after["hasMappings"]) == (True, False)
     assert saved["tokenSet"] is True and read["id"] == saved["id"]
     assert connection["status"] == "unreachable"
-    assert (jobs.total, events.total) == (0, 0)
+    assert wrong_credential.value.status == 401
+    assert (jobs.total, events.total) == (0, 1)
+    assert events.items[0]["id"] == delivered["id"]
     assert no_job.value.status == 404
 
 

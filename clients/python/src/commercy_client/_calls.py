@@ -7,11 +7,11 @@ import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Literal, TypedDict, cast
+from typing import Any, TypedDict, cast
 
 import httpx
 
-from commercy_client.errors import CommercyError, retry_after
+from commercy_client.errors import CommercyError
 from commercy_client.models import OrderCreated, Page, Pagination
 
 API_PREFIX = "/api/v1"
@@ -20,7 +20,8 @@ Params = tuple[tuple[str, str], ...]
 
 @dataclass(frozen=True)
 class Call:
-    """One HTTP call to the API; ``retry`` is True only where repeating it is safe."""
+    """One HTTP call to the API; ``retry`` is True only where repeating it is safe;
+    ``anonymous`` calls go without the bearer token."""
 
     method: str
     path: str
@@ -28,6 +29,7 @@ class Call:
     json: Any = None
     headers: Mapping[str, str] | None = None
     retry: bool = False
+    anonymous: bool = False
 
 
 class OrderFilters(TypedDict, total=False):
@@ -183,13 +185,6 @@ class RetryPolicy:
         return delay if delay <= self.max_wait else None
 
 
-Outcome = Literal["done", "retry"]
-
-
-def outcome(call: Call, response: httpx.Response) -> Outcome:
-    retried = call.retry and response.status_code in RETRIED_STATUSES
-    return "retry" if retried else "done"
-
-
-def asked_wait(response: httpx.Response) -> float | None:
-    return retry_after(response)
+def retried(call: Call, response: httpx.Response) -> bool:
+    """Whether this answer is one to try ``call`` again for."""
+    return call.retry and response.status_code in RETRIED_STATUSES

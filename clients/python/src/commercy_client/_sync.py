@@ -12,6 +12,7 @@ import httpx
 
 from commercy_client import _calls as calls
 from commercy_client._calls import Call, OrderFilters, RetryPolicy, query
+from commercy_client.errors import retry_after
 from commercy_client.models import (
     ApiStatus,
     BulkStatusResult,
@@ -111,18 +112,19 @@ class Commercy:
                 if delay is None:
                     raise
             else:
-                if calls.outcome(call, response) == "done":
+                if not calls.retried(call, response):
                     return calls.check(response)
-                delay = self.retry.wait(attempt=attempt, asked=calls.asked_wait(response))
+                delay = self.retry.wait(attempt=attempt, asked=retry_after(response))
                 if delay is None:
                     return calls.check(response)
             self._sleep(delay)
             attempt += 1
 
     def _request(self, call: Call) -> httpx.Response:
-        headers = dict(call.headers or {})
-        if self.token:
-            headers["Authorization"] = f"Bearer {self.token}"
+        headers = (
+            {"Authorization": f"Bearer {self.token}"} if self.token and not call.anonymous else {}
+        )
+        headers.update(call.headers or {})
         return self._http.request(
             call.method, call.path, params=call.params, json=call.json, headers=headers
         )
@@ -388,6 +390,20 @@ class Digishare(_Resource):
         """``GET /integrations/digishare/events``: webhook events received, and their outcome."""
         params = query(page=page, limit=limit, reseller_id=reseller_id)
         return self._page(Call("GET", f"{self._PATH}/events", params=params))
+
+    def deliver_webhook(
+        self, integration_id: int, event: Mapping[str, Any], *, headers: Mapping[str, str]
+    ) -> WebhookEvent:
+        """``POST /webhooks/digishare/{id}``: what Digishare calls; here to replay an event
+        by hand. ``headers`` carry the integration's webhook credential (not your token)."""
+        call = Call(
+            "POST",
+            f"/webhooks/digishare/{integration_id}",
+            json=dict(event),
+            headers=headers,
+            anonymous=True,
+        )
+        return cast(WebhookEvent, self._data(call))
 
 
 class Suppliers(_Resource):
