@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -9,6 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from commercy.core.database import Database, WriteSession
 from commercy.core.settings import Settings
@@ -357,3 +359,80 @@ async def test_the_async_client_has_the_same_surface(shop: Shop) -> None:
     assert pdf.startswith(b"%PDF")
     assert me["id"] == shop.world.reseller_user.id
     assert missing.value.status == 404
+
+
+# Every operation of the API and the client method that calls it.
+METHODS = {
+    "POST /orders": "orders.create",
+    "GET /orders": "orders.list",
+    "GET /orders/export.csv": "orders.export_csv",
+    "POST /orders/bulk-status": "orders.bulk_status",
+    "GET /orders/{reference}": "orders.get",
+    "GET /orders/{reference}/history": "orders.history",
+    "GET /orders/{reference}/invoice.pdf": "orders.invoice_pdf",
+    "GET /orders/{reference}/label.pdf": "orders.label_pdf",
+    "PATCH /orders/{reference}/status": "orders.set_status",
+    "POST /webhooks/digishare/{integration_id}": "digishare.deliver_webhook",
+    "GET /status": "status",
+    "POST /auth/login": "auth.login",
+    "GET /auth/me": "auth.me",
+    "GET /suppliers": "accounts.suppliers.list",
+    "POST /suppliers": "accounts.suppliers.create",
+    "GET /suppliers/{supplier_id}": "accounts.suppliers.get",
+    "GET /resellers": "accounts.resellers.list",
+    "POST /resellers": "accounts.resellers.create",
+    "GET /resellers/{reseller_id}": "accounts.resellers.get",
+    "GET /users": "accounts.users.list",
+    "POST /users": "accounts.users.create",
+    "PATCH /users/{user_id}": "accounts.users.update",
+    "GET /products": "products.list",
+    "POST /products": "products.create",
+    "GET /products/{product_id}": "products.get",
+    "PATCH /products/{product_id}": "products.update",
+    "GET /converty/products": "converty.products.list",
+    "POST /converty/products": "converty.products.upsert",
+    "GET /converty/product-mappings": "converty.mappings.list",
+    "POST /converty/product-mappings": "converty.mappings.create",
+    "DELETE /converty/product-mappings/{mapping_id}": "converty.mappings.delete",
+    "GET /converty/check-mappings/{reseller_id}": "converty.check_mappings",
+    "GET /integrations/digishare": "digishare.get_settings",
+    "PUT /integrations/digishare": "digishare.put_settings",
+    "POST /integrations/digishare/test": "digishare.test_connection",
+    "GET /integrations/digishare/jobs": "digishare.jobs",
+    "POST /integrations/digishare/jobs/{job_id}/retry": "digishare.retry_job",
+    "GET /integrations/digishare/events": "digishare.events",
+}
+
+
+def public_methods(client: object, prefix: str = "") -> dict[str, bool]:
+    """Every public method reachable from ``client`` (``orders.create``...), and whether it is
+    a coroutine function or an async generator."""
+    found: dict[str, bool] = {}
+    for name, value in vars(client).items():
+        resource = type(value).__module__ in ("commercy_client._sync", "commercy_client._async")
+        if resource and not name.startswith("_"):
+            found |= public_methods(value, f"{prefix}{name}.")
+    for name, value in inspect.getmembers(type(client), inspect.isfunction):
+        if not name.startswith("_"):
+            is_async = inspect.iscoroutinefunction(value) or inspect.isasyncgenfunction(value)
+            found[prefix + name] = is_async
+    return found
+
+
+async def test_every_operation_of_the_api_has_a_method_on_both_clients(app: FastAPI) -> None:
+    operations = {
+        f"{verb.upper()} {path.removeprefix('/api/v1')}"
+        for path, verbs in app.openapi()["paths"].items()
+        if path.startswith("/api/v1/")
+        for verb in verbs
+    }
+    with Commercy("http://127.0.0.1:1") as sync_client:
+        sync_methods = public_methods(sync_client)
+    async with AsyncCommercy("http://127.0.0.1:1") as async_client:
+        async_methods = public_methods(async_client)
+
+    assert operations == set(METHODS)
+    assert set(METHODS.values()) <= set(sync_methods)
+    assert set(sync_methods) - {"close", "login"} == set(async_methods) - {"close", "login"}
+    assert not any(sync_methods.values())
+    assert all(async_methods.values())

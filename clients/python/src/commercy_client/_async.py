@@ -7,7 +7,7 @@ import asyncio
 import builtins
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from types import TracebackType
-from typing import Any, Self, Unpack, cast
+from typing import Any, Self, TypedDict, Unpack, cast
 
 import httpx
 
@@ -38,6 +38,15 @@ from commercy_client.models import (
 )
 
 __all__ = ["AsyncCommercy"]
+
+
+class Options(TypedDict, total=False):
+    """The constructor's options, for :meth:`AsyncCommercy.login`."""
+
+    timeout: float
+    retry: RetryPolicy | None
+    sleep: Callable[[float], Awaitable[None]]
+    headers: Mapping[str, str] | None
 
 
 class AsyncCommercy:
@@ -73,7 +82,9 @@ class AsyncCommercy:
         self.accounts = Accounts(self)
 
     @classmethod
-    async def login(cls, base_url: str, identifier: str, password: str, **options: Any) -> Self:
+    async def login(
+        cls, base_url: str, identifier: str, password: str, **options: Unpack[Options]
+    ) -> Self:
         """A client logged in as ``identifier`` (``options`` as for the constructor)."""
         client = cls(base_url, **options)
         try:

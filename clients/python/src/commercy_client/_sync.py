@@ -6,7 +6,7 @@ import builtins
 import time
 from collections.abc import Callable, Iterator, Mapping
 from types import TracebackType
-from typing import Any, Self, Unpack, cast
+from typing import Any, Self, TypedDict, Unpack, cast
 
 import httpx
 
@@ -37,6 +37,15 @@ from commercy_client.models import (
 )
 
 __all__ = ["Commercy"]
+
+
+class Options(TypedDict, total=False):
+    """The constructor's options, for :meth:`Commercy.login`."""
+
+    timeout: float
+    retry: RetryPolicy | None
+    sleep: Callable[[float], None]
+    headers: Mapping[str, str] | None
 
 
 class Commercy:
@@ -72,7 +81,9 @@ class Commercy:
         self.accounts = Accounts(self)
 
     @classmethod
-    def login(cls, base_url: str, identifier: str, password: str, **options: Any) -> Self:
+    def login(
+        cls, base_url: str, identifier: str, password: str, **options: Unpack[Options]
+    ) -> Self:
         """A client logged in as ``identifier`` (``options`` as for the constructor)."""
         client = cls(base_url, **options)
         try:
