@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import socket
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -231,6 +232,40 @@ async def test_429_gives_retry_after_and_create_retries_then_gives_up(
     assert all(wait >= read.value.retry_after - 1 for wait in sleeps.waits)
     with shop.client(identifier) as api:
         assert api.orders.list().total == 0
+
+
+def spend_the_budget(api: Commercy) -> None:
+    """Reads until one is refused: the create that follows starts on an empty budget."""
+    for _ in range(10):
+        try:
+            api.auth.me()
+        except CommercyError as error:
+            if error.status != 429:
+                raise
+            return
+    pytest.fail("no read was refused")
+
+
+async def test_a_create_refused_with_429_succeeds_after_waiting_retry_after(
+    shop: Shop, settings: Settings
+) -> None:
+    tight = settings.model_copy(update={"rate_limit_user": "2/second"})
+    waits: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        time.sleep(seconds)
+
+    with live_server(create_app(tight)) as url:
+        identifier = shop.world.reseller_user.identifier
+        with Commercy.login(url, identifier, PASSWORD, sleep=sleep) as api:
+            spend_the_budget(api)
+            created = api.orders.create(documented_order(shop))
+
+    assert len(waits) == 1 and 0.5 <= waits[0] <= 2
+    assert created["replayed"] is False
+    with shop.client(identifier) as api:
+        assert [o["orderNumber"] for o in api.orders.iterate()] == [created["orderNumber"]]
 
 
 async def test_a_wait_longer_than_max_wait_is_not_made() -> None:
