@@ -1,5 +1,8 @@
 """The asynchronous client, on ``httpx.AsyncClient``: the same methods as
-:class:`~commercy_client.Commercy`, to ``await``."""
+:class:`~commercy_client.Commercy`, to ``await``.
+
+This module mirrors ``_sync.py`` line for line (a change to one belongs in both); what they
+share lives in ``_calls.py``, and ``tests/clients`` checks both expose the same methods."""
 
 from __future__ import annotations
 
