@@ -8,10 +8,10 @@ POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
 install: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml clients/python/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -e ".[dev]" -e clients/python
 	touch $@
 
 ## Install, migrate the embedded SQLite database, load demo data and serve on :8000.
@@ -29,14 +29,14 @@ test-postgres: install services
 	COMMERCY_TEST_POSTGRES_URL=$(POSTGRES_URL) $(BIN)/pytest --db postgres --ignore=tests/sandbox
 
 lint: install
-	$(BIN)/ruff check src tests bench postman
-	$(BIN)/ruff format --check src tests bench postman
+	$(BIN)/ruff check src tests bench postman clients/python
+	$(BIN)/ruff format --check src tests bench postman clients/python
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
 format: install
-	$(BIN)/ruff format src tests bench postman
-	$(BIN)/ruff check --fix src tests bench postman
+	$(BIN)/ruff format src tests bench postman clients/python
+	$(BIN)/ruff check --fix src tests bench postman clients/python
 
 ## Benchmarks against a floor on PostgreSQL and SQLite (not part of test); BENCH_QUICK=1 is short.
 bench: install services

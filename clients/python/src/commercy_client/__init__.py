@@ -1,0 +1,67 @@
+"""Python client of the Commercy REST API (``/api/v1``).
+
+    from commercy_client import Commercy
+
+    with Commercy.login("http://127.0.0.1:8000", "reseller@example.com", "secret") as api:
+        created = api.orders.create(customer_phone="20 123 456", products=[...])
+        print(created["orderNumber"], created["order"]["total"])
+
+:class:`AsyncCommercy` has the same methods, to ``await``.
+"""
+
+from commercy_client._async import AsyncCommercy
+from commercy_client._calls import OrderFilters, RetryPolicy
+from commercy_client._sync import Commercy
+from commercy_client.errors import CommercyError
+from commercy_client.models import (
+    ApiStatus,
+    BulkStatusResult,
+    Confirmation,
+    ConvertyProduct,
+    ConvertyUpsert,
+    CreatedOrder,
+    LoginResult,
+    MappingCheck,
+    Order,
+    OrderCreated,
+    OrderDetail,
+    OrderItem,
+    OrderStatusName,
+    Page,
+    Pagination,
+    Product,
+    ProductMapping,
+    Reseller,
+    StatusChange,
+    Supplier,
+    User,
+)
+
+__all__ = [
+    "ApiStatus",
+    "AsyncCommercy",
+    "BulkStatusResult",
+    "Commercy",
+    "CommercyError",
+    "Confirmation",
+    "ConvertyProduct",
+    "ConvertyUpsert",
+    "CreatedOrder",
+    "LoginResult",
+    "MappingCheck",
+    "Order",
+    "OrderCreated",
+    "OrderDetail",
+    "OrderFilters",
+    "OrderItem",
+    "OrderStatusName",
+    "Page",
+    "Pagination",
+    "Product",
+    "ProductMapping",
+    "Reseller",
+    "RetryPolicy",
+    "StatusChange",
+    "Supplier",
+    "User",
+]

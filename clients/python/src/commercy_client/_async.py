@@ -1,0 +1,522 @@
+"""The asynchronous client, on ``httpx.AsyncClient``: the same methods as
+:class:`~commercy_client.Commercy`, to ``await``.
+
+This module mirrors ``_sync.py`` line for line (a change to one belongs in both); what they
+share lives in ``_calls.py``, and ``tests/clients`` checks both expose the same methods."""
+
+from __future__ import annotations
+
+import asyncio
+import builtins
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from types import TracebackType
+from typing import Any, Self, TypedDict, Unpack, cast
+
+import httpx
+
+from commercy_client import _calls as calls
+from commercy_client._calls import Call, OrderFilters, RetryPolicy, query
+from commercy_client.errors import retry_after
+from commercy_client.models import (
+    ApiStatus,
+    BulkStatusResult,
+    ConnectionCheck,
+    ConvertyProduct,
+    ConvertyUpsert,
+    DigishareSettings,
+    Job,
+    LoginResult,
+    MappingCheck,
+    Order,
+    OrderCreated,
+    OrderDetail,
+    Page,
+    Product,
+    ProductMapping,
+    Reseller,
+    StatusChange,
+    Supplier,
+    User,
+    WebhookEvent,
+)
+
+__all__ = ["AsyncCommercy"]
+
+
+class Options(TypedDict, total=False):
+    """The constructor's options, for :meth:`AsyncCommercy.login`."""
+
+    timeout: float
+    retry: RetryPolicy | None
+    sleep: Callable[[float], Awaitable[None]]
+    headers: Mapping[str, str] | None
+
+
+class AsyncCommercy:
+    """The Commercy API, one awaitable call per method.
+
+    ``base_url`` is the server's address (``http://127.0.0.1:8000``; ``/api/v1`` is added);
+    ``token`` a bearer token, or log in with :meth:`login` / ``client.auth.login``. Use it as a
+    context manager, or call :meth:`close`. ``timeout`` is httpx's, in seconds; ``retry``
+    says how ``orders.create`` is retried (nothing else is); ``sleep`` is how it waits.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str | None = None,
+        *,
+        timeout: float = 30.0,
+        retry: RetryPolicy | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        self.token = token
+        self.retry = retry or RetryPolicy()
+        self._sleep = sleep
+        self._http = httpx.AsyncClient(
+            base_url=calls.base_url(base_url), timeout=timeout, headers=headers
+        )
+        self.auth = Auth(self)
+        self.orders = Orders(self)
+        self.products = Products(self)
+        self.converty = Converty(self)
+        self.digishare = Digishare(self)
+        self.accounts = Accounts(self)
+
+    @classmethod
+    async def login(
+        cls, base_url: str, identifier: str, password: str, **options: Unpack[Options]
+    ) -> Self:
+        """A client logged in as ``identifier`` (``options`` as for the constructor)."""
+        client = cls(base_url, **options)
+        try:
+            await client.auth.login(identifier, password)
+        except BaseException:
+            await client.close()
+            raise
+        return client
+
+    async def status(self) -> ApiStatus:
+        """``GET /status``: up, version, uptime, database reachable (no token needed)."""
+        return cast(ApiStatus, calls.data(await self._send(Call("GET", "/status"))))
+
+    async def close(self) -> None:
+        await self._http.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def _send(self, call: Call) -> httpx.Response:
+        """Makes the call (retrying it when ``call.retry`` allows); raises
+        :class:`CommercyError` for an error answer."""
+        attempt = 0
+        while True:
+            try:
+                response = await self._request(call)
+            except httpx.TransportError:
+                delay = self.retry.wait(attempt=attempt, asked=None) if call.retry else None
+                if delay is None:
+                    raise
+            else:
+                if not calls.retried(call, response):
+                    return calls.check(response)
+                delay = self.retry.wait(attempt=attempt, asked=retry_after(response))
+                if delay is None:
+                    return calls.check(response)
+            await self._sleep(delay)
+            attempt += 1
+
+    async def _request(self, call: Call) -> httpx.Response:
+        headers = (
+            {"Authorization": f"Bearer {self.token}"} if self.token and not call.anonymous else {}
+        )
+        headers.update(call.headers or {})
+        return await self._http.request(
+            call.method, call.path, params=call.params, json=call.json, headers=headers
+        )
+
+
+class _Resource:
+    def __init__(self, client: AsyncCommercy) -> None:
+        self._client = client
+
+    async def _data(self, call: Call) -> Any:
+        return calls.data(await self._client._send(call))
+
+    async def _page(self, call: Call) -> Page[Any]:
+        return calls.page(await self._client._send(call))
+
+
+class Auth(_Resource):
+    async def login(self, identifier: str, password: str) -> LoginResult:
+        """``POST /auth/login``: logs in and keeps the token for every later call."""
+        answer = calls.envelope(
+            await self._client._send(
+                Call("POST", "/auth/login", json={"identifier": identifier, "password": password})
+            )
+        )
+        self._client.token = answer["token"]
+        keys = ("token", "tokenType", "expiresAt", "user")
+        return cast(LoginResult, {key: answer[key] for key in keys})
+
+    async def me(self) -> User:
+        """``GET /auth/me``: the account the token belongs to."""
+        return cast(User, await self._data(Call("GET", "/auth/me")))
+
+
+class Orders(_Resource):
+    async def create(
+        self,
+        order: Mapping[str, Any] | None = None,
+        /,
+        *,
+        idempotency_key: str | None = None,
+        **fields: Any,
+    ) -> OrderCreated:
+        """``POST /orders``: creates an order from a dict in the API's camelCase and/or
+        snake_case keywords (``customer_phone=..., products=[{"product_id": 1, ...}]``).
+
+        Sent under ``idempotency_key`` (a new UUID when not given), so it is retried safely
+        after a network failure, a 429 or a 503: the API answers a repeat with the first
+        order (``replayed`` is then True) instead of making a second one.
+        """
+        call = calls.create_order(order, fields, idempotency_key)
+        return calls.created_order(await self._client._send(call))
+
+    async def list(self, **filters: Unpack[OrderFilters]) -> Page[Order]:
+        """``GET /orders``: one page of the orders in your scope, newest first."""
+        return await self._page(
+            Call("GET", "/orders", params=query(**calls.order_filters(filters)))
+        )
+
+    async def iterate(self, **filters: Unpack[OrderFilters]) -> AsyncIterator[Order]:
+        """Every order matching the filters, page after page (100 a page unless ``limit``)."""
+        params: OrderFilters = {"limit": 100, **filters}
+        params.setdefault("page", 1)
+        while True:
+            page = await self.list(**params)
+            for order in page.items:
+                yield order
+            if not page.has_next:
+                return
+            params["page"] = page.pagination["page"] + 1
+
+    async def get(self, ref: int | str) -> OrderDetail:
+        """``GET /orders/{ref}``: one order by id or order number (``ORD-...``)."""
+        return cast(OrderDetail, await self._data(Call("GET", f"/orders/{ref}")))
+
+    async def set_status(
+        self, ref: int | str, status: str, *, note: str | None = None
+    ) -> OrderDetail:
+        """``PATCH /orders/{ref}/status``: moves the order; a refused move is a 409 whose
+        ``details`` hold ``currentStatus`` and ``allowedStatuses``."""
+        call = Call("PATCH", f"/orders/{ref}/status", json=calls.body(None, _note(status, note)))
+        return cast(OrderDetail, await self._data(call))
+
+    async def bulk_status(
+        self, ids: builtins.list[int], status: str, *, note: str | None = None
+    ) -> builtins.list[BulkStatusResult]:
+        """``POST /orders/bulk-status``: up to 100 orders to one status, a result per id."""
+        payload = {"ids": list(ids), **_note(status, note)}
+        return cast(
+            list[BulkStatusResult],
+            await self._data(Call("POST", "/orders/bulk-status", json=payload)),
+        )
+
+    async def history(self, ref: int | str) -> builtins.list[StatusChange]:
+        """``GET /orders/{ref}/history``: every status of the order, oldest first."""
+        return cast(list[StatusChange], await self._data(Call("GET", f"/orders/{ref}/history")))
+
+    async def invoice_pdf(self, ref: int | str) -> bytes:
+        """``GET /orders/{ref}/invoice.pdf``: the invoice, as PDF bytes."""
+        return (await self._client._send(Call("GET", f"/orders/{ref}/invoice.pdf"))).content
+
+    async def label_pdf(self, ref: int | str) -> bytes:
+        """``GET /orders/{ref}/label.pdf``: the 100 x 150 mm shipping label, as PDF bytes."""
+        return (await self._client._send(Call("GET", f"/orders/{ref}/label.pdf"))).content
+
+    async def export_csv(self, **filters: Unpack[OrderFilters]) -> str:
+        """``GET /orders/export.csv``: the filtered orders (at most 50,000) as CSV text, without
+        the byte-order mark the API adds for spreadsheets."""
+        params = query(**calls.order_filters(filters))
+        return calls.csv_text(
+            await self._client._send(Call("GET", "/orders/export.csv", params=params))
+        )
+
+
+def _note(status: str, note: str | None) -> dict[str, Any]:
+    return {"status": status} if note is None else {"status": status, "note": note}
+
+
+class Products(_Resource):
+    async def list(
+        self, *, page: int | None = None, limit: int | None = None, search: str | None = None
+    ) -> Page[Product]:
+        """``GET /products``: your products (``search`` by name or code)."""
+        return await self._page(
+            Call("GET", "/products", params=query(page=page, limit=limit, search=search))
+        )
+
+    async def get(self, product_id: int) -> Product:
+        """``GET /products/{id}``."""
+        return cast(Product, await self._data(Call("GET", f"/products/{product_id}")))
+
+    async def create(self, product: Mapping[str, Any] | None = None, /, **fields: Any) -> Product:
+        """``POST /products``: ``name``, ``price``, and optionally ``code``, ``cost_price``,
+        ``stock_quantity``, ``image`` (admins: ``supplier_id``)."""
+        return cast(
+            Product, await self._data(Call("POST", "/products", json=calls.body(product, fields)))
+        )
+
+    async def update(
+        self, product_id: int, changes: Mapping[str, Any] | None = None, /, **fields: Any
+    ) -> Product:
+        """``PATCH /products/{id}``: only the fields given change."""
+        call = Call("PATCH", f"/products/{product_id}", json=calls.body(changes, fields))
+        return cast(Product, await self._data(call))
+
+
+class ConvertyProducts(_Resource):
+    async def list(
+        self, *, page: int | None = None, limit: int | None = None, reseller_id: int | None = None
+    ) -> Page[ConvertyProduct]:
+        """``GET /converty/products``: your Converty catalogue (admins: ``reseller_id``)."""
+        params = query(page=page, limit=limit, reseller_id=reseller_id)
+        return await self._page(Call("GET", "/converty/products", params=params))
+
+    async def upsert(
+        self, products: builtins.list[Mapping[str, Any]], *, reseller_id: int | None = None
+    ) -> ConvertyUpsert:
+        """``POST /converty/products``: creates or updates up to 500 products by Converty
+        ``id``; answers them with the ``created`` and ``updated`` counts."""
+        payload = calls.body(None, {"products": products, "reseller_id": reseller_id})
+        if reseller_id is None:
+            del payload["resellerId"]
+        answer = calls.envelope(
+            await self._client._send(Call("POST", "/converty/products", json=payload))
+        )
+        return {
+            "products": answer["data"],
+            "created": answer["created"],
+            "updated": answer["updated"],
+        }
+
+
+class ConvertyMappings(_Resource):
+    async def list(self, *, reseller_id: int | None = None) -> builtins.list[ProductMapping]:
+        """``GET /converty/product-mappings``: every mapping (not paged)."""
+        call = Call("GET", "/converty/product-mappings", params=query(reseller_id=reseller_id))
+        return cast(
+            list[ProductMapping], calls.envelope(await self._client._send(call))["mappings"]
+        )
+
+    async def create(
+        self, *, converty_product_id: int, supplier_product_id: int, reseller_id: int | None = None
+    ) -> ProductMapping:
+        """``POST /converty/product-mappings``: maps a Converty product to a supplier product."""
+        fields = {
+            "converty_product_id": converty_product_id,
+            "supplier_product_id": supplier_product_id,
+        }
+        if reseller_id is not None:
+            fields["reseller_id"] = reseller_id
+        call = Call("POST", "/converty/product-mappings", json=calls.body(None, fields))
+        return cast(ProductMapping, calls.envelope(await self._client._send(call))["mapping"])
+
+    async def delete(self, mapping_id: int) -> None:
+        """``DELETE /converty/product-mappings/{id}``."""
+        await self._client._send(Call("DELETE", f"/converty/product-mappings/{mapping_id}"))
+
+
+class Converty(_Resource):
+    def __init__(self, client: AsyncCommercy) -> None:
+        super().__init__(client)
+        self.products = ConvertyProducts(client)
+        self.mappings = ConvertyMappings(client)
+
+    async def check_mappings(self, reseller_id: int) -> MappingCheck:
+        """``GET /converty/check-mappings/{id}``: is the reseller ready for Converty orders."""
+        answer = calls.envelope(
+            await self._client._send(Call("GET", f"/converty/check-mappings/{reseller_id}"))
+        )
+        keys = MappingCheck.__annotations__
+        return cast(MappingCheck, {key: answer[key] for key in keys})
+
+
+class Digishare(_Resource):
+    """The WhatsApp confirmation settings and their jobs and events (admins: ``reseller_id``)."""
+
+    _PATH = "/integrations/digishare"
+
+    async def get_settings(self, *, reseller_id: int | None = None) -> DigishareSettings:
+        """``GET /integrations/digishare``: secrets never come back, only ``tokenSet``..."""
+        return cast(
+            DigishareSettings,
+            await self._data(Call("GET", self._PATH, params=query(reseller_id=reseller_id))),
+        )
+
+    async def put_settings(
+        self,
+        settings: Mapping[str, Any] | None = None,
+        /,
+        *,
+        reseller_id: int | None = None,
+        **fields: Any,
+    ) -> DigishareSettings:
+        """``PUT /integrations/digishare``: ``base_url``, ``token`` (or ``client_id`` and
+        ``client_secret``), ``ticket_type_id``, ``initial_status_id``, ``status_map``,
+        ``webhook_auth``, ``enabled``..."""
+        call = Call(
+            "PUT",
+            self._PATH,
+            params=query(reseller_id=reseller_id),
+            json=calls.body(settings, fields),
+        )
+        return cast(DigishareSettings, await self._data(call))
+
+    async def test_connection(self, *, reseller_id: int | None = None) -> ConnectionCheck:
+        """``POST /integrations/digishare/test``: ``status`` ``ok``, ``unauthorized`` or
+        ``unreachable``, with the ``reason``."""
+        call = Call("POST", f"{self._PATH}/test", params=query(reseller_id=reseller_id))
+        return cast(ConnectionCheck, await self._data(call))
+
+    async def jobs(
+        self,
+        *,
+        page: int | None = None,
+        limit: int | None = None,
+        state: str | None = None,
+        reseller_id: int | None = None,
+    ) -> Page[Job]:
+        """``GET /integrations/digishare/jobs``: ticket jobs (``state``: pending, running,
+        done, failed)."""
+        params = query(page=page, limit=limit, state=state, reseller_id=reseller_id)
+        return await self._page(Call("GET", f"{self._PATH}/jobs", params=params))
+
+    async def retry_job(self, job_id: int, *, reseller_id: int | None = None) -> Job:
+        """``POST /integrations/digishare/jobs/{id}/retry``: a failed job runs again."""
+        call = Call(
+            "POST", f"{self._PATH}/jobs/{job_id}/retry", params=query(reseller_id=reseller_id)
+        )
+        return cast(Job, await self._data(call))
+
+    async def events(
+        self, *, page: int | None = None, limit: int | None = None, reseller_id: int | None = None
+    ) -> Page[WebhookEvent]:
+        """``GET /integrations/digishare/events``: webhook events received, and their outcome."""
+        params = query(page=page, limit=limit, reseller_id=reseller_id)
+        return await self._page(Call("GET", f"{self._PATH}/events", params=params))
+
+    async def deliver_webhook(
+        self, integration_id: int, event: Mapping[str, Any], *, headers: Mapping[str, str]
+    ) -> WebhookEvent:
+        """``POST /webhooks/digishare/{id}``: what Digishare calls; here to replay an event
+        by hand. ``headers`` carry the integration's webhook credential (not your token)."""
+        call = Call(
+            "POST",
+            f"/webhooks/digishare/{integration_id}",
+            json=dict(event),
+            headers=headers,
+            anonymous=True,
+        )
+        return cast(WebhookEvent, await self._data(call))
+
+
+class Suppliers(_Resource):
+    async def list(self, *, page: int | None = None, limit: int | None = None) -> Page[Supplier]:
+        """``GET /suppliers``."""
+        return await self._page(Call("GET", "/suppliers", params=query(page=page, limit=limit)))
+
+    async def get(self, supplier_id: int) -> Supplier:
+        """``GET /suppliers/{id}``."""
+        return cast(Supplier, await self._data(Call("GET", f"/suppliers/{supplier_id}")))
+
+    async def create(
+        self, *, name: str, email: str | None = None, phone: str | None = None
+    ) -> Supplier:
+        """``POST /suppliers`` (admins)."""
+        fields = _given(name=name, email=email, phone=phone)
+        return cast(
+            Supplier, await self._data(Call("POST", "/suppliers", json=calls.body(None, fields)))
+        )
+
+
+class Resellers(_Resource):
+    async def list(self, *, page: int | None = None, limit: int | None = None) -> Page[Reseller]:
+        """``GET /resellers``."""
+        return await self._page(Call("GET", "/resellers", params=query(page=page, limit=limit)))
+
+    async def get(self, reseller_id: int) -> Reseller:
+        """``GET /resellers/{id}``."""
+        return cast(Reseller, await self._data(Call("GET", f"/resellers/{reseller_id}")))
+
+    async def create(
+        self, *, name: str, supplier_id: int, email: str | None = None, phone: str | None = None
+    ) -> Reseller:
+        """``POST /resellers`` (admins): a reseller selling for ``supplier_id``."""
+        fields = _given(name=name, supplier_id=supplier_id, email=email, phone=phone)
+        return cast(
+            Reseller, await self._data(Call("POST", "/resellers", json=calls.body(None, fields)))
+        )
+
+
+class Users(_Resource):
+    async def list(self, *, page: int | None = None, limit: int | None = None) -> Page[User]:
+        """``GET /users``: the users you manage."""
+        return await self._page(Call("GET", "/users", params=query(page=page, limit=limit)))
+
+    async def create(
+        self,
+        *,
+        identifier: str,
+        password: str,
+        role: str,
+        name: str | None = None,
+        supplier_id: int | None = None,
+        reseller_id: int | None = None,
+    ) -> User:
+        """``POST /users``: a login (resellers create ``agent`` logins only)."""
+        fields = _given(
+            identifier=identifier,
+            password=password,
+            role=role,
+            name=name,
+            supplier_id=supplier_id,
+            reseller_id=reseller_id,
+        )
+        return cast(User, await self._data(Call("POST", "/users", json=calls.body(None, fields))))
+
+    async def update(
+        self,
+        user_id: int,
+        *,
+        name: str | None = None,
+        password: str | None = None,
+        is_active: bool | None = None,
+    ) -> User:
+        """``PATCH /users/{id}``: rename, reset the password, or disable (``is_active=False``)."""
+        fields = _given(name=name, password=password, is_active=is_active)
+        return cast(
+            User,
+            await self._data(Call("PATCH", f"/users/{user_id}", json=calls.body(None, fields))),
+        )
+
+
+class Accounts:
+    def __init__(self, client: AsyncCommercy) -> None:
+        self.suppliers = Suppliers(client)
+        self.resellers = Resellers(client)
+        self.users = Users(client)
+
+
+def _given(**fields: Any) -> dict[str, Any]:
+    return {key: value for key, value in fields.items() if value is not None}

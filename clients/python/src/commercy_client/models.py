@@ -1,0 +1,231 @@
+"""The API's answers, typed: plain dicts with the API's camelCase keys, as it sends them.
+
+Amounts are JSON numbers (floats); times are ISO 8601 strings (``2024-01-15T10:30:00.000Z``).
+Answers whose shape is the integration's own business (Digishare settings, jobs, events) are
+typed as ``dict[str, Any]``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Generic, Literal, TypedDict, TypeVar
+
+T = TypeVar("T")
+
+OrderStatusName = Literal[
+    "pending",
+    "not_reached",
+    "phone_closed",
+    "rapported",
+    "more_information",
+    "not_available",
+    "confirmed",
+    "canceled",
+    "abandoned",
+    "not_interested",
+    "shipped",
+    "delivered",
+    "returned",
+]
+
+
+class Pagination(TypedDict):
+    page: int
+    limit: int
+    total: int
+    totalPages: int
+    hasNext: bool
+    hasPrev: bool
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of a list: its ``items`` and the API's ``pagination`` block."""
+
+    items: list[T]
+    pagination: Pagination = field(repr=False)
+
+    @property
+    def has_next(self) -> bool:
+        return self.pagination["hasNext"]
+
+    @property
+    def total(self) -> int:
+        return self.pagination["total"]
+
+
+class OrderItem(TypedDict):
+    id: int
+    productId: int
+    productName: str
+    productCode: str | None
+    quantity: int
+    price: float
+    lineTotal: float
+    notes: str | None
+    productImage: str | None
+
+
+class StatusChange(TypedDict):
+    id: int
+    fromStatus: str | None
+    toStatus: str
+    actor: str
+    actorUserId: int | None
+    note: str | None
+    createdAt: str
+
+
+class Confirmation(TypedDict):
+    provider: str
+    state: Literal["pending", "sent", "failed"]
+    ticketId: str | None
+    jobId: int
+    attempts: int
+    lastError: str | None
+    lastEventAt: str | None
+
+
+class Order(TypedDict):
+    """An order as lists show it (no items nor history)."""
+
+    id: int
+    orderNumber: str
+    barcode: str
+    status: str
+    paymentStatus: str
+    source: str
+    resellerId: int
+    supplierId: int
+    customerName: str | None
+    customerPhone: str
+    customerPhone2: str | None
+    waId: str
+    customerAddress: str | None
+    customerCity: str | None
+    customerGovernorate: str | None
+    customerZipCode: str | None
+    notes: str | None
+    shippingOption: str | None
+    shippingCost: float
+    subtotal: float
+    total: float
+    createdAt: str
+    updatedAt: str
+
+
+class CreatedOrder(Order):
+    items: list[OrderItem]
+
+
+class OrderDetail(CreatedOrder):
+    """One order with its items, status history and WhatsApp confirmation (or None)."""
+
+    history: list[StatusChange]
+    confirmation: Confirmation | None
+
+
+class OrderCreated(TypedDict):
+    """The answer of ``POST /orders``, plus ``replayed`` (added by the client: True when the
+    API replayed the first answer of this ``Idempotency-Key`` instead of creating an order)."""
+
+    success: bool
+    message: str
+    orderNumber: str
+    orderStatus: str
+    order: CreatedOrder
+    timestamp: str
+    replayed: bool
+
+
+class BulkStatusResult(TypedDict):
+    id: int
+    success: bool
+    status: str | None
+    error: str | None
+    message: str | None
+
+
+class Product(TypedDict, total=False):
+    """``costPrice`` is present only for admins and the owning supplier."""
+
+    id: int
+    supplierId: int
+    name: str
+    code: str | None
+    price: float
+    stockQuantity: int
+    image: str | None
+    createdAt: str
+    updatedAt: str
+    costPrice: float | None
+
+
+class Supplier(TypedDict):
+    id: int
+    name: str
+    email: str | None
+    phone: str | None
+    createdAt: str
+
+
+class Reseller(Supplier):
+    supplierId: int
+
+
+class User(TypedDict):
+    id: int
+    identifier: str
+    name: str | None
+    role: Literal["admin", "supplier", "reseller", "agent"]
+    supplierId: int | None
+    resellerId: int | None
+    isActive: bool
+    lastLoginAt: str | None
+    createdAt: str
+
+
+class LoginResult(TypedDict):
+    token: str
+    tokenType: str
+    expiresAt: str
+    user: User
+
+
+class ConvertyProduct(TypedDict):
+    id: int
+    resellerId: int
+    name: str
+    sku: str | None
+    price: float | None
+    image: str | None
+    updatedAt: str
+
+
+class ConvertyUpsert(TypedDict):
+    products: list[ConvertyProduct]
+    created: int
+    updated: int
+
+
+class MappingCheck(TypedDict):
+    resellerId: int
+    hasMappings: bool
+    mappingsCount: int
+    convertyProductsCount: int
+    unmappedProducts: list[dict[str, Any]]
+
+
+class ApiStatus(TypedDict):
+    status: str
+    version: str
+    uptimeSeconds: float
+    database: dict[str, Any]
+
+
+# Shapes owned by the integrations; read them as the API documents them.
+ProductMapping = dict[str, Any]
+DigishareSettings = dict[str, Any]
+ConnectionCheck = dict[str, Any]
+Job = dict[str, Any]
+WebhookEvent = dict[str, Any]
