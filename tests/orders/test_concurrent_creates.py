@@ -72,7 +72,9 @@ async def test_keyed_and_unkeyed_creates_at_once_each_make_exactly_one_order(
     api_url: str, shop: Shop, session: AsyncSession
 ) -> None:
     calls = storm(shop)
-    limits = httpx.Limits(max_connections=len(calls), max_keepalive_connections=len(calls))
+    # A connection per request: a kept-alive one that the server closes while idle (its
+    # keep-alive timeout, on a busy machine) would fail a POST that never reached it.
+    limits = httpx.Limits(max_connections=len(calls), max_keepalive_connections=0)
 
     async with httpx.AsyncClient(base_url=api_url, limits=limits, timeout=300) as http:
         responses = await asyncio.gather(
