@@ -16,6 +16,7 @@ from commercy.accounts.schemas import (
 from commercy.auth.dependencies import AdminActor, CurrentActor
 from commercy.auth.schemas import UserOut
 from commercy.core.database import SessionDep
+from commercy.core.envelopes import Envelope, Page
 from commercy.core.ids import PathId
 from commercy.core.pagination import PageDep
 from commercy.core.responses import envelope, paginated
@@ -23,7 +24,7 @@ from commercy.core.responses import envelope, paginated
 router = APIRouter(tags=["accounts"])
 
 
-@router.get("/suppliers")
+@router.get("/suppliers", response_model=Page[SupplierOut])
 async def list_suppliers(actor: CurrentActor, session: SessionDep, page: PageDep) -> dict[str, Any]:
     """Suppliers you can see: all for admins, your own (or your reseller's) otherwise."""
     items, total = await service.list_suppliers(session, actor=actor, page=page)
@@ -35,7 +36,9 @@ async def list_suppliers(actor: CurrentActor, session: SessionDep, page: PageDep
     )
 
 
-@router.post("/suppliers", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/suppliers", status_code=status.HTTP_201_CREATED, response_model=Envelope[SupplierOut]
+)
 async def create_supplier(
     body: SupplierCreate, actor: AdminActor, session: SessionDep
 ) -> dict[str, Any]:
@@ -44,7 +47,7 @@ async def create_supplier(
     return envelope(SupplierOut.model_validate(supplier), message="Supplier created")
 
 
-@router.get("/suppliers/{supplier_id}")
+@router.get("/suppliers/{supplier_id}", response_model=Envelope[SupplierOut])
 async def get_supplier(
     supplier_id: PathId, actor: CurrentActor, session: SessionDep
 ) -> dict[str, Any]:
@@ -53,7 +56,7 @@ async def get_supplier(
     return envelope(SupplierOut.model_validate(supplier))
 
 
-@router.get("/resellers")
+@router.get("/resellers", response_model=Page[ResellerOut])
 async def list_resellers(actor: CurrentActor, session: SessionDep, page: PageDep) -> dict[str, Any]:
     """Resellers you can see: all for admins, a supplier's own resellers, a reseller itself."""
     items, total = await service.list_resellers(session, actor=actor, page=page)
@@ -65,7 +68,9 @@ async def list_resellers(actor: CurrentActor, session: SessionDep, page: PageDep
     )
 
 
-@router.post("/resellers", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/resellers", status_code=status.HTTP_201_CREATED, response_model=Envelope[ResellerOut]
+)
 async def create_reseller(
     body: ResellerCreate, actor: AdminActor, session: SessionDep
 ) -> dict[str, Any]:
@@ -74,7 +79,7 @@ async def create_reseller(
     return envelope(ResellerOut.model_validate(reseller), message="Reseller created")
 
 
-@router.get("/resellers/{reseller_id}")
+@router.get("/resellers/{reseller_id}", response_model=Envelope[ResellerOut])
 async def get_reseller(
     reseller_id: PathId, actor: CurrentActor, session: SessionDep
 ) -> dict[str, Any]:
@@ -83,7 +88,7 @@ async def get_reseller(
     return envelope(ResellerOut.model_validate(reseller))
 
 
-@router.get("/users")
+@router.get("/users", response_model=Page[UserOut])
 async def list_users(actor: CurrentActor, session: SessionDep, page: PageDep) -> dict[str, Any]:
     """Users you manage: everyone for admins, your agents for a reseller (403 for others)."""
     items, total = await service.list_users(session, actor=actor, page=page)
@@ -92,7 +97,7 @@ async def list_users(actor: CurrentActor, session: SessionDep, page: PageDep) ->
     )
 
 
-@router.post("/users", status_code=status.HTTP_201_CREATED)
+@router.post("/users", status_code=status.HTTP_201_CREATED, response_model=Envelope[UserOut])
 async def create_user(body: UserCreate, actor: CurrentActor, session: SessionDep) -> dict[str, Any]:
     """Create a login.
 
@@ -104,7 +109,7 @@ async def create_user(body: UserCreate, actor: CurrentActor, session: SessionDep
     return envelope(UserOut.model_validate(user), message="User created")
 
 
-@router.patch("/users/{user_id}")
+@router.patch("/users/{user_id}", response_model=Envelope[UserOut])
 async def update_user(
     user_id: PathId, body: UserUpdate, actor: CurrentActor, session: SessionDep
 ) -> dict[str, Any]:

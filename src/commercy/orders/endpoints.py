@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from commercy.auth.dependencies import CurrentActor
 from commercy.core.database import SessionDep
 from commercy.core.dependencies import SettingsDep
+from commercy.core.envelopes import Envelope, Page, binary_answer
 from commercy.core.errors import ValidationFailed
 from commercy.core.ids import id_query
 from commercy.core.pagination import PageDep
@@ -28,7 +29,9 @@ from commercy.orders import documents, events, idempotency, service
 from commercy.orders.models import Order, OrderSource, OrderStatus
 from commercy.orders.schemas import (
     BulkStatusIn,
+    BulkStatusResult,
     OrderCreate,
+    OrderCreatedAnswer,
     OrderCreatedOut,
     OrderDetailOut,
     OrderOut,
@@ -142,7 +145,7 @@ def _created_body(order: Order) -> dict[str, Any]:
     )
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=OrderCreatedAnswer)
 async def create_order(
     body: OrderCreate,
     request: Request,
@@ -220,7 +223,7 @@ async def create_order(
 _ORDER_LIST = TypeAdapter(list[OrderOut])
 
 
-@router.get("", response_model=dict[str, Any])
+@router.get("", response_model=Page[OrderOut])
 async def list_orders(
     actor: CurrentActor, session: SessionDep, page: PageDep, filters: FiltersDep
 ) -> Response:
@@ -291,7 +294,11 @@ def _csv_row(order: Order) -> list[str]:
     ]
 
 
-@router.get("/export.csv", response_class=Response)
+@router.get(
+    "/export.csv",
+    response_class=Response,
+    responses=binary_answer("text/csv", "The orders as CSV (UTF-8 with a byte-order mark)"),
+)
 async def export_orders(actor: CurrentActor, session: SessionDep, filters: FiltersDep) -> Response:
     """The orders of the list (same filters and sort, no paging; at most 50,000) as CSV, UTF-8
     with a byte-order mark so spreadsheets read accents and Arabic correctly."""
@@ -307,7 +314,7 @@ async def export_orders(actor: CurrentActor, session: SessionDep, filters: Filte
     )
 
 
-@router.post("/bulk-status")
+@router.post("/bulk-status", response_model=Envelope[list[BulkStatusResult]])
 async def bulk_status(
     body: BulkStatusIn, actor: CurrentActor, session: SessionDep
 ) -> dict[str, Any]:
@@ -333,7 +340,7 @@ async def bulk_status(
     )
 
 
-@router.get("/{reference}", response_model=dict[str, Any])
+@router.get("/{reference}", response_model=Envelope[OrderDetailOut])
 async def get_order(reference: str, actor: CurrentActor, session: SessionDep) -> Response:
     """One order by id or order number (`ORD-...`, what a barcode scanner reads), with its
     items, status history and WhatsApp `confirmation` (Digishare ticket id, `pending`, `sent` or
@@ -342,7 +349,7 @@ async def get_order(reference: str, actor: CurrentActor, session: SessionDep) ->
     return envelope_response(await _detail(session, order))
 
 
-@router.get("/{reference}/history")
+@router.get("/{reference}/history", response_model=Envelope[list[StatusChangeOut]])
 async def get_history(reference: str, actor: CurrentActor, session: SessionDep) -> dict[str, Any]:
     """Every status the order went through, oldest first: from, to, who (`role:identifier` or
     `digishare`), when, and the note. The first line is the creation (`fromStatus` null)."""
@@ -358,7 +365,11 @@ def _pdf(content: bytes, filename: str) -> Response:
     )
 
 
-@router.get("/{reference}/invoice.pdf", response_class=Response)
+@router.get(
+    "/{reference}/invoice.pdf",
+    response_class=Response,
+    responses=binary_answer("application/pdf", "The invoice, a PDF"),
+)
 async def get_invoice(reference: str, actor: CurrentActor, session: SessionDep) -> Response:
     """The order's invoice as a PDF (what Digishare sends the customer on WhatsApp)."""
     order = await service.get_order(session, actor=actor, reference=reference, with_parties=True)
@@ -366,7 +377,11 @@ async def get_invoice(reference: str, actor: CurrentActor, session: SessionDep) 
     return _pdf(content, f"invoice-{order.order_number}.pdf")
 
 
-@router.get("/{reference}/label.pdf", response_class=Response)
+@router.get(
+    "/{reference}/label.pdf",
+    response_class=Response,
+    responses=binary_answer("application/pdf", "The shipping label, a PDF"),
+)
 async def get_label(reference: str, actor: CurrentActor, session: SessionDep) -> Response:
     """A 100 x 150 mm shipping label: the customer's address, the cash to collect, and the
     order number as a Code 39 barcode."""
@@ -378,7 +393,7 @@ async def get_label(reference: str, actor: CurrentActor, session: SessionDep) ->
 # --- status ---------------------------------------------------------------------------------
 
 
-@router.patch("/{reference}/status", response_model=dict[str, Any])
+@router.patch("/{reference}/status", response_model=Envelope[OrderDetailOut])
 async def change_status(
     reference: str, body: StatusChangeIn, actor: CurrentActor, session: SessionDep
 ) -> Response:
