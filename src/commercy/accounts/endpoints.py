@@ -16,6 +16,7 @@ from commercy.accounts.schemas import (
 from commercy.auth.dependencies import AdminActor, CurrentActor
 from commercy.auth.schemas import UserOut
 from commercy.core.database import ReadSessionDep, WriteSessionDep
+from commercy.core.envelopes import Envelope, Page
 from commercy.core.ids import PathId
 from commercy.core.pagination import PageDep
 from commercy.core.responses import envelope, paginated
@@ -23,7 +24,7 @@ from commercy.core.responses import envelope, paginated
 router = APIRouter(tags=["accounts"])
 
 
-@router.get("/suppliers")
+@router.get("/suppliers", response_model=Page[SupplierOut])
 async def list_suppliers(
     actor: CurrentActor, session: ReadSessionDep, page: PageDep
 ) -> dict[str, Any]:
@@ -37,7 +38,9 @@ async def list_suppliers(
     )
 
 
-@router.post("/suppliers", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/suppliers", status_code=status.HTTP_201_CREATED, response_model=Envelope[SupplierOut]
+)
 async def create_supplier(
     body: SupplierCreate, actor: AdminActor, session: WriteSessionDep
 ) -> dict[str, Any]:
@@ -46,7 +49,7 @@ async def create_supplier(
     return envelope(SupplierOut.model_validate(supplier), message="Supplier created")
 
 
-@router.get("/suppliers/{supplier_id}")
+@router.get("/suppliers/{supplier_id}", response_model=Envelope[SupplierOut])
 async def get_supplier(
     supplier_id: PathId, actor: CurrentActor, session: ReadSessionDep
 ) -> dict[str, Any]:
@@ -55,7 +58,7 @@ async def get_supplier(
     return envelope(SupplierOut.model_validate(supplier))
 
 
-@router.get("/resellers")
+@router.get("/resellers", response_model=Page[ResellerOut])
 async def list_resellers(
     actor: CurrentActor, session: ReadSessionDep, page: PageDep
 ) -> dict[str, Any]:
@@ -69,7 +72,9 @@ async def list_resellers(
     )
 
 
-@router.post("/resellers", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/resellers", status_code=status.HTTP_201_CREATED, response_model=Envelope[ResellerOut]
+)
 async def create_reseller(
     body: ResellerCreate, actor: AdminActor, session: WriteSessionDep
 ) -> dict[str, Any]:
@@ -78,7 +83,7 @@ async def create_reseller(
     return envelope(ResellerOut.model_validate(reseller), message="Reseller created")
 
 
-@router.get("/resellers/{reseller_id}")
+@router.get("/resellers/{reseller_id}", response_model=Envelope[ResellerOut])
 async def get_reseller(
     reseller_id: PathId, actor: CurrentActor, session: ReadSessionDep
 ) -> dict[str, Any]:
@@ -87,7 +92,7 @@ async def get_reseller(
     return envelope(ResellerOut.model_validate(reseller))
 
 
-@router.get("/users")
+@router.get("/users", response_model=Page[UserOut])
 async def list_users(actor: CurrentActor, session: ReadSessionDep, page: PageDep) -> dict[str, Any]:
     """Users you manage: everyone for admins, your agents for a reseller (403 for others)."""
     items, total = await service.list_users(session, actor=actor, page=page)
@@ -96,7 +101,7 @@ async def list_users(actor: CurrentActor, session: ReadSessionDep, page: PageDep
     )
 
 
-@router.post("/users", status_code=status.HTTP_201_CREATED)
+@router.post("/users", status_code=status.HTTP_201_CREATED, response_model=Envelope[UserOut])
 async def create_user(
     body: UserCreate, actor: CurrentActor, session: WriteSessionDep
 ) -> dict[str, Any]:
@@ -110,7 +115,7 @@ async def create_user(
     return envelope(UserOut.model_validate(user), message="User created")
 
 
-@router.patch("/users/{user_id}")
+@router.patch("/users/{user_id}", response_model=Envelope[UserOut])
 async def update_user(
     user_id: PathId, body: UserUpdate, actor: CurrentActor, session: WriteSessionDep
 ) -> dict[str, Any]:

@@ -7,9 +7,10 @@ from fastapi import APIRouter, Request
 from commercy.auth import service
 from commercy.auth import service as auth_service
 from commercy.auth.dependencies import CurrentActor
-from commercy.auth.schemas import LoginRequest, UserOut
+from commercy.auth.schemas import LoginAnswer, LoginRequest, UserOut
 from commercy.core.database import ReadSessionDep, WriteSessionDep
 from commercy.core.dependencies import SettingsDep
+from commercy.core.envelopes import Envelope
 from commercy.core.errors import Unauthorized
 from commercy.core.ratelimit import RateLimits, client_address
 from commercy.core.responses import envelope
@@ -17,7 +18,7 @@ from commercy.core.responses import envelope
 router = APIRouter(prefix="/auth", tags=["auth"])
 
 
-@router.post("/login")
+@router.post("/login", response_model=LoginAnswer)
 async def login(
     body: LoginRequest, request: Request, session: WriteSessionDep, settings: SettingsDep
 ) -> dict[str, Any]:
@@ -44,7 +45,7 @@ async def login(
     return envelope(message="Login successful", **result.model_dump(mode="json", by_alias=True))
 
 
-@router.get("/me")
+@router.get("/me", response_model=Envelope[UserOut])
 async def me(actor: CurrentActor, session: ReadSessionDep) -> dict[str, Any]:
     """The account the token belongs to, with its role and supplier/reseller attachment."""
     user = await auth_service.get_active_user(session, actor.user_id)

@@ -5,6 +5,7 @@ from typing import Annotated
 from pydantic import StringConstraints
 
 from commercy.auth.models import Role
+from commercy.core.envelopes import Answer
 from commercy.core.schemas import StrictWireModel, Timestamp, WireModel
 
 
@@ -30,5 +31,14 @@ class UserOut(WireModel):
 class LoginResult(WireModel):
     token: str
     token_type: str = "Bearer"  # noqa: S105  (the scheme, not a secret)
+    expires_at: Timestamp
+    user: UserOut
+
+
+class LoginAnswer(Answer):
+    """The login's answer: the token at the top level, beside `success` and `message`."""
+
+    token: str
+    token_type: str
     expires_at: Timestamp
     user: UserOut

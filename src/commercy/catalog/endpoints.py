@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query, status
 
 from commercy.auth.dependencies import CurrentActor
 from commercy.catalog import service
-from commercy.catalog.schemas import ProductCreate, ProductUpdate
+from commercy.catalog.schemas import ProductAnswer, ProductCreate, ProductPage, ProductUpdate
 from commercy.core.database import ReadSessionDep, WriteSessionDep
 from commercy.core.ids import PathId
 from commercy.core.pagination import PageDep
@@ -15,7 +15,7 @@ from commercy.core.responses import envelope, paginated
 router = APIRouter(prefix="/products", tags=["products"])
 
 
-@router.get("")
+@router.get("", response_model=ProductPage)
 async def list_products(
     actor: CurrentActor,
     session: ReadSessionDep,
@@ -37,7 +37,7 @@ async def list_products(
     )
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=ProductAnswer)
 async def create_product(
     body: ProductCreate, actor: CurrentActor, session: WriteSessionDep
 ) -> dict[str, Any]:
@@ -50,7 +50,7 @@ async def create_product(
     return envelope(service.product_out(product, actor=actor), message="Product created")
 
 
-@router.get("/{product_id}")
+@router.get("/{product_id}", response_model=ProductAnswer)
 async def get_product(
     product_id: PathId, actor: CurrentActor, session: ReadSessionDep
 ) -> dict[str, Any]:
@@ -59,7 +59,7 @@ async def get_product(
     return envelope(service.product_out(product, actor=actor))
 
 
-@router.patch("/{product_id}")
+@router.patch("/{product_id}", response_model=ProductAnswer)
 async def update_product(
     product_id: PathId, body: ProductUpdate, actor: CurrentActor, session: WriteSessionDep
 ) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints, field_validator
 
+from commercy.core.envelopes import Envelope, Page
 from commercy.core.ids import Id
 from commercy.core.schemas import Money, StrictWireModel, Timestamp, WireModel
 
@@ -66,3 +67,12 @@ class ProductPrivateOut(ProductOut):
     """A product as its owner (or an admin) sees it, cost price included."""
 
     cost_price: Money | None
+
+
+class ProductAnswer(Envelope[ProductPrivateOut | ProductOut]):
+    """One product: with `costPrice` for its supplier and admins, without for the others."""
+
+
+class ProductPage(Page[ProductPrivateOut | ProductOut]):
+    """A page of products: with `costPrice` for their supplier and admins, without for the
+    others."""

@@ -7,12 +7,17 @@ from fastapi import APIRouter, status
 from commercy.auth.dependencies import CurrentActor
 from commercy.converty import service
 from commercy.converty.schemas import (
+    CatalogSaved,
     ConvertyCatalogUpsert,
     ConvertyProductOut,
+    MappingCheck,
     MappingCreate,
+    MappingCreated,
+    MappingList,
     mapping_out,
 )
 from commercy.core.database import ReadSessionDep, WriteSessionDep
+from commercy.core.envelopes import Answer, Page
 from commercy.core.ids import PathId, id_query
 from commercy.core.pagination import PageDep
 from commercy.core.responses import envelope, paginated
@@ -24,7 +29,7 @@ ResellerFilter = Annotated[
 ]
 
 
-@router.get("/products")
+@router.get("/products", response_model=Page[ConvertyProductOut])
 async def list_catalog(
     actor: CurrentActor, session: ReadSessionDep, page: PageDep, reseller_id: ResellerFilter = None
 ) -> dict[str, Any]:
@@ -43,7 +48,7 @@ async def list_catalog(
     )
 
 
-@router.post("/products")
+@router.post("/products", response_model=CatalogSaved)
 async def upsert_catalog(
     body: ConvertyCatalogUpsert, actor: CurrentActor, session: WriteSessionDep
 ) -> dict[str, Any]:
@@ -66,7 +71,7 @@ async def upsert_catalog(
     )
 
 
-@router.get("/product-mappings")
+@router.get("/product-mappings", response_model=MappingList)
 async def list_mappings(
     actor: CurrentActor, session: ReadSessionDep, reseller_id: ResellerFilter = None
 ) -> dict[str, Any]:
@@ -79,7 +84,9 @@ async def list_mappings(
     return envelope(mappings=[mapping_out(m) for m in mappings])
 
 
-@router.post("/product-mappings", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/product-mappings", status_code=status.HTTP_201_CREATED, response_model=MappingCreated
+)
 async def create_mapping(
     body: MappingCreate, actor: CurrentActor, session: WriteSessionDep
 ) -> dict[str, Any]:
@@ -91,7 +98,7 @@ async def create_mapping(
     return envelope(message="Mapping created", mapping=mapping_out(mapping))
 
 
-@router.delete("/product-mappings/{mapping_id}")
+@router.delete("/product-mappings/{mapping_id}", response_model=Answer)
 async def delete_mapping(
     mapping_id: PathId, actor: CurrentActor, session: WriteSessionDep
 ) -> dict[str, Any]:
@@ -100,7 +107,7 @@ async def delete_mapping(
     return envelope(message="Mapping deleted")
 
 
-@router.get("/check-mappings/{reseller_id}")
+@router.get("/check-mappings/{reseller_id}", response_model=MappingCheck)
 async def check_mappings(
     reseller_id: PathId, actor: CurrentActor, session: ReadSessionDep
 ) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from pydantic import Field, StringConstraints, field_validator
 
 from commercy.catalog.schemas import ImageUrl
 from commercy.converty.models import ConvertyProduct, ProductMapping
+from commercy.core.envelopes import Answer, Envelope
 from commercy.core.ids import Id
 from commercy.core.responses import iso_timestamp
 from commercy.core.schemas import Money, StrictWireModel, Timestamp, WireModel
@@ -80,3 +81,55 @@ def mapping_out(mapping: ProductMapping) -> dict[str, Any]:
         "converty_image": converty.image,
         "createdAt": iso_timestamp(mapping.created_at),
     }
+
+
+class MappedConvertyProduct(WireModel):
+    id: int = Field(description="The product's id in Converty")
+    name: str
+    sku: str | None
+    price: float | None
+
+
+class MappedSupplierProduct(WireModel):
+    id: int
+    name: str
+    code: str | None
+    price: float
+    stock_quantity: int = Field(alias="stock_quantity")
+
+
+class MappingOut(WireModel):
+    """A mapping as :func:`mapping_out` writes it."""
+
+    id: int
+    converty_product: MappedConvertyProduct
+    supplier_product: MappedSupplierProduct
+    converty_image: str | None = Field(alias="converty_image")
+    created_at: Timestamp
+
+
+class CatalogSaved(Envelope[list[ConvertyProductOut]]):
+    created: int
+    updated: int
+
+
+class MappingList(Answer):
+    mappings: list[MappingOut]
+
+
+class MappingCreated(Answer):
+    mapping: MappingOut
+
+
+class UnmappedProduct(WireModel):
+    id: int = Field(description="The product's id in Converty")
+    name: str
+    sku: str | None
+
+
+class MappingCheck(Answer):
+    reseller_id: int
+    has_mappings: bool
+    mappings_count: int
+    converty_products_count: int
+    unmapped_products: list[UnmappedProduct]

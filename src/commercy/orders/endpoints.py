@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from commercy.auth.dependencies import CurrentActor
 from commercy.core.database import ReadSessionDep, WriteSessionDep
 from commercy.core.dependencies import SettingsDep
+from commercy.core.envelopes import Envelope, Page, binary_answer
 from commercy.core.pagination import PageDep
 from commercy.core.responses import (
     envelope,
@@ -23,7 +24,9 @@ from commercy.orders.filters import FiltersDep
 from commercy.orders.models import Order
 from commercy.orders.schemas import (
     BulkStatusIn,
+    BulkStatusResult,
     OrderCreate,
+    OrderCreatedAnswer,
     OrderCreatedOut,
     OrderDetailOut,
     OrderOut,
@@ -47,7 +50,7 @@ def _created_body(order: Order) -> dict[str, Any]:
     )
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=OrderCreatedAnswer)
 async def create_order(
     body: OrderCreate,
     request: Request,
@@ -114,7 +117,7 @@ async def create_order(
 _ORDER_LIST = TypeAdapter(list[OrderOut])
 
 
-@router.get("", response_model=dict[str, Any])
+@router.get("", response_model=Page[OrderOut])
 async def list_orders(
     actor: CurrentActor, session: ReadSessionDep, page: PageDep, filters: FiltersDep
 ) -> Response:
@@ -131,7 +134,11 @@ async def list_orders(
     return paginated_response(orders, page=page.page, limit=page.limit, total=total)
 
 
-@router.get("/export.csv", response_class=Response)
+@router.get(
+    "/export.csv",
+    response_class=Response,
+    responses=binary_answer("text/csv", "The orders as CSV (UTF-8 with a byte-order mark)"),
+)
 async def export_orders(
     actor: CurrentActor, session: ReadSessionDep, filters: FiltersDep
 ) -> Response:
@@ -145,7 +152,7 @@ async def export_orders(
     )
 
 
-@router.post("/bulk-status")
+@router.post("/bulk-status", response_model=Envelope[list[BulkStatusResult]])
 async def bulk_status(
     body: BulkStatusIn, actor: CurrentActor, session: WriteSessionDep
 ) -> dict[str, Any]:
@@ -171,7 +178,7 @@ async def bulk_status(
     )
 
 
-@router.get("/{reference}", response_model=dict[str, Any])
+@router.get("/{reference}", response_model=Envelope[OrderDetailOut])
 async def get_order(reference: str, actor: CurrentActor, session: ReadSessionDep) -> Response:
     """One order by id or order number (`ORD-...`, what a barcode scanner reads), with its
     items, status history and WhatsApp `confirmation` (Digishare ticket id, `pending`, `sent` or
@@ -180,7 +187,7 @@ async def get_order(reference: str, actor: CurrentActor, session: ReadSessionDep
     return envelope_response(await _detail(session, order))
 
 
-@router.get("/{reference}/history")
+@router.get("/{reference}/history", response_model=Envelope[list[StatusChangeOut]])
 async def get_history(
     reference: str, actor: CurrentActor, session: ReadSessionDep
 ) -> dict[str, Any]:
@@ -198,7 +205,11 @@ def _pdf(content: bytes, filename: str) -> Response:
     )
 
 
-@router.get("/{reference}/invoice.pdf", response_class=Response)
+@router.get(
+    "/{reference}/invoice.pdf",
+    response_class=Response,
+    responses=binary_answer("application/pdf", "The invoice, a PDF"),
+)
 async def get_invoice(reference: str, actor: CurrentActor, session: ReadSessionDep) -> Response:
     """The order's invoice as a PDF (what Digishare sends the customer on WhatsApp)."""
     order = await service.get_order(session, actor=actor, reference=reference, with_parties=True)
@@ -206,7 +217,11 @@ async def get_invoice(reference: str, actor: CurrentActor, session: ReadSessionD
     return _pdf(content, f"invoice-{order.order_number}.pdf")
 
 
-@router.get("/{reference}/label.pdf", response_class=Response)
+@router.get(
+    "/{reference}/label.pdf",
+    response_class=Response,
+    responses=binary_answer("application/pdf", "The shipping label, a PDF"),
+)
 async def get_label(reference: str, actor: CurrentActor, session: ReadSessionDep) -> Response:
     """A 100 x 150 mm shipping label: the customer's address, the cash to collect, and the
     order number as a Code 39 barcode."""
@@ -218,7 +233,7 @@ async def get_label(reference: str, actor: CurrentActor, session: ReadSessionDep
 # --- status ---------------------------------------------------------------------------------
 
 
-@router.patch("/{reference}/status", response_model=dict[str, Any])
+@router.patch("/{reference}/status", response_model=Envelope[OrderDetailOut])
 async def change_status(
     reference: str, body: StatusChangeIn, actor: CurrentActor, session: WriteSessionDep
 ) -> Response:

@@ -21,6 +21,7 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from commercy.core.envelopes import Answer
 from commercy.core.ids import Id
 from commercy.core.schemas import Money, StrictWireModel, Timestamp, WireModel, reraisable
 from commercy.orders import lifecycle
@@ -299,3 +300,22 @@ class OrderDetailOut(OrderOut):
 
 class OrderCreatedOut(OrderOut):
     items: list[OrderItemOut]
+
+
+class OrderCreatedAnswer(Answer):
+    """The creation's answer: `orderNumber` and `orderStatus` at the top level, then `order`."""
+
+    order_number: str
+    order_status: OrderStatus
+    order: OrderCreatedOut
+
+
+class BulkStatusResult(WireModel):
+    """One order's outcome in a bulk status change: the new `status`, or `error` and
+    `message`."""
+
+    id: int
+    success: bool
+    status: OrderStatus | None
+    error: str | None
+    message: str | None

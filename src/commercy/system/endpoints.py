@@ -8,13 +8,15 @@ from sqlalchemy import text
 
 from commercy import __version__
 from commercy.core.database import Database
+from commercy.core.envelopes import Envelope
 from commercy.core.errors import ServiceUnavailable
 from commercy.core.responses import envelope
+from commercy.system.schemas import ApiStatus
 
 router = APIRouter(tags=["system"])
 
 
-@router.get("/status")
+@router.get("/status", response_model=Envelope[ApiStatus])
 async def api_status(request: Request) -> dict[str, Any]:
     """Is the API up, which version, since when, and can it reach its database?
 

@@ -11,24 +11,26 @@ from sqlalchemy import func, select, text
 
 from commercy.core import metrics as metrics_module
 from commercy.core.database import Database
+from commercy.core.envelopes import Envelope
 from commercy.core.errors import NotFound, ServiceUnavailable, Unauthorized
 from commercy.core.migrations import current_revision, head_revision
 from commercy.core.ratelimit import RateLimits
 from commercy.core.responses import envelope
 from commercy.core.settings import Settings
 from commercy.outbox.models import JobState, OutboxJob
+from commercy.system.schemas import Liveness, Readiness
 
 router = APIRouter(tags=["system"])
 PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8"
 
 
-@router.get("/livez")
+@router.get("/livez", response_model=Envelope[Liveness])
 async def livez() -> dict[str, Any]:
     """The process answers. Checks nothing else: restart the process only when this fails."""
     return envelope({"status": "alive"})
 
 
-@router.get("/readyz")
+@router.get("/readyz", response_model=Envelope[Readiness])
 async def readyz(request: Request) -> dict[str, Any]:
     """Ready to serve: the database answers and is migrated to this version's head, and Redis
     answers when it is configured. 503 in the error format names each failing check."""

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from commercy.auth.dependencies import CurrentActor
 from commercy.core.database import ReadSessionDep, WriteSessionDep
 from commercy.core.dependencies import SettingsDep
+from commercy.core.envelopes import Envelope, Page
 from commercy.core.errors import NotFound, error_response
 from commercy.core.ids import PathId, id_query
 from commercy.core.pagination import PageDep
@@ -17,7 +18,14 @@ from commercy.core.responses import envelope, paginated
 from commercy.core.settings import Settings
 from commercy.integrations.digishare import inbox, service
 from commercy.integrations.digishare.models import DigishareIntegration, EventOutcome
-from commercy.integrations.digishare.schemas import EventOut, IntegrationUpdate, JobOut
+from commercy.integrations.digishare.schemas import (
+    ConnectionTestOut,
+    EventOut,
+    IntegrationOut,
+    IntegrationUpdate,
+    JobOut,
+    WebhookAnswer,
+)
 from commercy.outbox.models import JobState, OutboxJob
 
 router = APIRouter(prefix="/integrations/digishare", tags=["digishare"])
@@ -28,7 +36,7 @@ ResellerParam = Annotated[
 ]
 
 
-@router.get("")
+@router.get("", response_model=Envelope[IntegrationOut])
 async def get_settings(
     actor: CurrentActor,
     session: ReadSessionDep,
@@ -43,7 +51,7 @@ async def get_settings(
     return envelope(service.describe(integration, settings=settings))
 
 
-@router.put("")
+@router.put("", response_model=Envelope[IntegrationOut])
 async def put_settings(
     body: IntegrationUpdate,
     actor: CurrentActor,
@@ -67,7 +75,7 @@ async def put_settings(
     return envelope(service.describe(integration, settings=settings), message="Settings saved")
 
 
-@router.post("/test")
+@router.post("/test", response_model=Envelope[ConnectionTestOut])
 async def check_connection(
     actor: CurrentActor,
     session: WriteSessionDep,
@@ -85,7 +93,7 @@ async def check_connection(
     return envelope(result, message=f"Connection {result.status.value}")
 
 
-@router.get("/jobs")
+@router.get("/jobs", response_model=Page[JobOut])
 async def list_jobs(
     actor: CurrentActor,
     session: ReadSessionDep,
@@ -102,7 +110,7 @@ async def list_jobs(
     return paginated(items, page=page.page, limit=page.limit, total=total)
 
 
-@router.post("/jobs/{job_id}/retry")
+@router.post("/jobs/{job_id}/retry", response_model=Envelope[JobOut])
 async def retry_job(
     job_id: PathId,
     actor: CurrentActor,
@@ -118,7 +126,7 @@ async def retry_job(
     return envelope(_job_out(job, settings), message="Job scheduled")
 
 
-@router.get("/events")
+@router.get("/events", response_model=Page[EventOut])
 async def list_events(
     actor: CurrentActor, session: ReadSessionDep, page: PageDep, reseller_id: ResellerParam = None
 ) -> dict[str, Any]:
@@ -134,7 +142,7 @@ async def list_events(
     return paginated(items, page=page.page, limit=page.limit, total=total)
 
 
-@webhook_router.post("/digishare/{integration_id}", response_model=None)
+@webhook_router.post("/digishare/{integration_id}", response_model=WebhookAnswer)
 async def digishare_webhook(
     integration_id: PathId, request: Request, session: WriteSessionDep, settings: SettingsDep
 ) -> dict[str, Any] | JSONResponse:

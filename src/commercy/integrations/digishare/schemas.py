@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import Field, StrictBool, StringConstraints, model_validator
 
+from commercy.core.envelopes import Envelope
 from commercy.core.schemas import StrictWireModel, Timestamp, WireModel
 from commercy.integrations.digishare.models import (
     AuthMethod,
@@ -175,3 +176,11 @@ class EventOut(WireModel):
         description="Where `eventAt` was read: the ticket's `updated_at`, else the change's "
         "`updated_at`, else `date_status`, else the time we received the event"
     )
+
+
+class DuplicateEvent(WireModel):
+    duplicate: Literal[True]
+
+
+# The webhook's answer: the recorded event, or a duplicate acknowledged without effect.
+WebhookAnswer = Envelope[EventOut] | Envelope[DuplicateEvent]
