@@ -3,6 +3,7 @@ that carry the request, the caller and never a secret."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import logging
@@ -14,9 +15,10 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from pydantic import SecretStr
+from sqlalchemy import text
 
 from commercy.core import logs
-from commercy.core.database import WriteSession
+from commercy.core.database import Database, WriteSession
 from commercy.core.settings import Settings
 from commercy.main import create_app
 from tests.factories import PASSWORD, login, make_world
@@ -212,3 +214,33 @@ async def test_logs_never_hold_passwords_tokens_or_whole_phone_numbers(
     assert token not in written
     assert "20 123 456" not in written
     assert "3456" in written
+
+
+@pytest.mark.postgres_only
+async def test_the_metrics_count_who_waits_for_a_pooled_connection(settings: Settings) -> None:
+    from prometheus_client import REGISTRY
+
+    def waiting() -> float:
+        return REGISTRY.get_sample_value("commercy_db_pool_waiting") or 0.0
+
+    tiny = Database(settings.model_copy(update={"database_pool_size": 1}))
+    try:
+        async with tiny.engine.connect() as held, tiny.engine.connect() as overflow:
+            await held.execute(text("SELECT 1"))
+            await overflow.execute(text("SELECT 1"))
+            before = waiting()
+            third = asyncio.create_task(_select_one(tiny))
+            await asyncio.sleep(0.3)
+            during = waiting()
+        await third
+        after = waiting()
+    finally:
+        await tiny.dispose()
+
+    assert during == before + 1
+    assert after == before
+
+
+async def _select_one(database: Database) -> None:
+    async with database.engine.connect() as connection:
+        await connection.execute(text("SELECT 1"))

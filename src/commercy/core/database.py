@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+from sqlalchemy.pool import AsyncAdaptedQueuePool, ConnectionPoolEntry
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.types import TypeDecorator
 
@@ -144,6 +145,18 @@ def _count_checkouts(engine: AsyncEngine) -> None:
     event.listen(engine.sync_engine, "checkin", lambda *_: in_use.dec())
 
 
+class WaitCountingPool(AsyncAdaptedQueuePool):
+    """The queue pool, counting in the metrics the requests waiting for a connection."""
+
+    def _do_get(self) -> ConnectionPoolEntry:
+        waiting = metrics().pool_waiting
+        waiting.inc()
+        try:
+            return super()._do_get()
+        finally:
+            waiting.dec()
+
+
 def create_engine(url: str, *, settings: Settings, sqlite_lock_upfront: bool = True) -> AsyncEngine:
     if url.startswith("sqlite"):
         return _create_sqlite_engine(
@@ -155,6 +168,7 @@ def create_engine(url: str, *, settings: Settings, sqlite_lock_upfront: bool = T
     return create_async_engine(
         url,
         echo=settings.database_echo,
+        poolclass=WaitCountingPool,
         pool_size=settings.database_pool_size,
         max_overflow=settings.database_pool_size,
         # No pre-ping: it costs a round trip per checkout. A connection that died while pooled

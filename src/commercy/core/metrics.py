@@ -29,6 +29,7 @@ class Metrics:
     webhook_events: Counter
     job_runs: Counter
     pool_checked_out: Gauge
+    pool_waiting: Gauge
 
 
 @functools.cache
@@ -63,6 +64,11 @@ def metrics() -> Metrics:
         pool_checked_out=Gauge(
             "commercy_db_pool_checked_out",
             "Database connections in use, by process",
+            multiprocess_mode="livesum",
+        ),
+        pool_waiting=Gauge(
+            "commercy_db_pool_waiting",
+            "Requests and jobs waiting for a pooled database connection (PostgreSQL)",
             multiprocess_mode="livesum",
         ),
     )
