@@ -73,7 +73,7 @@ async def get_active_actor(
     if not rows:
         return None
     row = dict(rows[0])
-    if token_version is not None and row.pop("token_version") != token_version:
+    version = row.pop("token_version")
+    if token_version is not None and version != token_version:
         return None
-    row.pop("token_version", None)
     return Actor(**{**row, "role": Role(row["role"])})

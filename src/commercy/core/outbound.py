@@ -82,7 +82,7 @@ class OutboundPolicy:
         if self.public_only and parts.scheme != "https":
             return "must use https"
         try:
-            await self.resolve(host, parts.port or (443 if parts.scheme == "https" else 80))
+            await self.resolve(host, _port(parts.scheme, parts.port))
         except OutboundRefused as exc:
             return str(exc)
         except httpx.ConnectError:
@@ -90,6 +90,10 @@ class OutboundPolicy:
             # and the test-connection endpoint says it is unreachable.
             return None
         return None
+
+
+def _port(scheme: str, port: int | None) -> int:
+    return port or (443 if scheme == "https" else 80)
 
 
 async def _addresses(host: str, port: int) -> list[IPAddress]:
@@ -115,7 +119,7 @@ class GuardedTransport(httpx.AsyncBaseTransport):
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         host = request.url.host
         if not self._policy.exempt(host):
-            port = request.url.port or (443 if request.url.scheme == "https" else 80)
+            port = _port(request.url.scheme, request.url.port)
             address = await self._policy.resolve(host, port)
             request.url = request.url.copy_with(host=str(address))
             request.extensions = {**request.extensions, "sni_hostname": host}

@@ -16,7 +16,8 @@ from commercy.core.database import WriteSession
 from commercy.orders.models import Order
 from commercy.orders.schemas import ConfirmationOut
 
-OrderCreated = Callable[[WriteSession, Order], Awaitable[None]]
+# What a listener returns is its own business.
+OrderCreated = Callable[[WriteSession, Order], Awaitable[object]]
 ConfirmationSource = Callable[[AsyncSession, int], Awaitable[ConfirmationOut | None]]
 
 _created: list[OrderCreated] = []

@@ -204,8 +204,9 @@ def describe(integration: DigishareIntegration, *, settings: Settings) -> Integr
     )
 
 
-async def enqueue_order_notification(session: WriteSession, *, order: Order) -> OutboxJob | None:
-    """In the order's own transaction: promise to open its Digishare ticket.
+async def notify_new_order(session: WriteSession, order: Order) -> OutboxJob | None:
+    """Listens to new orders, in the order's own transaction: promise to open its Digishare
+    ticket.
 
     Walk-in sales (`sur_place`) are delivered already, and resellers without an enabled
     integration confirm by phone: neither gets a job.
@@ -229,19 +230,10 @@ async def enqueue_order_notification(session: WriteSession, *, order: Order) -> 
     )
 
 
-async def notify_new_order(session: WriteSession, order: Order) -> None:
-    """Listens to orders: every new order may owe Digishare a ticket."""
-    await enqueue_order_notification(session, order=order)
-
-
 async def confirmation_of(session: AsyncSession, order_id: int) -> ConfirmationOut | None:
-    """Tells orders where an order's WhatsApp confirmation stands."""
-    return await order_confirmation(session, order_id=order_id)
-
-
-async def order_confirmation(session: AsyncSession, *, order_id: int) -> ConfirmationOut | None:
-    """The order's Digishare ticket and the job opening it; None when the order has no job
-    (walk-in sales, resellers without an enabled integration)."""
+    """Tells orders where an order's WhatsApp confirmation stands: its Digishare ticket and the
+    job opening it; None when the order has no job (walk-in sales, resellers without an
+    enabled integration)."""
     row = (
         await session.execute(
             select(OutboxJob, DigishareTicket)
