@@ -29,14 +29,14 @@ test-postgres: install services
 	COMMERCY_TEST_POSTGRES_URL=$(POSTGRES_URL) $(BIN)/pytest --db postgres --ignore=tests/sandbox
 
 lint: install
-	$(BIN)/ruff check src tests bench postman clients/python
-	$(BIN)/ruff format --check src tests bench postman clients/python
+	$(BIN)/ruff check src tests bench postman clients/python examples
+	$(BIN)/ruff format --check src tests bench postman clients/python examples
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
 format: install
-	$(BIN)/ruff format src tests bench postman clients/python
-	$(BIN)/ruff check --fix src tests bench postman clients/python
+	$(BIN)/ruff format src tests bench postman clients/python examples
+	$(BIN)/ruff check --fix src tests bench postman clients/python examples
 
 ## Benchmarks against a floor on PostgreSQL and SQLite (not part of test); BENCH_QUICK=1 is short.
 bench: install services
