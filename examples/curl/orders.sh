@@ -9,8 +9,8 @@ set -euo pipefail
 
 BASE_URL="${COMMERCY_BASE_URL:-http://127.0.0.1:8000}"
 API="${BASE_URL%/}/api/v1"
-IDENTIFIER="${COMMERCY_IDENTIFIER:?set COMMERCY_IDENTIFIER (a reseller, agent or admin login)}"
-PASSWORD="${COMMERCY_PASSWORD:?set COMMERCY_PASSWORD}"
+IDENTIFIER="${COMMERCY_IDENTIFIER:?set COMMERCY_IDENTIFIER (a reseller or agent login)}"
+: "${COMMERCY_PASSWORD:?set COMMERCY_PASSWORD}"
 OUT_DIR="${COMMERCY_OUT_DIR:-.}"   # where the invoice PDF is written
 PAGE_SIZE="${COMMERCY_PAGE_SIZE:-50}"  # orders a page; the API allows up to 100
 MAX_ATTEMPTS=5                     # tries of one request in all, first one included
@@ -61,12 +61,14 @@ header() {  # header NAME: the value of a header of the last answer, empty when 
 new_key() { python3 -c 'import uuid; print(uuid.uuid4())'; }
 
 # send METHOD PATH [BODY]: one request. Sets STATUS; returns curl's exit code (network errors).
-# The token travels in a header file, so it never shows in `ps`.
+# The token and the body travel in files, so neither shows in `ps`.
 send() {
-    local method=$1 path=$2 body=${3:-} auth=()
+    local method=$1 path=$2 body=${3:-} auth=() data=()
     [ -f "$WORK/auth" ] && auth=(--header "@$WORK/auth")
-    local data=()
-    [ -n "$body" ] && data=(--header 'Content-Type: application/json' --data-binary "$body")
+    if [ -n "$body" ]; then
+        printf '%s' "$body" > "$WORK/request"
+        data=(--header 'Content-Type: application/json' --data-binary "@$WORK/request")
+    fi
     : > "$WORK/headers"
     STATUS=$(curl --silent --show-error --max-time 30 --request "$method" \
         --output "$WORK/body" --dump-header "$WORK/headers" --write-out '%{http_code}' \
@@ -83,7 +85,7 @@ EXTRA_HEADERS=()
 call() {
     local idempotent=false
     if [ "$1" = --idempotent ]; then idempotent=true; shift; fi
-    local attempt=1 backoff=1 rc wait
+    local attempt=1 backoff=1 rc asked wait
     while :; do
         rc=0
         send "$@" || rc=$?
@@ -91,10 +93,10 @@ call() {
             $idempotent || die "$1 $2: network failure (curl exit $rc), not retried"
             wait=$backoff; log "  $1 $2: network failure (curl exit $rc)"
         elif [ "$STATUS" = 429 ] || { $idempotent && [ "$STATUS" = 503 ]; }; then
-            wait=$(header Retry-After)
-            [[ "$wait" =~ ^[0-9]+$ ]] || wait=$backoff
-            [ "$wait" -ge "$backoff" ] || wait=$backoff
-            log "  $1 $2: $STATUS, Retry-After ${wait}s"
+            asked=$(header Retry-After)   # seconds (an HTTP date is also allowed: not read here)
+            log "  $1 $2: $STATUS, Retry-After ${asked:-none}"
+            [[ "$asked" =~ ^[0-9]+$ ]] || asked=0
+            wait=$((asked > backoff ? asked : backoff))
         else
             return 0
         fi
@@ -116,9 +118,10 @@ expect() {
 }
 
 login() {
-    local body
-    body=$(python3 -c 'import json, sys; print(json.dumps({"identifier": sys.argv[1],
-        "password": sys.argv[2]}))' "$IDENTIFIER" "$PASSWORD")
+    local body   # built from the environment, so the password is never an argument (`ps`)
+    body=$(python3 -c 'import json, os; print(json.dumps({
+        "identifier": os.environ["COMMERCY_IDENTIFIER"],
+        "password": os.environ["COMMERCY_PASSWORD"]}))')
     call POST /auth/login "$body"
     expect 200 "login"
     local values token role
