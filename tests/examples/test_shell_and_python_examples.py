@@ -16,6 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.examples.lossy_proxy import losing_first_create
 from tests.hardening.processes import api_process
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -42,12 +43,19 @@ class DemoServer:
         }
 
     def order(self, number: str) -> httpx.Response:
-        """The order as the demo admin reads it (another user: another rate-limit budget)."""
+        return self.read_as_admin(f"/orders/{number}")
+
+    def order_count(self) -> int:
+        total: int = self.read_as_admin("/orders?limit=1").json()["pagination"]["total"]
+        return total
+
+    def read_as_admin(self, path: str) -> httpx.Response:
+        """What the demo admin reads (another user: another rate-limit budget)."""
         admin = self.logins["admin"]
         login = {"identifier": admin["identifier"], "password": admin["password"]}
         with httpx.Client(base_url=f"{self.base_url}/api/v1", timeout=10) as http:
             token = http.post("/auth/login", json=login).json()["token"]
-            return http.get(f"/orders/{number}", headers={"Authorization": f"Bearer {token}"})
+            return http.get(path, headers={"Authorization": f"Bearer {token}"})
 
 
 @contextmanager
@@ -138,3 +146,21 @@ def test_the_curl_example_waits_out_429s_as_retry_after_asks(db_kind: str, tmp_p
 
         assert re.search(r": 429, Retry-After [1-3]\n  retrying in [1-3]s", result.stderr)
         _created_orders(result.stdout, server)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["bash", str(CURL_EXAMPLE)], [sys.executable, str(PYTHON_EXAMPLE)]],
+    ids=["curl", "python"],
+)
+def test_a_create_whose_answer_is_lost_is_retried_into_one_order(
+    demo_server: DemoServer, tmp_path: Path, command: list[str]
+) -> None:
+    before = demo_server.order_count()
+    with losing_first_create(demo_server.base_url) as proxy:
+        env = demo_server.example_env(tmp_path) | {"COMMERCY_BASE_URL": proxy.base_url}
+        result = _run(command, env)
+
+    assert proxy.answers_lost == 1
+    assert len(_created_orders(result.stdout, demo_server)) == 1
+    assert demo_server.order_count() == before + 1
