@@ -56,4 +56,4 @@ node-tools:
 	scripts/ensure-node-tools.sh
 
 clean:
-	rm -rf $(VENV) var tools/node/node_modules clients/js/node_modules clients/js/dist .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) var tools/node/node_modules clients/js/node_modules clients/js/dist examples/node/node_modules .pytest_cache .mypy_cache .ruff_cache

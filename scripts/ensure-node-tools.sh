@@ -1,7 +1,8 @@
 #!/bin/sh
 # Install the Node tools the suite runs, each from its package-lock.json, and build the JS SDK:
 # - tools/node: newman, for the Postman collection;
-# - clients/js: typescript and openapi-typescript, then `tsc` into clients/js/dist.
+# - clients/js: typescript and openapi-typescript, then `tsc` into clients/js/dist;
+# - examples/node: the SDK, linked from clients/js (nothing is downloaded).
 # Each step is skipped when it is up to date (installed at the locked versions, built after the
 # last change of its sources).
 set -eu
@@ -27,3 +28,5 @@ stamp="$sdk/dist/index.js"
 if [ ! -f "$stamp" ] || [ -n "$(find "$sdk/src" "$sdk/tsconfig.json" "$sdk/package-lock.json" -newer "$stamp" -print -quit)" ]; then
     (cd "$sdk" && node_modules/.bin/tsc -p tsconfig.json)
 fi
+
+install_locked "$root/examples/node"
