@@ -21,7 +21,11 @@ const host = process.env.HOST ?? "127.0.0.1";
 const port = Number(process.env.PORT ?? 8080);
 const baseUrl = process.env.COMMERCY_URL ?? "http://127.0.0.1:8000";
 const TYPES = { ".html": "text/html", ".js": "text/javascript", ".map": "application/json" };
-const PAGE_FILES = { "/": "index.html", "/index.html": "index.html", "/checkout.js": "checkout.js" };
+const PAGE_FILES = {
+  "/": "index.html",
+  "/index.html": "index.html",
+  "/checkout.js": "checkout.js",
+};
 
 async function pageConfig() {
   const api = process.env.COMMERCY_TOKEN
@@ -74,6 +78,9 @@ const server = createServer(async (request, response) => {
 });
 server.listen(port, host, () => {
   const origin = `http://${host}:${server.address().port}`;
-  console.log(`Checkout page on ${origin}/ (the API must allow it: COMMERCY_CORS_ORIGINS=${origin})`);
+  console.log(
+    `Checkout page on ${origin}/ (the API must allow it: COMMERCY_CORS_ORIGINS=${origin})`,
+  );
 });
-for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => server.close(() => process.exit(0)));
+for (const signal of ["SIGINT", "SIGTERM"])
+  process.on(signal, () => server.close(() => process.exit(0)));

@@ -68,7 +68,9 @@ async function main() {
   };
   const idempotencyKey = `cart-${config.cartId}`;
   const created = await api.orders.create(order, { idempotencyKey });
-  console.log(`Created order ${created.orderNumber}: ${created.order.total} TND, ${created.orderStatus}`);
+  console.log(
+    `Created order ${created.orderNumber}: ${created.order.total} TND, ${created.orderStatus}`,
+  );
 
   // The same key again (as a retry after a lost answer would): the same order comes back.
   const again = await api.orders.create(order, { idempotencyKey });

@@ -305,12 +305,19 @@ export class Products {
   /** Every product matching `search`, page after page. */
   iterate(filters: ProductFilters = {}): AsyncGenerator<Product, void, undefined> {
     const { page: start, limit, ...rest } = filters;
-    return everyItem((query) => this.list({ ...rest, ...query }), limit ?? undefined, start ?? undefined);
+    return everyItem(
+      (query) => this.list({ ...rest, ...query }),
+      limit ?? undefined,
+      start ?? undefined,
+    );
   }
 
   /** `GET /products/{id}`. */
   async get(productId: number): Promise<Product> {
-    return data<Product>(this.transport, { method: "GET", path: `/products/${segment(productId)}` });
+    return data<Product>(this.transport, {
+      method: "GET",
+      path: `/products/${segment(productId)}`,
+    });
   }
 
   /** `POST /products`: `name`, `price`, and optionally `code`, `costPrice`, `stockQuantity`,
@@ -343,7 +350,10 @@ export class ConvertyProducts {
 
   /** `POST /converty/products`: creates or updates up to 500 products by Converty `id`;
    * answers them with the `created` and `updated` counts. */
-  async upsert(products: ConvertyProductInput[], options: ForReseller = {}): Promise<ConvertyUpsert> {
+  async upsert(
+    products: ConvertyProductInput[],
+    options: ForReseller = {},
+  ): Promise<ConvertyUpsert> {
     const body: Schemas["ConvertyCatalogUpsert"] = { products };
     if (options.resellerId !== undefined) body.resellerId = options.resellerId;
     const answer = await this.transport.json<Schemas["CatalogSaved"]>({
@@ -398,9 +408,15 @@ export class Converty {
 
   /** `GET /converty/check-mappings/{resellerId}`: is the reseller ready for Converty orders. */
   async checkMappings(resellerId: number): Promise<MappingCheck> {
-    const { success: _s, message: _m, timestamp: _t, ...check } = await this.transport.json<
-      Schemas["MappingCheck"]
-    >({ method: "GET", path: `/converty/check-mappings/${segment(resellerId)}` });
+    const {
+      success: _s,
+      message: _m,
+      timestamp: _t,
+      ...check
+    } = await this.transport.json<Schemas["MappingCheck"]>({
+      method: "GET",
+      path: `/converty/check-mappings/${segment(resellerId)}`,
+    });
     return check;
   }
 }
@@ -447,7 +463,11 @@ export class Digishare {
   /** `GET /integrations/digishare/jobs`: ticket jobs (`state`: pending, running, done,
    * failed). */
   async jobs(query: PageQuery & ForReseller & { state?: JobState } = {}): Promise<Page<Job>> {
-    return page<Job>(this.transport, { method: "GET", path: `${DIGISHARE}/jobs`, query: { ...query } });
+    return page<Job>(this.transport, {
+      method: "GET",
+      path: `${DIGISHARE}/jobs`,
+      query: { ...query },
+    });
   }
 
   /** `POST /integrations/digishare/jobs/{id}/retry`: a failed job runs again. */
@@ -490,12 +510,19 @@ export class Suppliers {
 
   /** `GET /suppliers`. */
   async list(query: PageQuery = {}): Promise<Page<Supplier>> {
-    return page<Supplier>(this.transport, { method: "GET", path: "/suppliers", query: { ...query } });
+    return page<Supplier>(this.transport, {
+      method: "GET",
+      path: "/suppliers",
+      query: { ...query },
+    });
   }
 
   /** `GET /suppliers/{id}`. */
   async get(supplierId: number): Promise<Supplier> {
-    return data<Supplier>(this.transport, { method: "GET", path: `/suppliers/${segment(supplierId)}` });
+    return data<Supplier>(this.transport, {
+      method: "GET",
+      path: `/suppliers/${segment(supplierId)}`,
+    });
   }
 
   /** `POST /suppliers` (admins). */
@@ -509,12 +536,19 @@ export class Resellers {
 
   /** `GET /resellers`. */
   async list(query: PageQuery = {}): Promise<Page<Reseller>> {
-    return page<Reseller>(this.transport, { method: "GET", path: "/resellers", query: { ...query } });
+    return page<Reseller>(this.transport, {
+      method: "GET",
+      path: "/resellers",
+      query: { ...query },
+    });
   }
 
   /** `GET /resellers/{id}`. */
   async get(resellerId: number): Promise<Reseller> {
-    return data<Reseller>(this.transport, { method: "GET", path: `/resellers/${segment(resellerId)}` });
+    return data<Reseller>(this.transport, {
+      method: "GET",
+      path: `/resellers/${segment(resellerId)}`,
+    });
   }
 
   /** `POST /resellers` (admins): a reseller selling for `supplierId`. */

@@ -160,6 +160,9 @@ export function segment(value: string | number): string {
 export function newIdempotencyKey(): string {
   const crypto = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto;
   if (crypto?.randomUUID) return crypto.randomUUID();
-  const random = () => Math.floor(Math.random() * 0x100000000).toString(16).padStart(8, "0");
+  const random = () =>
+    Math.floor(Math.random() * 0x100000000)
+      .toString(16)
+      .padStart(8, "0");
   return `${Date.now().toString(16)}-${random()}-${random()}-${random()}`;
 }

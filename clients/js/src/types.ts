@@ -61,7 +61,10 @@ export type Supplier = Schemas["SupplierOut"];
 export type NewSupplier = Schemas["SupplierCreate"];
 export type Reseller = Schemas["ResellerOut"];
 export type NewReseller = Schemas["ResellerCreate"];
-export type LoginResult = Pick<Schemas["LoginAnswer"], "token" | "tokenType" | "expiresAt" | "user">;
+export type LoginResult = Pick<
+  Schemas["LoginAnswer"],
+  "token" | "tokenType" | "expiresAt" | "user"
+>;
 export type ApiStatus = Schemas["ApiStatus"];
 
 // --- pages ----------------------------------------------------------------------------------

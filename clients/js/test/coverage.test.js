@@ -50,13 +50,18 @@ const METHODS = {
  * verb is an operation when its type is `operations[...]` rather than `never`. */
 function schemaOperations() {
   const source = readFileSync(new URL("../src/schema.ts", import.meta.url), "utf8");
-  const paths = source.slice(source.indexOf("export interface paths {"), source.indexOf("export type webhooks"));
+  const paths = source.slice(
+    source.indexOf("export interface paths {"),
+    source.indexOf("export type webhooks"),
+  );
   const found = new Set();
   const blocks = paths.split(/\n {4}"(\/[^"]*)": \{/).slice(1);
   for (let i = 0; i < blocks.length; i += 2) {
     const path = blocks[i];
     if (!path.startsWith("/api/v1/")) continue;
-    for (const [, verb] of blocks[i + 1].matchAll(/\n {8}(get|put|post|delete|patch): operations\[/g)) {
+    for (const [, verb] of blocks[i + 1].matchAll(
+      /\n {8}(get|put|post|delete|patch): operations\[/g,
+    )) {
       found.add(`${verb.toUpperCase()} ${path.slice("/api/v1".length)}`);
     }
   }

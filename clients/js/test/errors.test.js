@@ -27,7 +27,10 @@ test("a 400 carries every field error and is not retried", async () => {
   const api = await shop.resellerClient({ sleep });
 
   const error = await caught(
-    api.orders.create({ customerName: "Ahmed", products: [{ productId: shop.productIds[0], quantity: 2 }] }),
+    api.orders.create({
+      customerName: "Ahmed",
+      products: [{ productId: shop.productIds[0], quantity: 2 }],
+    }),
   );
 
   assert.ok(error instanceof CommercyError);
@@ -157,7 +160,10 @@ function fetchAnswering(statuses) {
     const status = queue.shift();
     if (status === undefined) return fetch(input, init);
     const body = JSON.stringify({ success: false, error: "Busy", message: "Try again" });
-    return new Response(body, { status, headers: { "Retry-After": "1", "Content-Type": "application/json" } });
+    return new Response(body, {
+      status,
+      headers: { "Retry-After": "1", "Content-Type": "application/json" },
+    });
   };
   return { keys, fetch: fake };
 }

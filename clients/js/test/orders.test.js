@@ -57,7 +57,8 @@ test("list gives pages and iterate walks every page", async () => {
   const shop = await makeShop();
   const api = await shop.resellerClient();
   const numbers = new Set();
-  for (let i = 0; i < 5; i++) numbers.add((await api.orders.create(documentedOrder(shop))).orderNumber);
+  for (let i = 0; i < 5; i++)
+    numbers.add((await api.orders.create(documentedOrder(shop))).orderNumber);
 
   const first = await api.orders.list({ limit: 2 });
   const last = await api.orders.list({ page: 3, limit: 2, status: ["pending", "confirmed"] });
@@ -65,7 +66,11 @@ test("list gives pages and iterate walks every page", async () => {
   for await (const order of api.orders.iterate({ limit: 2 })) walked.push(order.orderNumber);
   const none = [];
   for await (const order of api.orders.iterate({ status: "delivered" })) none.push(order);
-  const searched = await api.orders.list({ search: "Ahmed", sort: "-total", dateFrom: "2000-01-01" });
+  const searched = await api.orders.list({
+    search: "Ahmed",
+    sort: "-total",
+    dateFrom: "2000-01-01",
+  });
 
   assert.equal(first.items.length, 2);
   assert.equal(first.pagination.total, 5);

@@ -10,8 +10,14 @@ test("accounts and products answer for an admin", async () => {
   const admin = shop.admin;
   const tag = `${Date.now()}`;
 
-  const supplier = await admin.accounts.suppliers.create({ name: `Nour ${tag}`, email: "n@example.com" });
-  const reseller = await admin.accounts.resellers.create({ name: `Dar ${tag}`, supplierId: supplier.id });
+  const supplier = await admin.accounts.suppliers.create({
+    name: `Nour ${tag}`,
+    email: "n@example.com",
+  });
+  const reseller = await admin.accounts.resellers.create({
+    name: `Dar ${tag}`,
+    supplierId: supplier.id,
+  });
   const user = await admin.accounts.users.create({
     identifier: `dar-${tag}@example.com`,
     password: PASSWORD,
@@ -22,7 +28,8 @@ test("accounts and products answer for an admin", async () => {
   const updated = await admin.products.update(shop.productIds[0], { stockQuantity: 7 });
   const products = await admin.products.list({ search: "Tapis", limit: 100 });
   const walked = [];
-  for await (const product of admin.products.iterate({ search: "Lampe", limit: 1 })) walked.push(product.id);
+  for await (const product of admin.products.iterate({ search: "Lampe", limit: 1 }))
+    walked.push(product.id);
 
   assert.equal((await admin.accounts.suppliers.get(supplier.id)).name, `Nour ${tag}`);
   assert.equal((await admin.accounts.resellers.get(reseller.id)).supplierId, supplier.id);
@@ -41,7 +48,9 @@ test("the Converty catalogue, mappings and the Digishare integration answer", as
   const api = await shop.resellerClient();
   const convertyId = 321;
 
-  const upsert = await api.converty.products.upsert([{ id: convertyId, name: "Produit A", price: 29.9 }]);
+  const upsert = await api.converty.products.upsert([
+    { id: convertyId, name: "Produit A", price: 29.9 },
+  ]);
   const catalogue = await api.converty.products.list();
   const mapping = await api.converty.mappings.create({
     convertyProductId: convertyId,

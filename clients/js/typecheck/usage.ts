@@ -3,7 +3,11 @@
 import { Commercy, CommercyError, type NewOrder, type Order, type Page } from "../src/index.js";
 
 export async function usage(): Promise<string> {
-  const api = await Commercy.login({ baseUrl: "http://127.0.0.1:8000", identifier: "a", password: "b" });
+  const api = await Commercy.login({
+    baseUrl: "http://127.0.0.1:8000",
+    identifier: "a",
+    password: "b",
+  });
   const order: NewOrder = {
     customerName: "Ahmed Ben Ali",
     customerPhone: "+216 20 123 456",
