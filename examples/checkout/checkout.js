@@ -1,7 +1,7 @@
 // The checkout form: builds the order from the form and sends it with commercy-sdk (the SDK's
 // built ES modules, served under ./commercy-sdk/); shows the order number, or each field error
 // of the API next to its field. The configuration (API address, token, product) is config.js.
-import { Commercy, CommercyError } from "./commercy-sdk/index.js";
+import { Commercy, CommercyError, newIdempotencyKey } from "./commercy-sdk/index.js";
 import config from "./config.js";
 
 const api = new Commercy({ baseUrl: config.baseUrl, token: config.token });
@@ -14,7 +14,7 @@ document.getElementById("product-price").textContent = String(config.product.pri
 
 // One key per sale: kept until the order is made, so a second click or a retry after a lost
 // answer gives back the same order instead of a second one.
-let idempotencyKey = crypto.randomUUID();
+let idempotencyKey = newIdempotencyKey();
 
 // The API names an item's fields `products.0.quantity`: the form has one item.
 const FIELD_OF = { "products.0.quantity": "quantity", "products.0.notes": "notes" };
@@ -61,7 +61,7 @@ form.addEventListener("submit", async (event) => {
     showFieldErrors([]);
     showResult("ok", `Merci ! Votre commande ${created.orderNumber} est enregistrée.`);
     form.reset();
-    idempotencyKey = crypto.randomUUID(); // the next sale is another order
+    idempotencyKey = newIdempotencyKey(); // the next sale is another order
   } catch (error) {
     if (error instanceof CommercyError && error.fieldErrors.length > 0) {
       showFieldErrors(error.fieldErrors);

@@ -16,6 +16,6 @@ export {
   Users,
 } from "./client.js";
 export { CommercyError, type CommercyErrorInit, type FieldError } from "./errors.js";
-export { DEFAULT_RETRY, type RetryPolicy, retryDelay } from "./transport.js";
+export { DEFAULT_RETRY, newIdempotencyKey, type RetryPolicy, retryDelay } from "./transport.js";
 export type * from "./types.js";
 export type { components, operations, paths } from "./schema.js";

@@ -155,14 +155,20 @@ export function segment(value: string | number): string {
   return encodeURIComponent(String(value));
 }
 
-/** A new idempotency key: a random UUID (Node 18 without a global `crypto` gets one made from
- * the time and `Math.random`, unique enough for a key that lives a day). */
+/**
+ * A new idempotency key: a random (version 4) UUID. `crypto.randomUUID` where there is one;
+ * a page served over plain HTTP has only `crypto.getRandomValues`, and Node 18 no global
+ * `crypto` at all: the key is then made from `Math.random`, unique enough for a key the API
+ * keeps a day.
+ */
 export function newIdempotencyKey(): string {
-  const crypto = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto;
-  if (crypto?.randomUUID) return crypto.randomUUID();
-  const random = () =>
-    Math.floor(Math.random() * 0x100000000)
-      .toString(16)
-      .padStart(8, "0");
-  return `${Date.now().toString(16)}-${random()}-${random()}-${random()}`;
+  const crypto = (globalThis as { crypto?: Partial<Crypto> }).crypto;
+  if (typeof crypto?.randomUUID === "function") return crypto.randomUUID();
+  const bytes = new Uint8Array(16);
+  if (typeof crypto?.getRandomValues === "function") crypto.getRandomValues(bytes);
+  else bytes.forEach((_, i) => (bytes[i] = Math.floor(Math.random() * 256)));
+  bytes[6] = (bytes[6]! & 0x0f) | 0x40;
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
+  const hex = Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
