@@ -4,6 +4,7 @@ real Commercy servers."""
 
 from __future__ import annotations
 
+import difflib
 import importlib.util
 import os
 import subprocess
@@ -56,10 +57,20 @@ def test_the_committed_types_are_generated_from_the_servers_schema(
     generated = tmp_path / "schema.ts"
     _generator().generate(app.openapi(), generated)
 
-    assert generated.read_text() == SCHEMA.read_text(), (
+    diff = list(
+        difflib.unified_diff(
+            SCHEMA.read_text().splitlines(),
+            generated.read_text().splitlines(),
+            "committed src/schema.ts",
+            "generated from the server",
+            lineterm="",
+        )
+    )
+    assert not diff, (
         "clients/js/src/schema.ts differs from the types of the server's OpenAPI document: run "
         "`.venv/bin/python clients/js/scripts/generate_types.py`, check the SDK still "
-        "compiles (and has a method for any new operation), and commit the result"
+        "compiles (and has a method for any new operation), and commit the result:\n"
+        + "\n".join(diff[:60])
     )
 
 
