@@ -29,14 +29,14 @@ test-postgres: install services
 	COMMERCY_TEST_POSTGRES_URL=$(POSTGRES_URL) $(BIN)/pytest --db postgres --ignore=tests/sandbox
 
 lint: install
-	$(BIN)/ruff check src tests bench postman clients/python examples
-	$(BIN)/ruff format --check src tests bench postman clients/python examples
+	$(BIN)/ruff check src tests bench postman clients/python examples clients/js/scripts
+	$(BIN)/ruff format --check src tests bench postman clients/python examples clients/js/scripts
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
 format: install
-	$(BIN)/ruff format src tests bench postman clients/python examples
-	$(BIN)/ruff check --fix src tests bench postman clients/python examples
+	$(BIN)/ruff format src tests bench postman clients/python examples clients/js/scripts
+	$(BIN)/ruff check --fix src tests bench postman clients/python examples clients/js/scripts
 
 ## Benchmarks against a floor on PostgreSQL and SQLite (not part of test); BENCH_QUICK=1 is short.
 bench: install services
@@ -51,9 +51,9 @@ browser:
 fonts:
 	scripts/ensure-fonts.sh
 
-## newman, for the Postman collection's run (tests/clients/test_postman.py)
+## newman (tests/clients/test_postman.py); the JS SDK's tools and build (tests/clients/test_js_sdk.py)
 node-tools:
 	scripts/ensure-node-tools.sh
 
 clean:
-	rm -rf $(VENV) var tools/node/node_modules .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) var tools/node/node_modules clients/js/node_modules clients/js/dist examples/node/node_modules .pytest_cache .mypy_cache .ruff_cache

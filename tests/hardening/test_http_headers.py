@@ -104,6 +104,7 @@ async def test_cors_headers_reach_refusals_too(hardened_app: AppFactory) -> None
     assert refused.headers["Access-Control-Allow-Origin"] == ORIGIN
     exposed = refused.headers["Access-Control-Expose-Headers"].lower()
     assert "retry-after" in exposed and "x-ratelimit-remaining" in exposed
+    assert "idempotent-replayed" in exposed  # a browser's SDK tells a replayed create
 
 
 async def test_cors_origins_setting_reads_a_comma_separated_list() -> None:

@@ -221,6 +221,7 @@ def cors_options(*, origins: list[str], max_age: int) -> dict[str, Any]:
             "X-RateLimit-Reset",
             "Retry-After",
             "Content-Disposition",
+            "Idempotent-Replayed",
         ],
         # Bearer tokens, no cookies: browsers need no credentials mode.
         "allow_credentials": False,
