@@ -14,6 +14,7 @@ from starlette_compress import CompressMiddleware, add_compress_type
 from commercy import __version__
 from commercy.accounts.endpoints import router as accounts_router
 from commercy.auth.endpoints import router as auth_router
+from commercy.blocklist.endpoints import router as blocklist_router
 from commercy.catalog.endpoints import router as catalog_router
 from commercy.converty.endpoints import router as converty_router
 from commercy.core.database import Database
@@ -81,6 +82,7 @@ def api_router() -> APIRouter:
         catalog_router,
         converty_router,
         digishare_router,
+        blocklist_router,
     ):
         router.include_router(domain_router)
     return router

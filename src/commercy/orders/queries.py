@@ -12,7 +12,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, String, bindparam, false, or_, select
+from sqlalchemy import ColumnElement, Select, String, bindparam, false, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -46,6 +46,12 @@ def scope(actor: Actor) -> dict[str, Any]:
     return {"scope_reseller_id": actor.reseller_id}
 
 
+def scope_conditions(actor: Actor) -> tuple[list[ColumnElement[bool]], dict[str, Any]]:
+    """The conditions of the actor's scope on the orders table, and the values they bind."""
+    params = scope(actor)
+    return [_SCOPES[name] for name in params], params
+
+
 def visible_orders(actor: Actor) -> Select[Order]:
     params = scope(actor)
     return select(Order).where(*(_SCOPES[name] for name in params)).params(params)
@@ -72,6 +78,8 @@ class OrderFilters:
     date_to: datetime | None = None  # exclusive
     reseller_id: int | None = None
     supplier_id: int | None = None
+    duplicate: bool | None = None
+    blocked: bool | None = None
     sort: str = "-createdAt"
 
 
@@ -97,6 +105,12 @@ _CONDITIONS: dict[str, ColumnElement[bool]] = {
     "sources": _ORDERS.source.in_(bindparam("sources", expanding=True)),
     "date_from": _ORDERS.created_at >= bindparam("date_from"),
     "date_to": _ORDERS.created_at < bindparam("date_to"),
+    # Flags: constant conditions (the partial indexes' own terms), so their parameters only
+    # name the shape and bind nothing.
+    "duplicate": _ORDERS.possible_duplicate_of.is_not(None),
+    "not_duplicate": _ORDERS.possible_duplicate_of.is_(None),
+    "blocked": _ORDERS.blocked == true(),
+    "not_blocked": _ORDERS.blocked == false(),
 }
 
 
@@ -114,6 +128,10 @@ def _criteria(actor: Actor, filters: OrderFilters) -> dict[str, Any]:
     ):
         if value is not None and value != []:
             params[name] = value
+    if filters.duplicate is not None:
+        params["duplicate" if filters.duplicate else "not_duplicate"] = True
+    if filters.blocked is not None:
+        params["blocked" if filters.blocked else "not_blocked"] = True
     if filters.search:
         params["search"] = f"%{filters.search.lower()}%"
         digits = "".join(ch for ch in filters.search if ch.isdigit())
