@@ -37,6 +37,7 @@ from commercy.integrations.digishare.endpoints import router as digishare_router
 from commercy.integrations.digishare.endpoints import webhook_router as digishare_webhook_router
 from commercy.jobs import build_worker
 from commercy.orders.endpoints import router as orders_router
+from commercy.stats.endpoints import router as stats_router
 from commercy.system.endpoints import router as system_router
 from commercy.system.health import router as health_router
 
@@ -83,6 +84,7 @@ def api_router() -> APIRouter:
         converty_router,
         digishare_router,
         blocklist_router,
+        stats_router,
     ):
         router.include_router(domain_router)
     return router
