@@ -65,6 +65,8 @@ OPENAPI_TAGS = [
     {"name": "products", "description": "A supplier's catalogue"},
     {"name": "converty", "description": "A reseller's Converty products and their mappings"},
     {"name": "orders", "description": "Orders: creation, lists, lifecycle, documents"},
+    {"name": "blocked-phones", "description": "Numbers whose orders are kept aside"},
+    {"name": "stats", "description": "Figures for supervisors"},
     {"name": "digishare", "description": "WhatsApp confirmation through Digishare"},
 ]
 
