@@ -7,7 +7,19 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Enum, ForeignKey, Index, Integer, Numeric, String, Text, text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    false,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from commercy.accounts.models import Reseller, Supplier
@@ -121,7 +133,8 @@ class Order(TimestampMixin, Base):
     # was created within the duplicate window of it.
     possible_duplicate_of: Mapped[str | None] = mapped_column(String(48))
     # From a blocked number: stored, but kept out of the call queue and of Digishare.
-    blocked: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A server default too: bulk loads (bench/dataset.py) insert orders without it.
+    blocked: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     blocked_reason: Mapped[str | None] = mapped_column(String(500))
 
     items: Mapped[list[OrderItem]] = relationship(

@@ -20,6 +20,7 @@ from commercy.auth.actor import Actor
 from commercy.auth.models import Role
 from commercy.core.ids import parse_id
 from commercy.core.pagination import Page, PageQuery, fetch_page
+from commercy.orders.lifecycle import OPEN
 from commercy.orders.models import Order, OrderSource, OrderStatus
 
 # --- scope ----------------------------------------------------------------------------------
@@ -64,6 +65,22 @@ def by_reference(statement: Select[Order], reference: str) -> Select[Order]:
         order_id = parse_id(reference)
         return statement.where(Order.id == order_id if order_id else false())
     return statement.where(Order.order_number == reference)
+
+
+def possible_duplicate(*, reseller_id: int, phone: str, since: datetime) -> Select[Any]:
+    """The number of the reseller's most recent open order from ``phone`` created since
+    ``since``: one probe of ``ix_orders_reseller_id_customer_phone_created_at``."""
+    return (
+        select(_ORDERS.order_number)
+        .where(
+            _ORDERS.reseller_id == reseller_id,
+            _ORDERS.customer_phone == phone,
+            _ORDERS.created_at >= since,
+            _ORDERS.status.in_(OPEN),
+        )
+        .order_by(_ORDERS.created_at.desc(), _ORDERS.id.desc())
+        .limit(1)
+    )
 
 
 # --- lists ----------------------------------------------------------------------------------

@@ -165,21 +165,13 @@ async def _possible_duplicate_of(
     session: AsyncSession, *, reseller_id: int, phone: str, window_hours: int
 ) -> str | None:
     """The number of the reseller's most recent open order from ``phone`` created within the
-    window (index ``ix_orders_reseller_id_customer_phone_created_at``); None when none is."""
+    window; None when none is."""
     if window_hours == 0:
         return None
-    orders = Order.__table__.c
-    return await session.scalar(
-        select(orders.order_number)
-        .where(
-            orders.reseller_id == reseller_id,
-            orders.customer_phone == phone,
-            orders.created_at >= utcnow() - timedelta(hours=window_hours),
-            orders.status.in_(lifecycle.OPEN),
-        )
-        .order_by(orders.created_at.desc(), orders.id.desc())
-        .limit(1)
-    )
+    since = utcnow() - timedelta(hours=window_hours)
+    statement = queries.possible_duplicate(reseller_id=reseller_id, phone=phone, since=since)
+    number: str | None = await session.scalar(statement)
+    return number
 
 
 @dataclass(frozen=True, slots=True)

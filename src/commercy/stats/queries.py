@@ -143,21 +143,40 @@ def period(date_from: date, date_to: date) -> list[ColumnElement[bool]]:
     return [_ORDERS.created_at >= start, _ORDERS.created_at < end]
 
 
+@dataclass(frozen=True, slots=True)
+class Statements:
+    """The two statements of a request, and the scope's values they bind."""
+
+    totals: Select[Any]
+    groups: Select[Any]
+    params: dict[str, Any]
+
+
+def statements(
+    actor: Actor, *, date_from: date, date_to: date, group_by: GroupBy, dialect: str
+) -> Statements:
+    """The totals and the groups of the actor's orders created in the period."""
+    scope, params = order_queries.scope_conditions(actor)
+    where = [*scope, *period(date_from, date_to)]
+    grouped = _grouped(group_by, dialect).where(*where).order_by(*_order_of(group_by))
+    return Statements(
+        totals=select(*_metrics(per_item=False)).where(*where),
+        groups=grouped.limit(MAX_GROUPS),
+        params=params,
+    )
+
+
 async def order_figures(
     session: AsyncSession, *, actor: Actor, date_from: date, date_to: date, group_by: GroupBy
 ) -> tuple[Figures, list[Figures]]:
     """The totals of the caller's orders created in the period, and the figures per group."""
     dialect = session.get_bind().dialect.name
-    scope, params = order_queries.scope_conditions(actor)
-    where = [*scope, *period(date_from, date_to)]
-    totals_statement = select(*_metrics(per_item=False)).where(*where)
-    totals_row = (await session.execute(totals_statement, params)).one()
-    totals = _figures(totals_row, grouped=False)
-    statement = (
-        _grouped(group_by, dialect).where(*where).order_by(*_order_of(group_by)).limit(MAX_GROUPS)
+    built = statements(
+        actor, date_from=date_from, date_to=date_to, group_by=group_by, dialect=dialect
     )
-    groups = [_figures(row) for row in await session.execute(statement, params)]
-    return totals, groups
+    totals_row = (await session.execute(built.totals, built.params)).one()
+    groups = [_figures(row) for row in await session.execute(built.groups, built.params)]
+    return _figures(totals_row, grouped=False), groups
 
 
 def every_day(groups: Sequence[Figures], *, date_from: date, date_to: date) -> list[Figures]:

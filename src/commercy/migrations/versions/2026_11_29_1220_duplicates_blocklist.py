@@ -65,7 +65,6 @@ def upgrade() -> None:
         )
         batch_op.add_column(sa.Column("blocked_reason", sa.String(length=500), nullable=True))
     with op.batch_alter_table("orders", schema=None) as batch_op:
-        batch_op.alter_column("blocked", server_default=None)
         batch_op.create_index(
             "ix_orders_reseller_id_customer_phone_created_at",
             ["reseller_id", "customer_phone", "created_at"],
