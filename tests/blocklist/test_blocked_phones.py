@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
@@ -230,3 +231,14 @@ async def test_agents_cannot_remove_a_number(client: httpx.AsyncClient, shop: Sh
     response = await client.delete(f"{BLOCKED}/{entry['id']}", headers=shop.agent)
 
     assert response.status_code == 403, response.text
+
+
+async def test_concurrent_blocks_of_one_number_make_one_entry_and_409s(
+    client: httpx.AsyncClient, shop: Shop
+) -> None:
+    answers = await asyncio.gather(
+        *(block(client, shop.reseller, phone="20 123 456") for _ in range(8))
+    )
+
+    assert sorted(a.status_code for a in answers) == [201] + [409] * 7
+    assert await listed_phones(client, shop.reseller) == ["+21620123456"]
