@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -17,6 +18,8 @@ from commercy.core.pagination import Page
 from commercy.orders import queries as orders_queries
 from commercy.orders.models import OrderStatus
 from commercy.orders.queries import OrderFilters
+from commercy.stats import queries as stats_queries
+from commercy.stats.schemas import GroupBy
 
 _POSTGRESQL = PGDialect_asyncpg()  # type: ignore[no-untyped-call]  # SQLAlchemy leaves it bare
 
@@ -71,6 +74,30 @@ def statements(actor: Actor, filters: OrderFilters, page: int, limit: int) -> di
     }
 
 
+def other_statements(actor: Actor, *, phone: str) -> dict[str, str]:
+    """The order creation's duplicate check, and GET /stats/orders over 30 and 366 days."""
+    now = datetime.now(UTC)
+    since = now - timedelta(hours=72)
+    duplicate = orders_queries.possible_duplicate(
+        reseller_id=actor.reseller_id or 0, phone=phone, since=since
+    )
+    found = {"duplicate check": _sql(duplicate)}
+    today = now.date()
+    for days, group_by in ((30, GroupBy.DAY), (366, GroupBy.DAY), (30, GroupBy.PRODUCT)):
+        built = stats_queries.statements(
+            actor,
+            date_from=today - timedelta(days=days - 1),
+            date_to=today,
+            group_by=group_by,
+            dialect="postgresql",
+        )
+        name = f"stats {days}d by {group_by.value}"
+        found[name] = _sql(built.groups.params(built.params))
+        if group_by is GroupBy.DAY:
+            found[f"stats {days}d totals"] = _sql(built.totals.params(built.params))
+    return found
+
+
 def _walk(node: dict[str, Any], found: dict[str, Any]) -> None:
     kind = node.get("Node Type", "")
     if "Index" in kind and node.get("Index Name"):
@@ -108,6 +135,9 @@ async def check(dsn: str, *, reseller_id: int, supplier_id: int, phone_digits: s
             for kind, sql in statements(actor, filters, page, limit).items():
                 await conn.fetchval(f"EXPLAIN (ANALYZE) {sql}")  # warm the cache once
                 plans.append(await explain(conn, name=name, kind=kind, sql=sql))
+        for name, sql in other_statements(actor, phone=f"+216{phone_digits}").items():
+            await conn.fetchval(f"EXPLAIN (ANALYZE) {sql}")
+            plans.append(await explain(conn, name=name, kind="query", sql=sql))
         return plans
     finally:
         await conn.close()

@@ -44,6 +44,7 @@ VARIABLES: list[tuple[str, str, str]] = [
     ("mappingId", "1", "Set by Create Mapping"),
     ("orderId", "1", "Set by Create Order"),
     ("orderNumber", "", "Set by Create Order"),
+    ("blockedPhoneId", "1", "Set by Block Phone"),
     ("jobId", "1", "A Digishare job id (GET /integrations/digishare/jobs?state=failed)"),
     ("integrationId", "1", "A Digishare integration id (its webhook URL)"),
 ]
@@ -139,6 +140,11 @@ OVERRIDES: dict[str, Override] = {
     "PATCH /api/v1/orders/{reference}/status": Override(
         body='{"status": "confirmed", "note": "Confirmed by phone"}',
     ),
+    "POST /api/v1/blocked-phones": Override(
+        body='{"phone": "+216{{$timestamp}}", "reason": "Postman example: fake orders"}',
+        store={"blockedPhoneId": "body.data.id"},
+    ),
+    "DELETE /api/v1/blocked-phones/{entry_id}": Override(path={"entry_id": "{{blockedPhoneId}}"}),
     "GET /api/v1/integrations/digishare": Override(query={"resellerId": "{{demoResellerId}}"}),
     "PUT /api/v1/integrations/digishare": Override(
         body='{"baseUrl": "https://api.digishare.ma", "token": "<your Digishare API token>", '

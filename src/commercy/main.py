@@ -14,6 +14,7 @@ from starlette_compress import CompressMiddleware, add_compress_type
 from commercy import __version__
 from commercy.accounts.endpoints import router as accounts_router
 from commercy.auth.endpoints import router as auth_router
+from commercy.blocklist.endpoints import router as blocklist_router
 from commercy.catalog.endpoints import router as catalog_router
 from commercy.converty.endpoints import router as converty_router
 from commercy.core.database import Database
@@ -36,6 +37,7 @@ from commercy.integrations.digishare.endpoints import router as digishare_router
 from commercy.integrations.digishare.endpoints import webhook_router as digishare_webhook_router
 from commercy.jobs import build_worker
 from commercy.orders.endpoints import router as orders_router
+from commercy.stats.endpoints import router as stats_router
 from commercy.system.endpoints import router as system_router
 from commercy.system.health import router as health_router
 
@@ -63,6 +65,8 @@ OPENAPI_TAGS = [
     {"name": "products", "description": "A supplier's catalogue"},
     {"name": "converty", "description": "A reseller's Converty products and their mappings"},
     {"name": "orders", "description": "Orders: creation, lists, lifecycle, documents"},
+    {"name": "blocked-phones", "description": "Numbers whose orders are kept aside"},
+    {"name": "stats", "description": "Figures for supervisors"},
     {"name": "digishare", "description": "WhatsApp confirmation through Digishare"},
 ]
 
@@ -81,6 +85,8 @@ def api_router() -> APIRouter:
         catalog_router,
         converty_router,
         digishare_router,
+        blocklist_router,
+        stats_router,
     ):
         router.include_router(domain_router)
     return router

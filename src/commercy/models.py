@@ -2,6 +2,7 @@
 
 from commercy.accounts.models import Reseller, Supplier
 from commercy.auth.models import Role, User
+from commercy.blocklist.models import BlockedPhone
 from commercy.catalog.models import Product
 from commercy.converty.models import ConvertyProduct, ProductMapping
 from commercy.integrations.digishare.models import (
@@ -13,6 +14,7 @@ from commercy.orders.models import IdempotencyKey, Order, OrderItem, OrderStatus
 from commercy.outbox.models import OutboxJob
 
 __all__ = [
+    "BlockedPhone",
     "ConvertyProduct",
     "DigishareEvent",
     "DigishareIntegration",

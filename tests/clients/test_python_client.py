@@ -373,6 +373,34 @@ async def test_every_other_resource_answers(shop: Shop) -> None:
     assert no_job.value.status == 404
 
 
+async def test_blocked_phones_duplicates_and_stats_through_the_client(shop: Shop) -> None:
+    with shop.client(shop.world.reseller_user.identifier) as api:
+        entry = api.blocked_phones.create(phone="20 123 456", reason="Fake orders")
+        blocked = api.orders.create(documented_order(shop))["order"]
+        duplicate = api.orders.create(documented_order(shop))["order"]
+        listed = api.blocked_phones.list(phone="+216 20 123 456")
+        flagged = api.orders.list(blocked=True, duplicate=True)
+        api.blocked_phones.delete(entry["id"])
+        after = api.blocked_phones.list()
+        stats = api.stats.orders(group_by="source")
+
+    assert (blocked["blocked"], blocked["blockedReason"]) == (True, "Fake orders")
+    assert duplicate["possibleDuplicateOf"] == blocked["orderNumber"]
+    assert [e["id"] for e in listed.items] == [entry["id"]]
+    assert [o["id"] for o in flagged.items] == [duplicate["id"]]
+    assert after.total == 0
+    assert (stats["totals"]["orders"], stats["groups"][0]["key"]) == (2, "facebook_page")
+
+    identifier = shop.world.reseller_user.identifier
+    async with await AsyncCommercy.login(shop.url, identifier, PASSWORD) as async_api:
+        created = await async_api.blocked_phones.create(phone="20 999 999", reason="Abuse")
+        async_listed = await async_api.blocked_phones.list()
+        await async_api.blocked_phones.delete(created["id"])
+        by_day = await async_api.stats.orders(date_from="2026-01-01", date_to="2026-01-03")
+    assert async_listed.total == 1
+    assert [g["key"] for g in by_day["groups"]] == ["2026-01-01", "2026-01-02", "2026-01-03"]
+
+
 async def test_the_async_client_has_the_same_surface(shop: Shop) -> None:
     identifier = shop.world.reseller_user.identifier
     async with await AsyncCommercy.login(shop.url, identifier, PASSWORD) as api:
@@ -436,6 +464,10 @@ METHODS = {
     "GET /integrations/digishare/jobs": "digishare.jobs",
     "POST /integrations/digishare/jobs/{job_id}/retry": "digishare.retry_job",
     "GET /integrations/digishare/events": "digishare.events",
+    "GET /blocked-phones": "blocked_phones.list",
+    "POST /blocked-phones": "blocked_phones.create",
+    "DELETE /blocked-phones/{entry_id}": "blocked_phones.delete",
+    "GET /stats/orders": "stats.orders",
 }
 
 

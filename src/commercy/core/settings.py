@@ -87,6 +87,13 @@ class Settings(BaseSettings):
 
     default_phone_region: str = "TN"
     max_items_per_order: int = 2
+    duplicate_window_hours: int = Field(
+        default=72,
+        ge=0,
+        le=24 * 366,
+        description="A new order whose phone matches an open order of the same reseller "
+        "created within this many hours is marked as its possible duplicate (0: never).",
+    )
     public_base_url: str = "http://127.0.0.1:8000"
 
     # Hardening. Rate limits use the `limits` notation: "600/minute;10000/hour".

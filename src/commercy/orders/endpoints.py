@@ -89,6 +89,11 @@ async def create_order(
     `shippingOption` is `"paid"`, else `subtotal` (and `shippingCost` is 0). An order created
     `confirmed` takes its quantities out of stock (409 when there are not enough).
 
+    **Flags**: `possibleDuplicateOf` names the most recent open order of the same reseller and
+    phone created within the duplicate window (72 h by default), else null; `blocked` and
+    `blockedReason` say the number is on the reseller's or the global blocklist
+    (`/blocked-phones`): such an order is stored but gets no WhatsApp ticket.
+
     **Answer**: 201 with `orderNumber` (`ORD-<epoch ms>-<id>`, also the `barcode`),
     `orderStatus` and `order`. A 400 names every bad field in `details.errors`.
 
@@ -126,7 +131,8 @@ async def list_orders(
     Admins see all orders, suppliers the orders of their products, resellers and agents their
     reseller's. Filter with `status` (one or several), `source`, `search` (customer name,
     phone digits or order number), `dateFrom` / `dateTo` (`YYYY-MM-DD`, inclusive, or ISO
-    datetimes) and order with `sort` (`-total`, `createdAt`, ...).
+    datetimes), `duplicate` (`true`: orders marked `possibleDuplicateOf` another) and `blocked`
+    (`true`: orders from blocked numbers), and order with `sort` (`-total`, `createdAt`, ...).
     """
     items, total = await queries.list_orders(session, actor=actor, filters=filters, page=page)
     # One validation and one serialisation for the whole page, both inside pydantic-core.

@@ -76,6 +76,14 @@ async def order_filters(
     supplier_id: Annotated[
         int | None, id_query(alias="supplierId", description="One supplier's orders")
     ] = None,
+    duplicate: Annotated[
+        bool | None,
+        Query(description="`true`: only possible duplicates; `false`: none of them"),
+    ] = None,
+    blocked: Annotated[
+        bool | None,
+        Query(description="`true`: only orders from blocked numbers; `false`: none of them"),
+    ] = None,
     sort: Annotated[
         str,
         Query(
@@ -94,6 +102,8 @@ async def order_filters(
         date_to=_moment("dateTo", date_to, end=True),
         reseller_id=reseller_id,
         supplier_id=supplier_id,
+        duplicate=duplicate,
+        blocked=blocked,
         sort=sort,
     )
 

@@ -15,6 +15,8 @@ OUTCOMES = frozenset({S.CONFIRMED, S.CANCELED, S.ABANDONED, S.NOT_INTERESTED})
 FULFILMENT = frozenset({S.SHIPPED, S.DELIVERED, S.RETURNED})
 #: Statuses in which the order's quantities are out of the products' stock.
 HOLDS_STOCK = frozenset({S.CONFIRMED, S.SHIPPED, S.DELIVERED})
+#: Statuses of an order still in play: what a new order from the same number may duplicate.
+OPEN = CONFIRMATION | {S.CONFIRMED, S.SHIPPED}
 #: Statuses an order may be created in (the ten of the API; ``delivered`` only via ``sur_place``).
 CREATABLE = CONFIRMATION | OUTCOMES
 

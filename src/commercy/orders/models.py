@@ -7,7 +7,19 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Enum, ForeignKey, Index, Integer, Numeric, String, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    false,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from commercy.accounts.models import Reseller, Supplier
@@ -62,6 +74,28 @@ class Order(TimestampMixin, Base):
         Index("ix_orders_reseller_id_created_at", "reseller_id", "created_at"),
         Index("ix_orders_reseller_id_status_created_at", "reseller_id", "status", "created_at"),
         Index("ix_orders_supplier_id_created_at", "supplier_id", "created_at"),
+        # The duplicate check on create: the reseller's recent orders from one number.
+        Index(
+            "ix_orders_reseller_id_customer_phone_created_at",
+            "reseller_id",
+            "customer_phone",
+            "created_at",
+        ),
+        # The lists' duplicate=true and blocked=true: few rows, so partial indexes.
+        Index(
+            "ix_orders_possible_duplicate_reseller_id_created_at",
+            "reseller_id",
+            "created_at",
+            sqlite_where=text("possible_duplicate_of IS NOT NULL"),
+            postgresql_where=text("possible_duplicate_of IS NOT NULL"),
+        ),
+        Index(
+            "ix_orders_blocked_reseller_id_created_at",
+            "reseller_id",
+            "created_at",
+            sqlite_where=text("blocked = 1"),
+            postgresql_where=text("blocked"),
+        ),
         # PostgreSQL also gets ix_orders_search_trgm (pg_trgm GIN over the searched columns)
         # from its migration; SQLite has no such index, so it is not declared here.
     )
@@ -94,6 +128,14 @@ class Order(TimestampMixin, Base):
     shipping_cost: Mapped[Decimal] = mapped_column(MONEY, default=Decimal(0))
     subtotal: Mapped[Decimal] = mapped_column(MONEY)
     total: Mapped[Decimal] = mapped_column(MONEY)
+
+    # The number of the most recent open order of the same reseller and phone, when this one
+    # was created within the duplicate window of it.
+    possible_duplicate_of: Mapped[str | None] = mapped_column(String(48))
+    # From a blocked number: stored, but kept out of the call queue and of Digishare.
+    # A server default too: bulk loads (bench/dataset.py) insert orders without it.
+    blocked: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    blocked_reason: Mapped[str | None] = mapped_column(String(500))
 
     items: Mapped[list[OrderItem]] = relationship(
         lazy="raise", order_by="OrderItem.id", cascade="all, delete-orphan"

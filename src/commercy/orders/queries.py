@@ -12,7 +12,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, String, bindparam, false, or_, select
+from sqlalchemy import ColumnElement, Select, String, bindparam, false, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -20,6 +20,7 @@ from commercy.auth.actor import Actor
 from commercy.auth.models import Role
 from commercy.core.ids import parse_id
 from commercy.core.pagination import Page, PageQuery, fetch_page
+from commercy.orders.lifecycle import OPEN
 from commercy.orders.models import Order, OrderSource, OrderStatus
 
 # --- scope ----------------------------------------------------------------------------------
@@ -46,6 +47,12 @@ def scope(actor: Actor) -> dict[str, Any]:
     return {"scope_reseller_id": actor.reseller_id}
 
 
+def scope_conditions(actor: Actor) -> tuple[list[ColumnElement[bool]], dict[str, Any]]:
+    """The conditions of the actor's scope on the orders table, and the values they bind."""
+    params = scope(actor)
+    return [_SCOPES[name] for name in params], params
+
+
 def visible_orders(actor: Actor) -> Select[Order]:
     params = scope(actor)
     return select(Order).where(*(_SCOPES[name] for name in params)).params(params)
@@ -60,6 +67,22 @@ def by_reference(statement: Select[Order], reference: str) -> Select[Order]:
     return statement.where(Order.order_number == reference)
 
 
+def possible_duplicate(*, reseller_id: int, phone: str, since: datetime) -> Select[Any]:
+    """The number of the reseller's most recent open order from ``phone`` created since
+    ``since``: one probe of ``ix_orders_reseller_id_customer_phone_created_at``."""
+    return (
+        select(_ORDERS.order_number)
+        .where(
+            _ORDERS.reseller_id == reseller_id,
+            _ORDERS.customer_phone == phone,
+            _ORDERS.created_at >= since,
+            _ORDERS.status.in_(OPEN),
+        )
+        .order_by(_ORDERS.created_at.desc(), _ORDERS.id.desc())
+        .limit(1)
+    )
+
+
 # --- lists ----------------------------------------------------------------------------------
 
 
@@ -72,6 +95,8 @@ class OrderFilters:
     date_to: datetime | None = None  # exclusive
     reseller_id: int | None = None
     supplier_id: int | None = None
+    duplicate: bool | None = None
+    blocked: bool | None = None
     sort: str = "-createdAt"
 
 
@@ -97,6 +122,12 @@ _CONDITIONS: dict[str, ColumnElement[bool]] = {
     "sources": _ORDERS.source.in_(bindparam("sources", expanding=True)),
     "date_from": _ORDERS.created_at >= bindparam("date_from"),
     "date_to": _ORDERS.created_at < bindparam("date_to"),
+    # Flags: constant conditions (the partial indexes' own terms), so their parameters only
+    # name the shape and bind nothing.
+    "duplicate": _ORDERS.possible_duplicate_of.is_not(None),
+    "not_duplicate": _ORDERS.possible_duplicate_of.is_(None),
+    "blocked": _ORDERS.blocked == true(),
+    "not_blocked": _ORDERS.blocked == false(),
 }
 
 
@@ -114,6 +145,10 @@ def _criteria(actor: Actor, filters: OrderFilters) -> dict[str, Any]:
     ):
         if value is not None and value != []:
             params[name] = value
+    if filters.duplicate is not None:
+        params["duplicate" if filters.duplicate else "not_duplicate"] = True
+    if filters.blocked is not None:
+        params["blocked" if filters.blocked else "not_blocked"] = True
     if filters.search:
         params["search"] = f"%{filters.search.lower()}%"
         digits = "".join(ch for ch in filters.search if ch.isdigit())

@@ -23,10 +23,10 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from commercy.core.envelopes import Answer
 from commercy.core.ids import Id
+from commercy.core.phones import check_shape
 from commercy.core.schemas import Money, StrictWireModel, Timestamp, WireModel, reraisable
 from commercy.orders import lifecycle
 from commercy.orders.models import OrderSource, OrderStatus, PaymentStatus
-from commercy.orders.phones import check_shape
 
 Text32 = Annotated[str, StringConstraints(strip_whitespace=True, max_length=32)]
 Text100 = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
@@ -268,6 +268,12 @@ class OrderOut(WireModel):
     shipping_cost: Money
     subtotal: Money
     total: Money
+    possible_duplicate_of: str | None = Field(
+        description="Number of the open order of the same reseller and phone this one may "
+        "repeat (created within the duplicate window before it); null when none"
+    )
+    blocked: bool = Field(description="From a blocked number: no WhatsApp ticket, not called")
+    blocked_reason: str | None = Field(description="The blocked number's reason")
     created_at: Timestamp
     updated_at: Timestamp
 

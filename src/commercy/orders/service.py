@@ -6,6 +6,7 @@ import uuid
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,11 +15,13 @@ from sqlalchemy.orm import joinedload, selectinload
 from commercy.accounts.models import Reseller, Supplier
 from commercy.auth.actor import Actor, check_own_id
 from commercy.auth.models import Role
+from commercy.blocklist import service as blocklist_service
 from commercy.catalog import service as catalog_service
 from commercy.catalog.models import Product
 from commercy.converty import service as converty_service
-from commercy.core.database import WriteSession
+from commercy.core.database import WriteSession, utcnow
 from commercy.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from commercy.core.phones import normalize_phone, whatsapp_id
 from commercy.core.schemas import MONEY_MAX
 from commercy.core.settings import Settings
 from commercy.orders import amounts, events, lifecycle, queries
@@ -30,7 +33,6 @@ from commercy.orders.models import (
     OrderStatusChange,
     PaymentStatus,
 )
-from commercy.orders.phones import normalize_phone, whatsapp_id
 from commercy.orders.schemas import OrderCreate
 
 SUR_PLACE = "Sur place"
@@ -159,6 +161,49 @@ def _phones(data: OrderCreate, *, region: str) -> tuple[str, str | None]:
     return phone, phone2
 
 
+async def _possible_duplicate_of(
+    session: AsyncSession, *, reseller_id: int, phone: str, window_hours: int
+) -> str | None:
+    """The number of the reseller's most recent open order from ``phone`` created within the
+    window; None when none is."""
+    if window_hours == 0:
+        return None
+    since = utcnow() - timedelta(hours=window_hours)
+    statement = queries.possible_duplicate(reseller_id=reseller_id, phone=phone, since=since)
+    number: str | None = await session.scalar(statement)
+    return number
+
+
+@dataclass(frozen=True, slots=True)
+class _Flags:
+    possible_duplicate_of: str | None
+    blocked_reason: str | None
+
+
+async def _flags(
+    session: AsyncSession,
+    *,
+    reseller_id: int,
+    phones: tuple[str, str | None],
+    status: OrderStatus,
+    settings: Settings,
+) -> _Flags:
+    """What an agent must know before calling: a likely duplicate (for an order created open),
+    and a blocked number (either phone, the reseller's list or the global one)."""
+    duplicate_of = None
+    if status in lifecycle.OPEN:
+        duplicate_of = await _possible_duplicate_of(
+            session,
+            reseller_id=reseller_id,
+            phone=phones[0],
+            window_hours=settings.duplicate_window_hours,
+        )
+    reason = await blocklist_service.blocked_reason(
+        session, reseller_id=reseller_id, phones=[p for p in phones if p]
+    )
+    return _Flags(possible_duplicate_of=duplicate_of, blocked_reason=reason)
+
+
 async def create_order(
     session: WriteSession, *, actor: Actor, data: OrderCreate, settings: Settings
 ) -> Order:
@@ -191,6 +236,13 @@ async def create_order(
     )
     if money.total > MONEY_MAX:
         raise invalid([("products", f"An order's total is at most {MONEY_MAX}")])
+    flags = await _flags(
+        session,
+        reseller_id=reseller_id,
+        phones=(phone, phone2),
+        status=status,
+        settings=settings,
+    )
     placeholder = f"PENDING-{uuid.uuid4().hex}"  # unique until the real number is known
     order = Order(
         order_number=placeholder,
@@ -214,6 +266,9 @@ async def create_order(
         shipping_cost=money.shipping_cost,
         subtotal=money.subtotal,
         total=money.total,
+        possible_duplicate_of=flags.possible_duplicate_of,
+        blocked=flags.blocked_reason is not None,
+        blocked_reason=flags.blocked_reason,
     )
     order.items = [
         OrderItem(
@@ -234,7 +289,7 @@ async def create_order(
             to_status=status,
             actor_label=actor.label,
             actor_user_id=actor.user_id,
-            note=f"Order created (source {data.source.value})",
+            note=_creation_note(data.source, flags),
         )
     ]
     session.add(order)
@@ -248,6 +303,15 @@ async def create_order(
     # The answer comes from the objects just written (items and history loaded with them);
     # re-selecting them would only cost round trips.
     return order
+
+
+def _creation_note(source: OrderSource, flags: _Flags) -> str:
+    note = f"Order created (source {source.value})"
+    if flags.possible_duplicate_of:
+        note += f"; possible duplicate of {flags.possible_duplicate_of}"
+    if flags.blocked_reason:
+        note += f"; blocked number: {flags.blocked_reason}"
+    return note
 
 
 def _order_number(order: Order) -> str:

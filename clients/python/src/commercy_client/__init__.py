@@ -15,6 +15,7 @@ from commercy_client._sync import Commercy
 from commercy_client.errors import CommercyError
 from commercy_client.models import (
     ApiStatus,
+    BlockedPhone,
     BulkStatusResult,
     Confirmation,
     ConvertyProduct,
@@ -25,7 +26,9 @@ from commercy_client.models import (
     Order,
     OrderCreated,
     OrderDetail,
+    OrderFigures,
     OrderItem,
+    OrderStats,
     OrderStatusName,
     Page,
     Pagination,
@@ -40,6 +43,7 @@ from commercy_client.models import (
 __all__ = [
     "ApiStatus",
     "AsyncCommercy",
+    "BlockedPhone",
     "BulkStatusResult",
     "Commercy",
     "CommercyError",
@@ -52,8 +56,10 @@ __all__ = [
     "Order",
     "OrderCreated",
     "OrderDetail",
+    "OrderFigures",
     "OrderFilters",
     "OrderItem",
+    "OrderStats",
     "OrderStatusName",
     "Page",
     "Pagination",

@@ -49,6 +49,8 @@ class OrderFilters(TypedDict, total=False):
     date_to: date | datetime | str
     reseller_id: int
     supplier_id: int
+    duplicate: bool
+    blocked: bool
     sort: str
 
 
@@ -123,6 +125,35 @@ def create_order(
         headers={"Idempotency-Key": idempotency_key or str(uuid.uuid4())},
         retry=True,
     )
+
+
+def list_blocked_phones(
+    *, page: int | None, limit: int | None, reseller_id: int | None, phone: str | None
+) -> Call:
+    params = query(page=page, limit=limit, reseller_id=reseller_id, phone=phone)
+    return Call("GET", "/blocked-phones", params=params)
+
+
+def block_phone(*, phone: str, reason: str, reseller_id: int | None) -> Call:
+    fields: dict[str, Any] = {"phone": phone, "reason": reason}
+    if reseller_id is not None:
+        fields["resellerId"] = reseller_id
+    return Call("POST", "/blocked-phones", json=fields)
+
+
+def unblock_phone(entry_id: int) -> Call:
+    return Call("DELETE", f"/blocked-phones/{entry_id}")
+
+
+def order_stats(
+    *, date_from: date | str | None, date_to: date | str | None, group_by: str | None
+) -> Call:
+    params = query(group_by=group_by) + tuple(
+        (name, _text(value))
+        for name, value in (("from", date_from), ("to", date_to))
+        if value is not None
+    )
+    return Call("GET", "/stats/orders", params=params)
 
 
 # --- answers --------------------------------------------------------------------------------

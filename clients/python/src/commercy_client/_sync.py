@@ -5,6 +5,7 @@ from __future__ import annotations
 import builtins
 import time
 from collections.abc import Callable, Iterator, Mapping
+from datetime import date
 from types import TracebackType
 from typing import Any, Self, TypedDict, Unpack, cast
 
@@ -15,6 +16,7 @@ from commercy_client._calls import Call, OrderFilters, RetryPolicy, query
 from commercy_client.errors import retry_after
 from commercy_client.models import (
     ApiStatus,
+    BlockedPhone,
     BulkStatusResult,
     ConnectionCheck,
     ConvertyProduct,
@@ -26,6 +28,7 @@ from commercy_client.models import (
     Order,
     OrderCreated,
     OrderDetail,
+    OrderStats,
     Page,
     Product,
     ProductMapping,
@@ -79,6 +82,8 @@ class Commercy:
         self.converty = Converty(self)
         self.digishare = Digishare(self)
         self.accounts = Accounts(self)
+        self.blocked_phones = BlockedPhones(self)
+        self.stats = Stats(self)
 
     @classmethod
     def login(
@@ -488,6 +493,47 @@ class Users(_Resource):
         return cast(
             User, self._data(Call("PATCH", f"/users/{user_id}", json=calls.body(None, fields)))
         )
+
+
+class BlockedPhones(_Resource):
+    def list(
+        self,
+        *,
+        page: int | None = None,
+        limit: int | None = None,
+        reseller_id: int | None = None,
+        phone: str | None = None,
+    ) -> Page[BlockedPhone]:
+        """``GET /blocked-phones``: your reseller's list and the global one (admins: every
+        list; ``reseller_id``: one reseller's own list; ``phone``: one number)."""
+        call = calls.list_blocked_phones(
+            page=page, limit=limit, reseller_id=reseller_id, phone=phone
+        )
+        return self._page(call)
+
+    def create(self, *, phone: str, reason: str, reseller_id: int | None = None) -> BlockedPhone:
+        """``POST /blocked-phones``: blocks a number (admins: globally, or for
+        ``reseller_id``); a number already in that list is a 409."""
+        call = calls.block_phone(phone=phone, reason=reason, reseller_id=reseller_id)
+        return cast(BlockedPhone, self._data(call))
+
+    def delete(self, entry_id: int) -> None:
+        """``DELETE /blocked-phones/{id}``: orders already marked blocked stay so."""
+        self._client._send(calls.unblock_phone(entry_id))
+
+
+class Stats(_Resource):
+    def orders(
+        self,
+        *,
+        date_from: date | str | None = None,
+        date_to: date | str | None = None,
+        group_by: str | None = None,
+    ) -> OrderStats:
+        """``GET /stats/orders``: order figures of a period (days, both included; default the
+        last 30) in ``totals`` and per ``group_by`` (day, product, city, source, reseller)."""
+        call = calls.order_stats(date_from=date_from, date_to=date_to, group_by=group_by)
+        return cast(OrderStats, self._data(call))
 
 
 class Accounts:

@@ -110,6 +110,9 @@ class Order(TypedDict):
     shippingCost: float
     subtotal: float
     total: float
+    possibleDuplicateOf: str | None
+    blocked: bool
+    blockedReason: str | None
     createdAt: str
     updatedAt: str
 
@@ -214,6 +217,47 @@ class MappingCheck(TypedDict):
     mappingsCount: int
     convertyProductsCount: int
     unmappedProducts: list[dict[str, Any]]
+
+
+class BlockedPhone(TypedDict):
+    """A blocked number; ``resellerId`` None: blocked for every reseller."""
+
+    id: int
+    resellerId: int | None
+    phone: str
+    reason: str
+    createdBy: str
+    createdByUserId: int | None
+    createdAt: str
+
+
+class OrderFigures(TypedDict):
+    """The figures of one group of ``stats.orders`` (or of the period, in ``totals``)."""
+
+    key: str | None
+    name: str | None
+    orders: int
+    confirmed: int
+    delivered: int
+    returned: int
+    canceled: int
+    confirmationRate: float | None
+    deliveryRate: float | None
+    returnRate: float | None
+    cashCollected: float
+
+
+# "from" is a Python keyword: the functional form keeps the API's key.
+OrderStats = TypedDict(
+    "OrderStats",
+    {
+        "from": str,
+        "to": str,
+        "groupBy": str,
+        "totals": OrderFigures,
+        "groups": list[OrderFigures],
+    },
+)
 
 
 class ApiStatus(TypedDict):

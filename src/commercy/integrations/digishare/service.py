@@ -208,10 +208,11 @@ async def notify_new_order(session: WriteSession, order: Order) -> OutboxJob | N
     """Listens to new orders, in the order's own transaction: promise to open its Digishare
     ticket.
 
-    Walk-in sales (`sur_place`) are delivered already, and resellers without an enabled
-    integration confirm by phone: neither gets a job.
+    Walk-in sales (`sur_place`) are delivered already, orders from a blocked number are not
+    to be confirmed, and resellers without an enabled integration confirm by phone: none of
+    them gets a job.
     """
-    if order.source == OrderSource.SUR_PLACE:
+    if order.source == OrderSource.SUR_PLACE or order.blocked:
         return None
     integrations = DigishareIntegration.__table__.c  # Core: every order creation runs it
     enabled = await session.scalar(

@@ -1,0 +1,190 @@
+"""Order figures in SQL: one GROUP BY over the caller's orders of a period, and its totals.
+
+Statuses are read as they are now (not from the history): ``confirmed`` counts the orders
+now confirmed or past it (shipped, delivered, returned).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Select,
+    case,
+    cast,
+    distinct,
+    func,
+    literal,
+    literal_column,
+    select,
+    type_coerce,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from commercy.accounts.models import Reseller
+from commercy.auth.actor import Actor
+from commercy.orders import queries as order_queries
+from commercy.orders.models import MONEY, Order, OrderItem, OrderStatus
+from commercy.stats.schemas import GroupBy
+
+_ORDERS = Order.__table__.c
+_ITEMS = OrderItem.__table__.c
+_RESELLERS = Reseller.__table__.c
+
+S = OrderStatus
+CONFIRMED = (S.CONFIRMED, S.SHIPPED, S.DELIVERED, S.RETURNED)
+#: At most this many groups, the largest first (days: every day of the period).
+MAX_GROUPS = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Figures:
+    key: str | None
+    name: str | None
+    orders: int
+    confirmed: int
+    delivered: int
+    returned: int
+    canceled: int
+    cash_collected: Decimal
+
+
+def _metrics(*, per_item: bool) -> list[ColumnElement[Any]]:
+    """Counts of orders by status and the delivered cash. Per item (grouped by product), an
+    order counts once per product and the cash is the product's line totals."""
+
+    def orders_where(condition: ColumnElement[bool] | None) -> ColumnElement[int]:
+        counted = _ORDERS.id if condition is None else case((condition, _ORDERS.id))
+        return func.count(distinct(counted)) if per_item else func.count(counted)
+
+    amount = _ITEMS.unit_price * _ITEMS.quantity if per_item else _ORDERS.total
+    delivered = _ORDERS.status == OrderStatus.DELIVERED
+    cash = func.coalesce(func.sum(case((delivered, amount))), literal(0))
+    return [
+        orders_where(None).label("orders"),
+        orders_where(_ORDERS.status.in_(CONFIRMED)).label("confirmed"),
+        orders_where(delivered).label("delivered"),
+        orders_where(_ORDERS.status == OrderStatus.RETURNED).label("returned"),
+        orders_where(_ORDERS.status == OrderStatus.CANCELED).label("canceled"),
+        type_coerce(cash, MONEY).label("cash_collected"),
+    ]
+
+
+def _day(dialect: str) -> ColumnElement[Any]:
+    """The UTC day of an order's creation, as the database truncates it."""
+    if dialect == "postgresql":
+        return cast(func.timezone("UTC", _ORDERS.created_at), Date)
+    return func.date(_ORDERS.created_at)  # SQLite keeps UTC text: 'YYYY-MM-DD HH:MM:SS...'
+
+
+def _grouped(group_by: GroupBy, dialect: str) -> Select[Any]:
+    """``key``, ``name`` and the metrics, grouped; FROM and GROUP BY set, WHERE to add."""
+    if group_by is GroupBy.PRODUCT:
+        key: ColumnElement[Any] = _ITEMS.product_id
+        statement = select(key.label("key"), func.max(_ITEMS.product_name).label("name"))
+        statement = statement.add_columns(*_metrics(per_item=True)).select_from(
+            Order.__table__.join(OrderItem.__table__, _ITEMS.order_id == _ORDERS.id)
+        )
+        return statement.group_by(key)
+    if group_by is GroupBy.RESELLER:
+        key = _ORDERS.reseller_id
+        statement = select(key.label("key"), _RESELLERS.name.label("name"))
+        statement = statement.add_columns(*_metrics(per_item=False)).select_from(
+            Order.__table__.join(Reseller.__table__, _RESELLERS.id == _ORDERS.reseller_id)
+        )
+        return statement.group_by(key, _RESELLERS.name)
+    key = {
+        GroupBy.DAY: _day(dialect),
+        GroupBy.CITY: _ORDERS.customer_city,
+        GroupBy.SOURCE: _ORDERS.source,
+    }[group_by]
+    statement = select(key.label("key"), literal(None).label("name"))
+    return statement.add_columns(*_metrics(per_item=False)).group_by(key)
+
+
+def _order_of(group_by: GroupBy) -> list[ColumnElement[Any]]:
+    """Days in order; other groups the largest first."""
+    if group_by is GroupBy.DAY:
+        return [literal_column("key")]
+    return [literal_column("orders").desc(), literal_column("key")]
+
+
+def _key_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def _figures(row: Any, *, grouped: bool = True) -> Figures:
+    return Figures(
+        key=_key_text(row.key) if grouped else None,
+        name=row.name if grouped else None,
+        orders=row.orders,
+        confirmed=row.confirmed,
+        delivered=row.delivered,
+        returned=row.returned,
+        canceled=row.canceled,
+        cash_collected=Decimal(row.cash_collected or 0).quantize(Decimal("0.001")),
+    )
+
+
+def period(date_from: date, date_to: date) -> list[ColumnElement[bool]]:
+    """Orders created from the first day's start to the last day's end, in UTC."""
+    start = datetime.combine(date_from, time(), tzinfo=UTC)
+    end = datetime.combine(date_to + timedelta(days=1), time(), tzinfo=UTC)
+    return [_ORDERS.created_at >= start, _ORDERS.created_at < end]
+
+
+@dataclass(frozen=True, slots=True)
+class Statements:
+    """The two statements of a request, and the scope's values they bind."""
+
+    totals: Select[Any]
+    groups: Select[Any]
+    params: dict[str, Any]
+
+
+def statements(
+    actor: Actor, *, date_from: date, date_to: date, group_by: GroupBy, dialect: str
+) -> Statements:
+    """The totals and the groups of the actor's orders created in the period."""
+    scope, params = order_queries.scope_conditions(actor)
+    where = [*scope, *period(date_from, date_to)]
+    grouped = _grouped(group_by, dialect).where(*where).order_by(*_order_of(group_by))
+    return Statements(
+        totals=select(*_metrics(per_item=False)).where(*where),
+        groups=grouped.limit(MAX_GROUPS),
+        params=params,
+    )
+
+
+async def order_figures(
+    session: AsyncSession, *, actor: Actor, date_from: date, date_to: date, group_by: GroupBy
+) -> tuple[Figures, list[Figures]]:
+    """The totals of the caller's orders created in the period, and the figures per group."""
+    dialect = session.get_bind().dialect.name
+    built = statements(
+        actor, date_from=date_from, date_to=date_to, group_by=group_by, dialect=dialect
+    )
+    totals_row = (await session.execute(built.totals, built.params)).one()
+    groups = [_figures(row) for row in await session.execute(built.groups, built.params)]
+    return _figures(totals_row, grouped=False), groups
+
+
+def every_day(groups: Sequence[Figures], *, date_from: date, date_to: date) -> list[Figures]:
+    """The day groups with the days without orders filled in (zeros), oldest first."""
+    by_day = {figures.key: figures for figures in groups}
+    days = (date_from + timedelta(days=n) for n in range((date_to - date_from).days + 1))
+    return [
+        by_day.get(day.isoformat())
+        or Figures(day.isoformat(), None, 0, 0, 0, 0, 0, Decimal("0.000"))
+        for day in days
+    ]
