@@ -10,6 +10,8 @@ import {
 } from "./transport.js";
 import type {
   ApiStatus,
+  BlockedPhone,
+  BlockedPhoneFilters,
   BulkStatusResult,
   ConnectionCheck,
   ConvertyProduct,
@@ -23,6 +25,7 @@ import type {
   JobState,
   LoginResult,
   MappingCheck,
+  NewBlockedPhone,
   NewMapping,
   NewOrder,
   NewProduct,
@@ -33,6 +36,8 @@ import type {
   OrderCreated,
   OrderDetail,
   OrderFilters,
+  OrderStats,
+  OrderStatsQuery,
   OrderStatus,
   Page,
   PageQuery,
@@ -97,6 +102,8 @@ export class Commercy {
   readonly converty: Converty;
   readonly digishare: Digishare;
   readonly accounts: Accounts;
+  readonly blockedPhones: BlockedPhones;
+  readonly stats: Stats;
   private readonly transport: Transport;
 
   constructor(options: CommercyOptions) {
@@ -107,6 +114,8 @@ export class Commercy {
     this.converty = new Converty(this.transport);
     this.digishare = new Digishare(this.transport);
     this.accounts = new Accounts(this.transport);
+    this.blockedPhones = new BlockedPhones(this.transport);
+    this.stats = new Stats(this.transport);
   }
 
   /** A client logged in as `identifier` (the other options as for the constructor). */
@@ -590,5 +599,50 @@ export class Accounts {
     this.suppliers = new Suppliers(transport);
     this.resellers = new Resellers(transport);
     this.users = new Users(transport);
+  }
+}
+
+/** Numbers whose orders are stored but kept out of the queue and of Digishare. */
+export class BlockedPhones {
+  constructor(private readonly transport: Transport) {}
+
+  /** `GET /blocked-phones`: your reseller's list and the global one (admins: every list;
+   * `resellerId`: one reseller's own list; `phone`: one number). */
+  async list(filters: BlockedPhoneFilters = {}): Promise<Page<BlockedPhone>> {
+    return page<BlockedPhone>(this.transport, {
+      method: "GET",
+      path: "/blocked-phones",
+      query: { ...filters },
+    });
+  }
+
+  /** `POST /blocked-phones`: blocks a number (admins: globally, or for `resellerId`); a
+   * number already in that list is a 409. */
+  async create(entry: NewBlockedPhone): Promise<BlockedPhone> {
+    return data<BlockedPhone>(this.transport, {
+      method: "POST",
+      path: "/blocked-phones",
+      body: entry,
+    });
+  }
+
+  /** `DELETE /blocked-phones/{id}`: orders already marked blocked stay so. */
+  async delete(entryId: number): Promise<void> {
+    await this.transport.send({ method: "DELETE", path: `/blocked-phones/${segment(entryId)}` });
+  }
+}
+
+/** Figures for supervisors, within the caller's scope. */
+export class Stats {
+  constructor(private readonly transport: Transport) {}
+
+  /** `GET /stats/orders`: order figures of a period (days, both included; default the last
+   * 30) in `totals` and per `groupBy` (day, product, city, source, reseller). */
+  async orders(query: OrderStatsQuery = {}): Promise<OrderStats> {
+    return data<OrderStats>(this.transport, {
+      method: "GET",
+      path: "/stats/orders",
+      query: { ...query },
+    });
   }
 }

@@ -1,6 +1,7 @@
 export {
   Accounts,
   Auth,
+  BlockedPhones,
   Commercy,
   type CommercyOptions,
   Converty,
@@ -12,6 +13,7 @@ export {
   Orders,
   Products,
   Resellers,
+  Stats,
   Suppliers,
   Users,
 } from "./client.js";

@@ -53,6 +53,58 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/blocked-phones": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Blocked Phones
+         * @description Blocked numbers, newest first. Admins see every list; resellers and agents their own
+         *     list and the global one (`resellerId` null, kept by admins). Suppliers: 403.
+         */
+        get: operations["list_blocked_phones_api_v1_blocked_phones_get"];
+        put?: never;
+        /**
+         * Block Phone
+         * @description Block a number, with a `reason`. Resellers add to their own list; admins to the global
+         *     list (no `resellerId`: every reseller's orders) or to a reseller's. Agents and suppliers:
+         *     403. The number is stored in E.164 like order phones; one already in that list is a 409.
+         *
+         *     Orders created from then on with that number (either customer phone) are still stored but
+         *     marked `blocked: true` with the entry's reason as `blockedReason`, and get no WhatsApp
+         *     ticket. Orders created before are not changed.
+         */
+        post: operations["block_phone_api_v1_blocked_phones_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/blocked-phones/{entry_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Unblock Phone
+         * @description Remove a blocked number (resellers: from their own list; admins: from any). Orders
+         *     already marked blocked stay so; new orders from the number are no longer blocked.
+         */
+        delete: operations["unblock_phone_api_v1_blocked_phones__entry_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/converty/check-mappings/{reseller_id}": {
         parameters: {
             query?: never;
@@ -289,7 +341,8 @@ export interface paths {
          *     Admins see all orders, suppliers the orders of their products, resellers and agents their
          *     reseller's. Filter with `status` (one or several), `source`, `search` (customer name,
          *     phone digits or order number), `dateFrom` / `dateTo` (`YYYY-MM-DD`, inclusive, or ISO
-         *     datetimes) and order with `sort` (`-total`, `createdAt`, ...).
+         *     datetimes), `duplicate` (`true`: orders marked `possibleDuplicateOf` another) and `blocked`
+         *     (`true`: orders from blocked numbers), and order with `sort` (`-total`, `createdAt`, ...).
          */
         get: operations["list_orders_api_v1_orders_get"];
         put?: never;
@@ -317,6 +370,11 @@ export interface paths {
          *     WhatsApp id is derived from them. `total` = `subtotal` + `shippingCost` when
          *     `shippingOption` is `"paid"`, else `subtotal` (and `shippingCost` is 0). An order created
          *     `confirmed` takes its quantities out of stock (409 when there are not enough).
+         *
+         *     **Flags**: `possibleDuplicateOf` names the most recent open order of the same reseller and
+         *     phone created within the duplicate window (72 h by default), else null; `blocked` and
+         *     `blockedReason` say the number is on the reseller's or the global blocklist
+         *     (`/blocked-phones`): such an order is stored but gets no WhatsApp ticket.
          *
          *     **Answer**: 201 with `orderNumber` (`ORD-<epoch ms>-<id>`, also the `barcode`),
          *     `orderStatus` and `order`. A 400 names every bad field in `details.errors`.
@@ -591,6 +649,44 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/stats/orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Order Stats
+         * @description Order figures for the orders created in a period, in your scope (as the order list:
+         *     admins all orders, suppliers the orders of their products, resellers and agents their
+         *     reseller's), in `totals` and per group in `groups`.
+         *
+         *     **Period**: `from` and `to` are UTC days, both included; default the last 30 days to
+         *     today; at most 366 days; `to` before `from` is a 400.
+         *
+         *     **Figures**, from each order's current status: `orders` (all of them), `confirmed`
+         *     (confirmed, shipped, delivered or returned), `delivered`, `returned`, `canceled`;
+         *     `confirmationRate` = confirmed / orders, `deliveryRate` = delivered / confirmed,
+         *     `returnRate` = returned / (delivered + returned), each a fraction rounded to 4 places, null
+         *     when its denominator is 0; `cashCollected` = the sum of the delivered orders' totals
+         *     (shipping included). Orders from blocked numbers and possible duplicates are counted.
+         *
+         *     **Groups** (`groupBy`): `day` (every day of the period, zeros included, oldest first),
+         *     `product` (an order with two products counts once for each; its cash is the product's line
+         *     totals, without shipping, so the groups do not add up to `totals`), `city` (as typed;
+         *     `key` null for no city), `source`, `reseller` (with its `name`). Other groups come the
+         *     largest first, at most 500.
+         */
+        get: operations["order_stats_api_v1_stats_orders_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/status": {
         parameters: {
             query?: never;
@@ -815,6 +911,47 @@ export interface components {
          * @enum {string}
          */
         AuthMethod: "token" | "oauth";
+        /** BlockedPhoneCreate */
+        BlockedPhoneCreate: {
+            /**
+             * Phone
+             * @description Stored in E.164 like order phones (`20 123 456`)
+             */
+            phone: string;
+            /**
+             * Reason
+             * @description Why, shown on the orders from this number
+             */
+            reason: string;
+            /**
+             * Resellerid
+             * @description Admins only: the reseller whose list this is; left out, the global list
+             */
+            resellerId?: number | null;
+        };
+        /** BlockedPhoneOut */
+        BlockedPhoneOut: {
+            /** Createdat */
+            createdAt: string;
+            /**
+             * Createdby
+             * @description Who added it, `role:identifier`
+             */
+            createdBy: string;
+            /** Createdbyuserid */
+            createdByUserId: number | null;
+            /** Id */
+            id: number;
+            /** Phone */
+            phone: string;
+            /** Reason */
+            reason: string;
+            /**
+             * Resellerid
+             * @description Null: blocked for every reseller
+             */
+            resellerId: number | null;
+        };
         /** BulkStatusIn */
         BulkStatusIn: {
             /**
@@ -1008,6 +1145,23 @@ export interface components {
              */
             timestamp: string;
         };
+        /** Envelope[BlockedPhoneOut] */
+        Envelope_BlockedPhoneOut_: {
+            data: components["schemas"]["BlockedPhoneOut"];
+            /** Message */
+            message?: string | null;
+            /**
+             * Success
+             * @constant
+             */
+            success: true;
+            /**
+             * Timestamp
+             * @description When the answer was made, in UTC
+             * @example 2024-01-15T10:30:00.000Z
+             */
+            timestamp: string;
+        };
         /** Envelope[ConnectionTestOut] */
         Envelope_ConnectionTestOut_: {
             data: components["schemas"]["ConnectionTestOut"];
@@ -1113,6 +1267,23 @@ export interface components {
         /** Envelope[OrderDetailOut] */
         Envelope_OrderDetailOut_: {
             data: components["schemas"]["OrderDetailOut"];
+            /** Message */
+            message?: string | null;
+            /**
+             * Success
+             * @constant
+             */
+            success: true;
+            /**
+             * Timestamp
+             * @description When the answer was made, in UTC
+             * @example 2024-01-15T10:30:00.000Z
+             */
+            timestamp: string;
+        };
+        /** Envelope[OrderStats] */
+        Envelope_OrderStats_: {
+            data: components["schemas"]["OrderStats"];
             /** Message */
             message?: string | null;
             /**
@@ -1278,6 +1449,11 @@ export interface components {
          * @enum {string}
          */
         EventTimeSource: "data.data.updated_at" | "data.changes.updated_at" | "data.changes.date_status" | "data.data.date_status" | "received_at";
+        /**
+         * GroupBy
+         * @enum {string}
+         */
+        GroupBy: "day" | "product" | "city" | "source" | "reseller";
         /** IntegrationOut */
         IntegrationOut: {
             authMethod: components["schemas"]["AuthMethod"];
@@ -1671,6 +1847,16 @@ export interface components {
         OrderCreatedOut: {
             /** Barcode */
             barcode: string;
+            /**
+             * Blocked
+             * @description From a blocked number: no WhatsApp ticket, not called
+             */
+            blocked: boolean;
+            /**
+             * Blockedreason
+             * @description The blocked number's reason
+             */
+            blockedReason: string | null;
             /** Createdat */
             createdAt: string;
             /** Customeraddress */
@@ -1696,6 +1882,11 @@ export interface components {
             /** Ordernumber */
             orderNumber: string;
             paymentStatus: components["schemas"]["PaymentStatus"];
+            /**
+             * Possibleduplicateof
+             * @description Number of the open order of the same reseller and phone this one may repeat (created within the duplicate window before it); null when none
+             */
+            possibleDuplicateOf: string | null;
             /** Resellerid */
             resellerId: number;
             /** Shippingcost */
@@ -1719,6 +1910,16 @@ export interface components {
         OrderDetailOut: {
             /** Barcode */
             barcode: string;
+            /**
+             * Blocked
+             * @description From a blocked number: no WhatsApp ticket, not called
+             */
+            blocked: boolean;
+            /**
+             * Blockedreason
+             * @description The blocked number's reason
+             */
+            blockedReason: string | null;
             confirmation?: components["schemas"]["ConfirmationOut"] | null;
             /** Createdat */
             createdAt: string;
@@ -1747,6 +1948,11 @@ export interface components {
             /** Ordernumber */
             orderNumber: string;
             paymentStatus: components["schemas"]["PaymentStatus"];
+            /**
+             * Possibleduplicateof
+             * @description Number of the open order of the same reseller and phone this one may repeat (created within the duplicate window before it); null when none
+             */
+            possibleDuplicateOf: string | null;
             /** Resellerid */
             resellerId: number;
             /** Shippingcost */
@@ -1765,6 +1971,55 @@ export interface components {
             updatedAt: string;
             /** Waid */
             waId: string;
+        };
+        /**
+         * OrderFigures
+         * @description The figures of one group (or of the whole period, in `totals`).
+         */
+        OrderFigures: {
+            /** Canceled */
+            canceled: number;
+            /**
+             * Cashcollected
+             * @description Totals of the delivered orders
+             */
+            cashCollected: number;
+            /**
+             * Confirmationrate
+             * @description confirmed / orders
+             */
+            confirmationRate: number | null;
+            /**
+             * Confirmed
+             * @description Now confirmed, shipped, delivered or returned
+             */
+            confirmed: number;
+            /** Delivered */
+            delivered: number;
+            /**
+             * Deliveryrate
+             * @description delivered / confirmed
+             */
+            deliveryRate: number | null;
+            /**
+             * Key
+             * @description The group: a day (`YYYY-MM-DD`), product id, city, source or reseller id; null for orders without a city, and in `totals`
+             */
+            key: string | null;
+            /**
+             * Name
+             * @description The product's or reseller's name; else null
+             */
+            name: string | null;
+            /** Orders */
+            orders: number;
+            /**
+             * Returnrate
+             * @description returned / (delivered + returned)
+             */
+            returnRate: number | null;
+            /** Returned */
+            returned: number;
         };
         /** OrderItemIn */
         OrderItemIn: {
@@ -1824,6 +2079,16 @@ export interface components {
         OrderOut: {
             /** Barcode */
             barcode: string;
+            /**
+             * Blocked
+             * @description From a blocked number: no WhatsApp ticket, not called
+             */
+            blocked: boolean;
+            /**
+             * Blockedreason
+             * @description The blocked number's reason
+             */
+            blockedReason: string | null;
             /** Createdat */
             createdAt: string;
             /** Customeraddress */
@@ -1847,6 +2112,11 @@ export interface components {
             /** Ordernumber */
             orderNumber: string;
             paymentStatus: components["schemas"]["PaymentStatus"];
+            /**
+             * Possibleduplicateof
+             * @description Number of the open order of the same reseller and phone this one may repeat (created within the duplicate window before it); null when none
+             */
+            possibleDuplicateOf: string | null;
             /** Resellerid */
             resellerId: number;
             /** Shippingcost */
@@ -1871,11 +2141,45 @@ export interface components {
          * @enum {string}
          */
         OrderSource: "manual" | "scraped" | "api" | "converty" | "phone_call" | "whatsapp" | "facebook_page" | "instagram" | "sur_place" | "tiktok" | "site_web" | "autre";
+        /** OrderStats */
+        OrderStats: {
+            /**
+             * From
+             * Format: date
+             */
+            from: string;
+            groupBy: components["schemas"]["GroupBy"];
+            /** Groups */
+            groups: components["schemas"]["OrderFigures"][];
+            /**
+             * To
+             * Format: date
+             */
+            to: string;
+            totals: components["schemas"]["OrderFigures"];
+        };
         /**
          * OrderStatus
          * @enum {string}
          */
         OrderStatus: "pending" | "not_reached" | "phone_closed" | "rapported" | "more_information" | "not_available" | "confirmed" | "canceled" | "abandoned" | "not_interested" | "shipped" | "delivered" | "returned";
+        /** Page[BlockedPhoneOut] */
+        Page_BlockedPhoneOut_: {
+            /** Data */
+            data: components["schemas"]["BlockedPhoneOut"][];
+            pagination: components["schemas"]["Pagination"];
+            /**
+             * Success
+             * @constant
+             */
+            success: true;
+            /**
+             * Timestamp
+             * @description When the answer was made, in UTC
+             * @example 2024-01-15T10:30:00.000Z
+             */
+            timestamp: string;
+        };
         /** Page[ConvertyProductOut] */
         Page_ConvertyProductOut_: {
             /** Data */
@@ -2435,6 +2739,291 @@ export interface operations {
             };
             /** @description Your role may not do this */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests: wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets, in epoch seconds */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Busy (every database connection stayed taken): retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Any other error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    list_blocked_phones_api_v1_blocked_phones_get: {
+        parameters: {
+            query?: {
+                /** @description Only this reseller's own list */
+                resellerId?: number | null;
+                /** @description One number, in any form a phone is sent */
+                phone?: string | null;
+                /** @description 1-based page number */
+                page?: number;
+                /** @description Page size, at most 100 */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_BlockedPhoneOut_"];
+                };
+            };
+            /** @description Invalid input: `details` names the first bad field and lists them all */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Missing, invalid or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests: wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets, in epoch seconds */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Busy (every database connection stayed taken): retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Any other error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    block_phone_api_v1_blocked_phones_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BlockedPhoneCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_BlockedPhoneOut_"];
+                };
+            };
+            /** @description Invalid input: `details` names the first bad field and lists them all */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Missing, invalid or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests: wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets, in epoch seconds */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Busy (every database connection stayed taken): retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Any other error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    unblock_phone_api_v1_blocked_phones__entry_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                entry_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Answer"];
+                };
+            };
+            /** @description Invalid input: `details` names the first bad field and lists them all */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Missing, invalid or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found, or outside your scope */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3620,6 +4209,10 @@ export interface operations {
                 resellerId?: number | null;
                 /** @description One supplier's orders */
                 supplierId?: number | null;
+                /** @description `true`: only possible duplicates; `false`: none of them */
+                duplicate?: boolean | null;
+                /** @description `true`: only orders from blocked numbers; `false`: none of them */
+                blocked?: boolean | null;
                 /** @description createdAt, updatedAt, total, status, customerName or orderNumber; prefix `-` for descending */
                 sort?: string;
             };
@@ -3918,6 +4511,10 @@ export interface operations {
                 resellerId?: number | null;
                 /** @description One supplier's orders */
                 supplierId?: number | null;
+                /** @description `true`: only possible duplicates; `false`: none of them */
+                duplicate?: boolean | null;
+                /** @description `true`: only orders from blocked numbers; `false`: none of them */
+                blocked?: boolean | null;
                 /** @description createdAt, updatedAt, total, status, customerName or orderNumber; prefix `-` for descending */
                 sort?: string;
             };
@@ -5116,6 +5713,97 @@ export interface operations {
             };
             /** @description Not found, or outside your scope */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests: wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets, in epoch seconds */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Busy (every database connection stayed taken): retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Any other error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    order_stats_api_v1_stats_orders_get: {
+        parameters: {
+            query?: {
+                /** @description First day, YYYY-MM-DD */
+                from?: string | null;
+                /** @description Last day, YYYY-MM-DD */
+                to?: string | null;
+                /** @description day, product, city, source, reseller */
+                groupBy?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_OrderStats_"];
+                };
+            };
+            /** @description Invalid input: `details` names the first bad field and lists them all */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Missing, invalid or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

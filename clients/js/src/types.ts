@@ -67,6 +67,15 @@ export type LoginResult = Pick<
 >;
 export type ApiStatus = Schemas["ApiStatus"];
 
+// --- the call center's tools ----------------------------------------------------------------
+/** A blocked number: orders from it are stored, marked `blocked` and kept from Digishare. */
+export type BlockedPhone = Schemas["BlockedPhoneOut"];
+export type NewBlockedPhone = Schemas["BlockedPhoneCreate"];
+export type BlockedPhoneFilters = QueryOf<paths["/api/v1/blocked-phones"]["get"]>;
+/** `stats.orders`: figures of a period, in `totals` and per group. */
+export type OrderStats = Schemas["OrderStats"];
+export type OrderStatsQuery = QueryOf<paths["/api/v1/stats/orders"]["get"]>;
+
 // --- pages ----------------------------------------------------------------------------------
 export type Pagination = Schemas["Pagination"];
 /** One page of a list: its `items` and where it stands (`pagination.hasNext`, `total`...). */

@@ -44,6 +44,10 @@ const METHODS = {
   "GET /integrations/digishare/jobs": "digishare.jobs",
   "POST /integrations/digishare/jobs/{job_id}/retry": "digishare.retryJob",
   "GET /integrations/digishare/events": "digishare.events",
+  "GET /blocked-phones": "blockedPhones.list",
+  "POST /blocked-phones": "blockedPhones.create",
+  "DELETE /blocked-phones/{entry_id}": "blockedPhones.delete",
+  "GET /stats/orders": "stats.orders",
 };
 
 /** "GET /orders"... for every operation under /api/v1 in the generated `paths` interface: a
