@@ -14,6 +14,7 @@ from starlette_compress import CompressMiddleware, add_compress_type
 from commercy import __version__
 from commercy.accounts.endpoints import router as accounts_router
 from commercy.auth.endpoints import router as auth_router
+from commercy.calls.endpoints import router as calls_router
 from commercy.catalog.endpoints import router as catalog_router
 from commercy.converty.endpoints import router as converty_router
 from commercy.core.database import Database
@@ -63,6 +64,7 @@ OPENAPI_TAGS = [
     {"name": "products", "description": "A supplier's catalogue"},
     {"name": "converty", "description": "A reseller's Converty products and their mappings"},
     {"name": "orders", "description": "Orders: creation, lists, lifecycle, documents"},
+    {"name": "calls", "description": "The call center: the queue, claims, call attempts"},
     {"name": "digishare", "description": "WhatsApp confirmation through Digishare"},
 ]
 
@@ -80,6 +82,7 @@ def api_router() -> APIRouter:
         accounts_router,
         catalog_router,
         converty_router,
+        calls_router,
         digishare_router,
     ):
         router.include_router(domain_router)

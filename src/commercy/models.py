@@ -2,6 +2,7 @@
 
 from commercy.accounts.models import Reseller, Supplier
 from commercy.auth.models import Role, User
+from commercy.calls.models import CallAttempt, CallSettings
 from commercy.catalog.models import Product
 from commercy.converty.models import ConvertyProduct, ProductMapping
 from commercy.integrations.digishare.models import (
@@ -13,6 +14,8 @@ from commercy.orders.models import IdempotencyKey, Order, OrderItem, OrderStatus
 from commercy.outbox.models import OutboxJob
 
 __all__ = [
+    "CallAttempt",
+    "CallSettings",
     "ConvertyProduct",
     "DigishareEvent",
     "DigishareIntegration",

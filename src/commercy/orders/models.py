@@ -62,6 +62,8 @@ class Order(TimestampMixin, Base):
         Index("ix_orders_reseller_id_created_at", "reseller_id", "created_at"),
         Index("ix_orders_reseller_id_status_created_at", "reseller_id", "status", "created_at"),
         Index("ix_orders_supplier_id_created_at", "supplier_id", "created_at"),
+        # The call queue (commercy.calls): a reseller's orders being confirmed, by due time.
+        Index("ix_orders_call_queue", "reseller_id", "status", "next_call_at"),
         # PostgreSQL also gets ix_orders_search_trgm (pg_trgm GIN over the searched columns)
         # from its migration; SQLite has no such index, so it is not declared here.
     )
@@ -94,6 +96,15 @@ class Order(TimestampMixin, Base):
     shipping_cost: Mapped[Decimal] = mapped_column(MONEY, default=Decimal(0))
     subtotal: Mapped[Decimal] = mapped_column(MONEY)
     total: Mapped[Decimal] = mapped_column(MONEY)
+
+    # The call center's state (commercy.calls): attempts made, when the next one is due (None:
+    # as soon as possible), and the agent whose claim on the order runs until claim_expires_at.
+    call_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    next_call_at: Mapped[datetime | None]
+    claimed_by_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    claim_expires_at: Mapped[datetime | None]
 
     items: Mapped[list[OrderItem]] = relationship(
         lazy="raise", order_by="OrderItem.id", cascade="all, delete-orphan"

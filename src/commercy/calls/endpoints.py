@@ -1,0 +1,164 @@
+"""The call center: the next order to call, claims, call attempts, and the queue."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, status
+from fastapi.responses import Response
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from commercy.auth.dependencies import CurrentActor
+from commercy.calls import service
+from commercy.calls.schemas import (
+    CallAttemptOut,
+    CallIn,
+    CallRecordedOut,
+    ClaimOut,
+    QueueEntryOut,
+    QueuePage,
+)
+from commercy.core.database import ReadSessionDep, WriteSessionDep
+from commercy.core.dependencies import SettingsDep
+from commercy.core.envelopes import Envelope
+from commercy.core.ids import id_query
+from commercy.core.pagination import PageDep
+from commercy.core.responses import envelope, envelope_response, json_response, paginated
+from commercy.orders import events
+from commercy.orders import service as orders_service
+from commercy.orders.models import Order
+from commercy.orders.schemas import OrderDetailOut
+
+router = APIRouter(tags=["calls"])
+
+NOTHING_TO_CALL: dict[int | str, dict[str, Any]] = {204: {"description": "Nothing to call now"}}
+
+
+async def _detail(session: AsyncSession, order: Order, actor: CurrentActor) -> OrderDetailOut:
+    loaded = await orders_service.get_order(session, actor=actor, reference=str(order.id))
+    detail = OrderDetailOut.model_validate(loaded)
+    detail.confirmation = await events.confirmation(session, order.id)
+    return detail
+
+
+@router.post("/calls/next", response_model=Envelope[OrderDetailOut], responses=NOTHING_TO_CALL)
+async def next_call(
+    actor: CurrentActor, session: WriteSessionDep, settings: SettingsDep
+) -> Response:
+    """Claim the next order to call and get it, with its items, history and WhatsApp
+    confirmation; **204** when nothing is due.
+
+    The queue serves, in this order: callbacks that are due (oldest due first), new `pending`
+    orders (oldest first), then orders to retry after no answer, each not before its retry
+    time. Two agents asking at once never get the same order. The claim lasts a few minutes
+    (`claimedUntil`); renew it with `POST /orders/{id}/claim`. Taking an order ends your other
+    claims: an agent calls one customer at a time. Agents and resellers get their reseller's
+    orders, admins anyone's; suppliers never call (403).
+    """
+    order = await service.next_order(session, actor=actor, settings=settings)
+    if order is None:
+        return Response(status_code=status.HTTP_204_NO_CONTENT)
+    return envelope_response(await _detail(session, order, actor), message="Order claimed")
+
+
+def _claim_out(order: Order) -> ClaimOut:
+    assert order.claimed_by_user_id is not None and order.claim_expires_at is not None
+    return ClaimOut(
+        order_id=order.id,
+        order_number=order.order_number,
+        claimed_by=order.claimed_by_user_id,
+        claimed_until=order.claim_expires_at,
+    )
+
+
+@router.post("/orders/{reference}/claim", response_model=Envelope[ClaimOut])
+async def claim_order(
+    reference: str, actor: CurrentActor, session: WriteSessionDep, settings: SettingsDep
+) -> dict[str, Any]:
+    """Claim this order (by id or order number) to call it, or renew your claim on it.
+
+    409 when another user holds it (`details` name the holder and `claimedUntil`), or when the
+    order is not being confirmed any more (`currentStatus`). 404 outside your scope.
+    """
+    order = await service.claim(session, actor=actor, reference=reference, settings=settings)
+    return envelope(_claim_out(order), message="Order claimed")
+
+
+@router.delete(
+    "/orders/{reference}/claim",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    responses={204: {"description": "The order is back in the queue"}},
+)
+async def release_order(reference: str, actor: CurrentActor, session: WriteSessionDep) -> Response:
+    """Give the order back to the queue without calling. Its holder may release it, and an
+    admin anyone's claim; another user gets 409. An order nobody holds: nothing to do."""
+    await service.release(session, actor=actor, reference=reference)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/orders/{reference}/calls",
+    status_code=status.HTTP_201_CREATED,
+    response_model=Envelope[CallRecordedOut],
+)
+async def record_call(
+    reference: str,
+    body: CallIn,
+    actor: CurrentActor,
+    session: WriteSessionDep,
+    settings: SettingsDep,
+) -> Response:
+    """Record a call to the order's customer; only the user holding the order's claim may.
+
+    `outcome` sets the order's status through the usual lifecycle (confirming takes stock,
+    409 when the move is refused or stock is short) and is kept with your `note`. The claim
+    ends. `rapported` needs `callbackAt` (ISO 8601 with a time zone, in the future): the order
+    comes back then, first in the queue. After no answer (`not_reached`, `phone_closed`,
+    `not_available`) the order comes back after the reseller's back-off (30 min, 2 h, then a
+    day by default; `callbackAt` replaces it), and the 6th unreached call (by default) moves
+    it to `abandoned`, said in its history. 400 names `callbackAt` when it is missing, past or
+    given with a final outcome; 409 without the claim.
+    """
+    recorded = await service.record_call(
+        session, actor=actor, reference=reference, data=body, settings=settings
+    )
+    order = recorded.order
+    answer = CallRecordedOut(
+        attempt=CallAttemptOut.model_validate(recorded.attempt),
+        order_status=order.status,
+        call_attempts=order.call_attempts,
+        next_call_at=order.next_call_at,
+    )
+    return envelope_response(answer, message="Call recorded", status_code=status.HTTP_201_CREATED)
+
+
+@router.get("/orders/{reference}/calls", response_model=Envelope[list[CallAttemptOut]])
+async def list_calls(reference: str, actor: CurrentActor, session: ReadSessionDep) -> Response:
+    """The calls made to the order's customer, oldest first: who, when, outcome, note and
+    the callback time asked for."""
+    attempts = await service.list_calls(session, actor=actor, reference=reference)
+    return envelope_response([CallAttemptOut.model_validate(a) for a in attempts])
+
+
+@router.get("/calls/queue", response_model=QueuePage)
+async def call_queue(
+    actor: CurrentActor,
+    session: ReadSessionDep,
+    page: PageDep,
+    reseller_id: Annotated[
+        int | None, id_query(alias="resellerId", description="One reseller's queue")
+    ] = None,
+) -> Response:
+    """What waits to be called, for supervisors (admins; resellers see their own agents').
+
+    `counts`: due now by reason (`callback`, `new`, `retry`), `scheduled` (waiting for a
+    callback time, a retry time or the WhatsApp grace period), `claimed` (being called), and
+    `total`. `data`: the orders in the order agents will get them, then those that wait, by
+    due time, each with its `reason` and `dueAt`.
+    """
+    counts, rows = await service.queue(session, actor=actor, reseller_id=reseller_id, page=page)
+    entries = [QueueEntryOut.model_validate(row) for row in rows]
+    body = paginated(entries, page=page.page, limit=page.limit, total=counts.total)
+    body["counts"] = counts.model_dump(mode="json", by_alias=True)
+    return json_response(body)
