@@ -7,6 +7,7 @@ import socket
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -373,6 +374,31 @@ async def test_every_other_resource_answers(shop: Shop) -> None:
     assert no_job.value.status == 404
 
 
+async def test_an_agent_takes_calls_and_a_reseller_watches_the_queue(shop: Shop) -> None:
+    with shop.client(shop.world.reseller_user.identifier) as reseller:
+        first, second = (reseller.orders.create(documented_order(shop)) for _ in range(2))
+        with shop.client(shop.world.agent.identifier) as agent:
+            given = agent.calls.next()
+            assert given is not None
+            claim = agent.calls.claim(given["id"])
+            later = datetime.now(UTC) + timedelta(hours=2)
+            recorded = agent.calls.record(
+                given["id"], "rapported", note="Après 18h", callback_at=later
+            )
+            other = agent.calls.next()
+            assert other is not None
+            agent.calls.release(other["id"])
+            attempts = agent.calls.list(given["id"])
+        queue = reseller.calls.queue(limit=10)
+
+    assert given["id"] == first["order"]["id"]
+    assert claim["claimedBy"] == shop.world.agent.id
+    assert recorded["orderStatus"] == "rapported"
+    assert other["id"] == second["order"]["id"]
+    assert [a["note"] for a in attempts] == ["Après 18h"]
+    assert (queue.counts["new"], queue.counts["scheduled"], queue.total) == (1, 1, 2)
+
+
 async def test_the_async_client_has_the_same_surface(shop: Shop) -> None:
     identifier = shop.world.reseller_user.identifier
     async with await AsyncCommercy.login(shop.url, identifier, PASSWORD) as api:
@@ -436,6 +462,12 @@ METHODS = {
     "GET /integrations/digishare/jobs": "digishare.jobs",
     "POST /integrations/digishare/jobs/{job_id}/retry": "digishare.retry_job",
     "GET /integrations/digishare/events": "digishare.events",
+    "POST /calls/next": "calls.next",
+    "GET /calls/queue": "calls.queue",
+    "POST /orders/{reference}/claim": "calls.claim",
+    "DELETE /orders/{reference}/claim": "calls.release",
+    "POST /orders/{reference}/calls": "calls.record",
+    "GET /orders/{reference}/calls": "calls.list",
 }
 
 

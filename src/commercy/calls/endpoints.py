@@ -25,7 +25,6 @@ from commercy.core.ids import id_query
 from commercy.core.pagination import PageDep
 from commercy.core.responses import envelope, envelope_response, json_response, paginated
 from commercy.orders import events
-from commercy.orders import service as orders_service
 from commercy.orders.models import Order
 from commercy.orders.schemas import OrderDetailOut
 
@@ -34,9 +33,9 @@ router = APIRouter(tags=["calls"])
 NOTHING_TO_CALL: dict[int | str, dict[str, Any]] = {204: {"description": "Nothing to call now"}}
 
 
-async def _detail(session: AsyncSession, order: Order, actor: CurrentActor) -> OrderDetailOut:
-    loaded = await orders_service.get_order(session, actor=actor, reference=str(order.id))
-    detail = OrderDetailOut.model_validate(loaded)
+async def _detail(session: AsyncSession, order: Order) -> OrderDetailOut:
+    """``order`` with its items and history loaded."""
+    detail = OrderDetailOut.model_validate(order)
     detail.confirmation = await events.confirmation(session, order.id)
     return detail
 
@@ -58,7 +57,7 @@ async def next_call(
     order = await service.next_order(session, actor=actor, settings=settings)
     if order is None:
         return Response(status_code=status.HTTP_204_NO_CONTENT)
-    return envelope_response(await _detail(session, order, actor), message="Order claimed")
+    return envelope_response(await _detail(session, order), message="Order claimed")
 
 
 def _claim_out(order: Order) -> ClaimOut:

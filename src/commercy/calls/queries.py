@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, bindparam, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
 
 from commercy.auth.actor import Actor
 from commercy.calls.models import CallAttempt
@@ -42,13 +43,14 @@ def _scope(actor: Actor) -> list[ColumnElement[bool]]:
     ]
 
 
-def next_order_id(actor: Actor, now: datetime) -> Select[Any]:
-    """The id of the first order due and unclaimed in the actor's scope, its row locked
-    (PostgreSQL: ``FOR UPDATE SKIP LOCKED``, so two agents asking at once get two orders;
-    SQLite serialises writers with ``BEGIN IMMEDIATE``)."""
+def next_order(actor: Actor, now: datetime) -> Select[Order]:
+    """The first order due and unclaimed in the actor's scope, with its items and history,
+    its row locked (PostgreSQL: ``FOR UPDATE SKIP LOCKED``, so two agents asking at once get
+    two orders; SQLite serialises writers with ``BEGIN IMMEDIATE``)."""
     return (
-        select(_ORDERS.id)
+        select(Order)
         .where(*_scope(actor), _IN_QUEUE, _DUE, _UNCLAIMED)
+        .options(selectinload(Order.items), selectinload(Order.history))
         .order_by(RANK, DUE_AT, _ORDERS.id)
         .limit(1)
         .with_for_update(skip_locked=True)

@@ -106,14 +106,13 @@ def _take(order: Order, *, actor: Actor, now: datetime, settings: Settings) -> N
 
 
 async def next_order(session: WriteSession, *, actor: Actor, settings: Settings) -> Order | None:
-    """Claim the first order due in the actor's queue; None when nothing is due."""
+    """Claim the first order due in the actor's queue (returned with its items and history);
+    None when nothing is due."""
     check_may_call(actor)
     now = utcnow()
-    order_id: int | None = await session.scalar(queries.next_order_id(actor, now))
-    if order_id is None:
+    order = await session.scalar(queries.next_order(actor, now))
+    if order is None:
         return None
-    order = await orders_service.get_order_for_update(session, order_id)
-    assert order is not None  # locked by the query above
     _take(order, actor=actor, now=now, settings=settings)
     await _release_other_claims(session, actor=actor, keep=order.id)
     await session.flush()
@@ -188,18 +187,10 @@ async def record_call(
             f"(POST /api/v1/orders/{order.id}/claim)",
             details={"field": "claim", "claimedBy": order.claimed_by_user_id},
         )
-    queue_rules = await rules_for(session, reseller_id=order.reseller_id, settings=settings)
-    unreached = await queries.unreached_calls(session, order_id=order.id)
-    if data.outcome in rules.UNREACHED:
-        unreached += 1
     number = order.call_attempts + 1
-    status, history_note = OrderStatus(data.outcome.value), _history_note(number, data.note)
-    if data.outcome in rules.UNREACHED and queue_rules.gives_up_after(unreached):
-        status = OrderStatus.ABANDONED
-        history_note = (
-            f"Abandoned: {unreached} calls without reaching the customer "
-            f"(last: {data.outcome.value})"
-        )
+    status, next_at, history_note = await _consequences(
+        session, order=order, data=data, number=number, settings=settings, now=now
+    )
     await orders_service.change_status(
         session,
         order=order,
@@ -219,20 +210,44 @@ async def record_call(
     )
     session.add(attempt)
     order.call_attempts = number
-    order.next_call_at = (
-        None
-        if status not in rules.CALLING
-        else rules.next_call_at(
-            outcome=data.outcome,
-            callback_at=data.callback_at,
-            unreached_calls=unreached,
-            rules=queue_rules,
-            now=now,
-        )
-    )
+    order.next_call_at = next_at
     order.claimed_by_user_id = order.claim_expires_at = None
     await session.flush()
     return Recorded(attempt=attempt, order=order)
+
+
+async def _consequences(
+    session: WriteSession,
+    *,
+    order: Order,
+    data: CallIn,
+    number: int,
+    settings: Settings,
+    now: datetime,
+) -> tuple[OrderStatus, datetime | None, str]:
+    """What a call does to its order: the status it sets, when the next call is due, and the
+    history's note. The reseller's give-up count turns an unreached call into `abandoned`."""
+    status, history_note = OrderStatus(data.outcome.value), _history_note(number, data.note)
+    if data.outcome in rules.FINAL:
+        return status, None, history_note
+    queue_rules = await rules_for(session, reseller_id=order.reseller_id, settings=settings)
+    unreached = 0
+    if data.outcome in rules.UNREACHED:
+        unreached = await queries.unreached_calls(session, order_id=order.id) + 1
+        if queue_rules.gives_up_after(unreached):
+            note = (
+                f"Abandoned: {unreached} calls without reaching the customer "
+                f"(last: {data.outcome.value})"
+            )
+            return OrderStatus.ABANDONED, None, note
+    next_at = rules.next_call_at(
+        outcome=data.outcome,
+        callback_at=data.callback_at,
+        unreached_calls=unreached,
+        rules=queue_rules,
+        now=now,
+    )
+    return status, next_at, history_note
 
 
 def _history_note(number: int, note: str | None) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import builtins
 import time
 from collections.abc import Callable, Iterator, Mapping
+from datetime import datetime
 from types import TracebackType
 from typing import Any, Self, TypedDict, Unpack, cast
 
@@ -16,6 +17,11 @@ from commercy_client.errors import retry_after
 from commercy_client.models import (
     ApiStatus,
     BulkStatusResult,
+    CallAttempt,
+    CallOutcome,
+    CallQueue,
+    CallRecorded,
+    Claim,
     ConnectionCheck,
     ConvertyProduct,
     ConvertyUpsert,
@@ -79,6 +85,7 @@ class Commercy:
         self.converty = Converty(self)
         self.digishare = Digishare(self)
         self.accounts = Accounts(self)
+        self.calls = Calls(self)
 
     @classmethod
     def login(
@@ -488,6 +495,57 @@ class Users(_Resource):
         return cast(
             User, self._data(Call("PATCH", f"/users/{user_id}", json=calls.body(None, fields)))
         )
+
+
+class Calls(_Resource):
+    """The call center: the next order to call, claims, call attempts, the queue."""
+
+    def next(self) -> OrderDetail | None:
+        """``POST /calls/next``: claims the next order due in your queue and returns it; None
+        when nothing is due."""
+        return cast(
+            OrderDetail | None,
+            calls.data_or_none(self._client._send(Call("POST", "/calls/next"))),
+        )
+
+    def claim(self, ref: int | str) -> Claim:
+        """``POST /orders/{ref}/claim``: claims the order (or renews your claim); a 409 names
+        the other holder and when its claim ends."""
+        return cast(Claim, self._data(Call("POST", f"/orders/{ref}/claim")))
+
+    def release(self, ref: int | str) -> None:
+        """``DELETE /orders/{ref}/claim``: gives the order back to the queue."""
+        self._client._send(Call("DELETE", f"/orders/{ref}/claim"))
+
+    def record(
+        self,
+        ref: int | str,
+        outcome: CallOutcome,
+        *,
+        note: str | None = None,
+        callback_at: datetime | str | None = None,
+    ) -> CallRecorded:
+        """``POST /orders/{ref}/calls``: records your call (you must hold the claim);
+        ``callback_at`` (timezone-aware, in the future) is required for ``rapported``."""
+        call = Call(
+            "POST", f"/orders/{ref}/calls", json=calls.record_call(outcome, note, callback_at)
+        )
+        return cast(CallRecorded, self._data(call))
+
+    def list(self, ref: int | str) -> builtins.list[CallAttempt]:
+        """``GET /orders/{ref}/calls``: the calls of the order, oldest first."""
+        return cast(builtins.list[CallAttempt], self._data(Call("GET", f"/orders/{ref}/calls")))
+
+    def queue(
+        self,
+        *,
+        page: int | None = None,
+        limit: int | None = None,
+        reseller_id: int | None = None,
+    ) -> CallQueue:
+        """``GET /calls/queue`` (admins, resellers): counts by reason and a page of the queue."""
+        params = query(page=page, limit=limit, reseller_id=reseller_id)
+        return calls.call_queue(self._client._send(Call("GET", "/calls/queue", params=params)))
 
 
 class Accounts:
