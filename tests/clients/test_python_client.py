@@ -7,7 +7,7 @@ import socket
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -390,6 +390,7 @@ async def test_an_agent_takes_calls_and_a_reseller_watches_the_queue(shop: Shop)
             agent.calls.release(other["id"])
             attempts = agent.calls.list(given["id"])
         queue = reseller.calls.queue(limit=10)
+        stats = reseller.calls.stats(date_from=date.today() - timedelta(days=1))
 
     assert given["id"] == first["order"]["id"]
     assert claim["claimedBy"] == shop.world.agent.id
@@ -397,6 +398,7 @@ async def test_an_agent_takes_calls_and_a_reseller_watches_the_queue(shop: Shop)
     assert other["id"] == second["order"]["id"]
     assert [a["note"] for a in attempts] == ["Après 18h"]
     assert (queue.counts["new"], queue.counts["scheduled"], queue.total) == (1, 1, 2)
+    assert [(row["agentUserId"], row["attempts"]) for row in stats] == [(shop.world.agent.id, 1)]
 
 
 async def test_the_async_client_has_the_same_surface(shop: Shop) -> None:
@@ -468,6 +470,7 @@ METHODS = {
     "DELETE /orders/{reference}/claim": "calls.release",
     "POST /orders/{reference}/calls": "calls.record",
     "GET /orders/{reference}/calls": "calls.list",
+    "GET /stats/calls": "calls.stats",
 }
 
 

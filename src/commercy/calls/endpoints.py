@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Query, status
 from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,6 +15,7 @@ from commercy.calls.schemas import (
     CallAttemptOut,
     CallIn,
     CallRecordedOut,
+    CallStatsOut,
     ClaimOut,
     QueueEntryOut,
     QueuePage,
@@ -161,3 +163,27 @@ async def call_queue(
     body = paginated(entries, page=page.page, limit=page.limit, total=counts.total)
     body["counts"] = counts.model_dump(mode="json", by_alias=True)
     return json_response(body)
+
+
+@router.get("/stats/calls", response_model=Envelope[list[CallStatsOut]])
+async def call_stats(
+    actor: CurrentActor,
+    session: ReadSessionDep,
+    date_from: Annotated[
+        date | None, Query(alias="from", description="First day (UTC), default 30 days ago")
+    ] = None,
+    date_to: Annotated[
+        date | None, Query(alias="to", description="Last day, default today")
+    ] = None,
+    agent_id: Annotated[int | None, id_query(alias="agentId", description="One agent's")] = None,
+) -> Response:
+    """Calls per agent and day (UTC), at most 366 days: `attempts`, `reached` (the customer
+    answered), `confirmed`, `canceled`, `confirmationRate` (confirmed / reached) and
+    `averageAttemptsPerConfirmed` (the calls each order confirmed that day took).
+
+    Admins see every agent, resellers their own agents, an agent its own numbers.
+    """
+    rows = await service.call_stats(
+        session, actor=actor, date_from=date_from, date_to=date_to, agent_id=agent_id
+    )
+    return envelope_response(rows)

@@ -6,12 +6,22 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, case, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    case,
+    func,
+    literal_column,
+    or_,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from commercy.auth.actor import Actor
-from commercy.calls.models import CallAttempt
+from commercy.calls.models import CallAttempt, CallOutcome
 from commercy.calls.rules import CALLBACK_STATUSES, CALLING, UNREACHED
 from commercy.core.database import UTCDateTime
 from commercy.core.pagination import Page
@@ -129,3 +139,63 @@ async def queue_page(
 
 def _reseller(reseller_id: int | None) -> list[ColumnElement[bool]]:
     return [] if reseller_id is None else [_ORDERS.reseller_id == reseller_id]
+
+
+# --- the numbers ------------------------------------------------------------------------------
+
+_ATTEMPTS = CallAttempt.__table__.c
+
+
+def _day(dialect: str) -> ColumnElement[Any]:
+    """The UTC day of an attempt, as ``YYYY-MM-DD`` text on both databases."""
+    if dialect == "postgresql":
+        # Literals, not parameters: GROUP BY must repeat the SELECT's expression exactly.
+        utc: ColumnElement[str] = literal_column("'UTC'")
+        shape: ColumnElement[str] = literal_column("'YYYY-MM-DD'")
+        return func.to_char(func.timezone(utc, _ATTEMPTS.created_at), shape)
+    return func.substr(_ATTEMPTS.created_at, 1, 10)  # SQLite keeps UTC text
+
+
+async def call_stats(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    since: datetime,
+    until: datetime,
+    agent_id: int | None,
+) -> list[dict[str, Any]]:
+    """Per agent and UTC day: attempts, reached, confirmed, canceled, and the calls each
+    confirmed order took (counted up to the confirming one)."""
+    earlier = CallAttempt.__table__.alias("earlier")
+    calls_to_confirm = (
+        select(func.count())
+        .where(earlier.c.order_id == _ATTEMPTS.order_id, earlier.c.id <= _ATTEMPTS.id)
+        .scalar_subquery()
+    )
+    confirmed = _ATTEMPTS.outcome == CallOutcome.CONFIRMED.value
+    day = _day(session.get_bind().dialect.name).label("day")
+    conditions = [*_scope(actor), _ATTEMPTS.created_at >= since, _ATTEMPTS.created_at < until]
+    if agent_id is not None:
+        conditions.append(_ATTEMPTS.agent_user_id == agent_id)
+    statement = (
+        select(
+            day,
+            _ATTEMPTS.agent_user_id,
+            func.max(_ATTEMPTS.agent_label).label("agent"),
+            func.count().label("attempts"),
+            func.sum(case((_ATTEMPTS.outcome.in_(_UNREACHED), 0), else_=1)).label("reached"),
+            func.sum(case((confirmed, 1), else_=0)).label("confirmed"),
+            func.sum(case((_ATTEMPTS.outcome == CallOutcome.CANCELED.value, 1), else_=0)).label(
+                "canceled"
+            ),
+            func.avg(case((confirmed, calls_to_confirm), else_=None)).label("calls_to_confirm"),
+        )
+        .select_from(CallAttempt.__table__.join(Order.__table__, _ORDERS.id == _ATTEMPTS.order_id))
+        .where(*conditions)
+        .group_by(day, _ATTEMPTS.agent_user_id)
+        .order_by(day, _ATTEMPTS.agent_user_id)
+    )
+    return [dict(row._mapping) for row in await session.execute(statement)]
+
+
+_UNREACHED = [outcome.value for outcome in UNREACHED]

@@ -89,3 +89,19 @@ class QueuePage(Page[QueueEntryOut]):
     counts by reason."""
 
     counts: QueueCounts
+
+
+class CallStatsOut(WireModel):
+    """One agent's calls on one day (UTC)."""
+
+    date: str = Field(description="The day, `YYYY-MM-DD` (UTC)")
+    agent_user_id: int | None
+    agent: str = Field(description="`role:identifier`")
+    attempts: int
+    reached: int = Field(description="Calls that reached the customer")
+    confirmed: int
+    canceled: int
+    confirmation_rate: float | None = Field(description="confirmed / reached; null when none")
+    average_attempts_per_confirmed: float | None = Field(
+        description="Calls each order confirmed that day took, confirming call included"
+    )

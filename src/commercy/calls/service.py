@@ -4,7 +4,8 @@ outcome moves the order through the orders' own lifecycle (stock, history, 409 r
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,7 +15,7 @@ from commercy.auth.models import Role, User
 from commercy.calls import queries, rules
 from commercy.calls.models import CallAttempt, CallOutcome, CallSettings
 from commercy.calls.rules import QueueReason, QueueRules
-from commercy.calls.schemas import CallIn, QueueCounts
+from commercy.calls.schemas import CallIn, CallStatsOut, QueueCounts
 from commercy.core.database import WriteSession, utcnow
 from commercy.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from commercy.core.pagination import Page
@@ -331,3 +332,60 @@ async def queue(
         row["claimed_by"] = holder if active else None
         row["claimed_until"] = until if active else None
     return counts, rows
+
+
+# --- the numbers ----------------------------------------------------------------------------
+
+#: The longest span one stats request covers.
+MAX_STATS_DAYS = 366
+
+
+def _stats_span(date_from: date | None, date_to: date | None) -> tuple[datetime, datetime]:
+    """[first day 00:00 UTC, the day after the last) — the last 30 days by default."""
+    last = date_to or utcnow().date()
+    first = date_from or last - timedelta(days=29)
+    if first > last:
+        raise ValidationFailed("from", "from is after to")
+    if (last - first).days >= MAX_STATS_DAYS:
+        raise ValidationFailed("from", f"A request covers at most {MAX_STATS_DAYS} days")
+    since = datetime(first.year, first.month, first.day, tzinfo=UTC)
+    if last == date.max:
+        raise ValidationFailed("to", "to is a day before 9999-12-31")
+    return since, datetime(last.year, last.month, last.day, tzinfo=UTC) + timedelta(days=1)
+
+
+async def call_stats(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    date_from: date | None,
+    date_to: date | None,
+    agent_id: int | None,
+) -> list[CallStatsOut]:
+    """Per agent and day. Admins see every agent, resellers their agents, an agent itself."""
+    check_may_call(actor)
+    since, until = _stats_span(date_from, date_to)
+    if actor.role is Role.AGENT:
+        if agent_id not in (None, actor.user_id):
+            raise Forbidden("Agents see their own numbers only", details={"field": "agentId"})
+        agent_id = actor.user_id
+    rows = await queries.call_stats(
+        session, actor=actor, since=since, until=until, agent_id=agent_id
+    )
+    return [_stats_row(row) for row in rows]
+
+
+def _stats_row(row: dict[str, Any]) -> CallStatsOut:
+    reached, confirmed = int(row["reached"] or 0), int(row["confirmed"] or 0)
+    average = row["calls_to_confirm"]
+    return CallStatsOut(
+        date=str(row["day"]),
+        agent_user_id=row["agent_user_id"],
+        agent=str(row["agent"]),
+        attempts=int(row["attempts"]),
+        reached=reached,
+        confirmed=confirmed,
+        canceled=int(row["canceled"] or 0),
+        confirmation_rate=round(confirmed / reached, 4) if reached else None,
+        average_attempts_per_confirmed=round(float(average), 2) if average is not None else None,
+    )

@@ -165,6 +165,12 @@ def record_call(outcome: str, note: str | None, callback_at: datetime | str | No
     return payload
 
 
+def period(date_from: date | str | None, date_to: date | str | None) -> Params:
+    """``from`` and ``to`` (Python keywords, so not built by ``query``)."""
+    given = (("from", date_from), ("to", date_to))
+    return tuple((name, _text(value)) for name, value in given if value is not None)
+
+
 def created_order(response: httpx.Response) -> OrderCreated:
     answer = envelope(response)
     answer["replayed"] = response.headers.get("Idempotent-Replayed") == "true"

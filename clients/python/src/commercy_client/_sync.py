@@ -5,7 +5,7 @@ from __future__ import annotations
 import builtins
 import time
 from collections.abc import Callable, Iterator, Mapping
-from datetime import datetime
+from datetime import date, datetime
 from types import TracebackType
 from typing import Any, Self, TypedDict, Unpack, cast
 
@@ -21,6 +21,7 @@ from commercy_client.models import (
     CallOutcome,
     CallQueue,
     CallRecorded,
+    CallStats,
     Claim,
     ConnectionCheck,
     ConvertyProduct,
@@ -546,6 +547,20 @@ class Calls(_Resource):
         """``GET /calls/queue`` (admins, resellers): counts by reason and a page of the queue."""
         params = query(page=page, limit=limit, reseller_id=reseller_id)
         return calls.call_queue(self._client._send(Call("GET", "/calls/queue", params=params)))
+
+    def stats(
+        self,
+        *,
+        date_from: date | str | None = None,
+        date_to: date | str | None = None,
+        agent_id: int | None = None,
+    ) -> builtins.list[CallStats]:
+        """``GET /stats/calls``: calls per agent and day (UTC), the last 30 days by default."""
+        params = (*query(agent_id=agent_id), *calls.period(date_from, date_to))
+        return cast(
+            builtins.list[CallStats],
+            self._data(Call("GET", "/stats/calls", params=params)),
+        )
 
 
 class Accounts:

@@ -303,6 +303,20 @@ class QueueEntry(TypedDict):
     createdAt: str
 
 
+class CallStats(TypedDict):
+    """One agent's calls on one day (UTC)."""
+
+    date: str
+    agentUserId: int | None
+    agent: str
+    attempts: int
+    reached: int
+    confirmed: int
+    canceled: int
+    confirmationRate: float | None
+    averageAttemptsPerConfirmed: float | None
+
+
 @dataclass(frozen=True)
 class CallQueue(Page[QueueEntry]):
     """A page of the call queue, and its ``counts`` by reason."""
