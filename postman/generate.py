@@ -147,6 +147,12 @@ OVERRIDES: dict[str, Override] = {
         path={"reference": "{{callOrderId}}"},
     ),
     "GET /api/v1/orders/{reference}/calls": Override(path={"reference": "{{callOrderId}}"}),
+    "GET /api/v1/calls/settings": Override(query={"resellerId": "{{demoResellerId}}"}),
+    "PUT /api/v1/calls/settings": Override(
+        body='{"retryDelaysMinutes": [30, 120, 1440], "maxUnreachedAttempts": 6, '
+        '"whatsappGraceMinutes": 0}',
+        query={"resellerId": "{{demoResellerId}}"},
+    ),
     "GET /api/v1/integrations/digishare": Override(query={"resellerId": "{{demoResellerId}}"}),
     "PUT /api/v1/integrations/digishare": Override(
         body='{"baseUrl": "https://api.digishare.ma", "token": "<your Digishare API token>", '

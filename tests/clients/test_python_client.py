@@ -391,6 +391,7 @@ async def test_an_agent_takes_calls_and_a_reseller_watches_the_queue(shop: Shop)
             attempts = agent.calls.list(given["id"])
         queue = reseller.calls.queue(limit=10)
         stats = reseller.calls.stats(date_from=date.today() - timedelta(days=1))
+        rules = reseller.calls.put_settings(whatsapp_grace_minutes=0)
 
     assert given["id"] == first["order"]["id"]
     assert claim["claimedBy"] == shop.world.agent.id
@@ -399,6 +400,7 @@ async def test_an_agent_takes_calls_and_a_reseller_watches_the_queue(shop: Shop)
     assert [a["note"] for a in attempts] == ["Après 18h"]
     assert (queue.counts["new"], queue.counts["scheduled"], queue.total) == (1, 1, 2)
     assert [(row["agentUserId"], row["attempts"]) for row in stats] == [(shop.world.agent.id, 1)]
+    assert (rules["whatsappGraceMinutes"], rules["defaults"]["whatsappGraceMinutes"]) == (0, 15)
 
 
 async def test_the_async_client_has_the_same_surface(shop: Shop) -> None:
@@ -471,6 +473,8 @@ METHODS = {
     "POST /orders/{reference}/calls": "calls.record",
     "GET /orders/{reference}/calls": "calls.list",
     "GET /stats/calls": "calls.stats",
+    "GET /calls/settings": "calls.get_settings",
+    "PUT /calls/settings": "calls.put_settings",
 }
 
 

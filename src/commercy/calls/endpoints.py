@@ -15,6 +15,8 @@ from commercy.calls.schemas import (
     CallAttemptOut,
     CallIn,
     CallRecordedOut,
+    CallSettingsIn,
+    CallSettingsOut,
     CallStatsOut,
     ClaimOut,
     QueueEntryOut,
@@ -163,6 +165,46 @@ async def call_queue(
     body = paginated(entries, page=page.page, limit=page.limit, total=counts.total)
     body["counts"] = counts.model_dump(mode="json", by_alias=True)
     return json_response(body)
+
+
+ResellerParam = Annotated[
+    int | None, id_query(alias="resellerId", description="Admins only: whose settings")
+]
+
+
+@router.get("/calls/settings", response_model=Envelope[CallSettingsOut])
+async def get_queue_settings(
+    actor: CurrentActor,
+    session: ReadSessionDep,
+    settings: SettingsDep,
+    reseller_id: ResellerParam = None,
+) -> Response:
+    """The rules your reseller's queue follows: the back-off after unreached calls, the
+    unreached calls before `abandoned`, the WhatsApp grace period; your own `overrides` and the
+    installation's `defaults` (admins: `?resellerId=`; agents may read)."""
+    own = service.settings_reseller_id(actor, reseller_id, writing=False)
+    return envelope_response(
+        await service.queue_settings(session, reseller_id=own, settings=settings)
+    )
+
+
+@router.put("/calls/settings", response_model=Envelope[CallSettingsOut])
+async def put_queue_settings(
+    body: CallSettingsIn,
+    actor: CurrentActor,
+    session: WriteSessionDep,
+    settings: SettingsDep,
+    reseller_id: ResellerParam = None,
+) -> Response:
+    """Set your reseller's own queue rules (resellers; admins with `?resellerId=`). Every
+    field is replaced: a null or missing one goes back to the installation's default.
+    `retryDelaysMinutes`: 1 to 10 delays of 0 to 10,080 minutes; `maxUnreachedAttempts`: 1 to
+    100; `whatsappGraceMinutes`: 0 (call at once) to 10,080."""
+    own = service.settings_reseller_id(actor, reseller_id, writing=True)
+    saved = await service.save_queue_settings(
+        session, reseller_id=own, data=body, settings=settings
+    )
+    return envelope_response(saved, message="Queue settings saved")
 
 
 @router.get("/stats/calls", response_model=Envelope[list[CallStatsOut]])

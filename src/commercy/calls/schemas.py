@@ -105,3 +105,38 @@ class CallStatsOut(WireModel):
     average_attempts_per_confirmed: float | None = Field(
         description="Calls each order confirmed that day took, confirming call included"
     )
+
+
+Minutes = Annotated[int, Field(strict=True, ge=0, le=7 * 24 * 60)]
+
+
+class CallSettingsIn(StrictWireModel):
+    """A reseller's own queue rules; a null (or missing) field takes the installation's
+    default."""
+
+    retry_delays_minutes: list[Minutes] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=10,
+        description="Wait after the 1st, 2nd... unreached call, in minutes (the last repeats)",
+    )
+    max_unreached_attempts: int | None = Field(
+        default=None, strict=True, ge=1, le=100, description="Unreached calls before `abandoned`"
+    )
+    whatsapp_grace_minutes: Minutes | None = Field(
+        default=None, description="Wait after the WhatsApp message before calling; 0: at once"
+    )
+
+
+class CallRulesOut(WireModel):
+    retry_delays_minutes: list[int]
+    max_unreached_attempts: int
+    whatsapp_grace_minutes: int
+
+
+class CallSettingsOut(CallRulesOut):
+    """The rules the reseller's queue follows, its own overrides, and the defaults."""
+
+    reseller_id: int
+    overrides: CallSettingsIn = Field(description="The reseller's own values (null: default)")
+    defaults: CallRulesOut

@@ -10,12 +10,20 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from commercy.auth.actor import Actor
+from commercy.accounts.models import Reseller
+from commercy.auth.actor import Actor, check_own_id
 from commercy.auth.models import Role, User
 from commercy.calls import queries, rules
 from commercy.calls.models import CallAttempt, CallOutcome, CallSettings
 from commercy.calls.rules import QueueReason, QueueRules
-from commercy.calls.schemas import CallIn, CallStatsOut, QueueCounts
+from commercy.calls.schemas import (
+    CallIn,
+    CallRulesOut,
+    CallSettingsIn,
+    CallSettingsOut,
+    CallStatsOut,
+    QueueCounts,
+)
 from commercy.core.database import WriteSession, utcnow
 from commercy.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from commercy.core.pagination import Page
@@ -389,3 +397,64 @@ def _stats_row(row: dict[str, Any]) -> CallStatsOut:
         confirmation_rate=round(confirmed / reached, 4) if reached else None,
         average_attempts_per_confirmed=round(float(average), 2) if average is not None else None,
     )
+
+
+# --- a reseller's settings ------------------------------------------------------------------
+
+
+def settings_reseller_id(actor: Actor, requested: int | None, *, writing: bool) -> int:
+    """Admins name the reseller (`resellerId`); resellers (and, to read, their agents) their
+    own."""
+    if actor.is_admin:
+        if requested is None:
+            raise ValidationFailed("resellerId", "Admins must say which reseller (resellerId)")
+        return requested
+    allowed = (Role.RESELLER,) if writing else (Role.RESELLER, Role.AGENT)
+    if actor.role not in allowed or actor.reseller_id is None:
+        raise Forbidden("Only admins and resellers change the queue's settings")
+    check_own_id(field="resellerId", given=requested, own=actor.reseller_id)
+    return actor.reseller_id
+
+
+def _rules_out(rules_: QueueRules) -> CallRulesOut:
+    return CallRulesOut(
+        retry_delays_minutes=[int(d.total_seconds() // 60) for d in rules_.retry_delays],
+        max_unreached_attempts=rules_.max_unreached_attempts,
+        whatsapp_grace_minutes=int(rules_.whatsapp_grace.total_seconds() // 60),
+    )
+
+
+async def queue_settings(
+    session: AsyncSession, *, reseller_id: int, settings: Settings
+) -> CallSettingsOut:
+    if await session.get(Reseller, reseller_id) is None:
+        raise NotFound(f"Reseller {reseller_id} not found")
+    own = await session.get(CallSettings, reseller_id)
+    effective = _rules_out(QueueRules.of(settings, own))
+    return CallSettingsOut(
+        **effective.model_dump(),
+        reseller_id=reseller_id,
+        overrides=CallSettingsIn(
+            retry_delays_minutes=own.retry_delays_minutes if own else None,
+            max_unreached_attempts=own.max_unreached_attempts if own else None,
+            whatsapp_grace_minutes=own.whatsapp_grace_minutes if own else None,
+        ),
+        defaults=_rules_out(QueueRules.of(settings)),
+    )
+
+
+async def save_queue_settings(
+    session: WriteSession, *, reseller_id: int, data: CallSettingsIn, settings: Settings
+) -> CallSettingsOut:
+    """Replace the reseller's overrides (null: the default)."""
+    if await session.get(Reseller, reseller_id) is None:
+        raise NotFound(f"Reseller {reseller_id} not found")
+    own = await session.get(CallSettings, reseller_id)
+    if own is None:
+        own = CallSettings(reseller_id=reseller_id)
+        session.add(own)
+    own.retry_delays_minutes = data.retry_delays_minutes
+    own.max_unreached_attempts = data.max_unreached_attempts
+    own.whatsapp_grace_minutes = data.whatsapp_grace_minutes
+    await session.flush()
+    return await queue_settings(session, reseller_id=reseller_id, settings=settings)

@@ -36,6 +36,7 @@ from commercy_client.models import (
     Page,
     Product,
     ProductMapping,
+    QueueSettings,
     Reseller,
     StatusChange,
     Supplier,
@@ -561,6 +562,28 @@ class Calls(_Resource):
             builtins.list[CallStats],
             self._data(Call("GET", "/stats/calls", params=params)),
         )
+
+    def get_settings(self, *, reseller_id: int | None = None) -> QueueSettings:
+        """``GET /calls/settings``: the rules the queue follows, overrides and defaults."""
+        params = query(reseller_id=reseller_id)
+        return cast(QueueSettings, self._data(Call("GET", "/calls/settings", params=params)))
+
+    def put_settings(
+        self,
+        *,
+        reseller_id: int | None = None,
+        retry_delays_minutes: builtins.list[int] | None = None,
+        max_unreached_attempts: int | None = None,
+        whatsapp_grace_minutes: int | None = None,
+    ) -> QueueSettings:
+        """``PUT /calls/settings``: the reseller's own rules; None goes back to the default."""
+        payload = {
+            "retryDelaysMinutes": retry_delays_minutes,
+            "maxUnreachedAttempts": max_unreached_attempts,
+            "whatsappGraceMinutes": whatsapp_grace_minutes,
+        }
+        call = Call("PUT", "/calls/settings", params=query(reseller_id=reseller_id), json=payload)
+        return cast(QueueSettings, self._data(call))
 
 
 class Accounts:

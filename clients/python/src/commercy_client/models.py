@@ -317,6 +317,26 @@ class CallStats(TypedDict):
     averageAttemptsPerConfirmed: float | None
 
 
+class QueueRules(TypedDict):
+    retryDelaysMinutes: list[int]
+    maxUnreachedAttempts: int
+    whatsappGraceMinutes: int
+
+
+class QueueOverrides(TypedDict):
+    retryDelaysMinutes: list[int] | None
+    maxUnreachedAttempts: int | None
+    whatsappGraceMinutes: int | None
+
+
+class QueueSettings(QueueRules):
+    """The rules a reseller's queue follows, its own overrides, and the defaults."""
+
+    resellerId: int
+    overrides: QueueOverrides
+    defaults: QueueRules
+
+
 @dataclass(frozen=True)
 class CallQueue(Page[QueueEntry]):
     """A page of the call queue, and its ``counts`` by reason."""
