@@ -27,6 +27,7 @@ from commercy.calls.schemas import (
 from commercy.core.database import WriteSession, utcnow
 from commercy.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from commercy.core.pagination import Page
+from commercy.core.responses import iso_timestamp
 from commercy.core.settings import Settings
 from commercy.orders import queries as orders_queries
 from commercy.orders import service as orders_service
@@ -71,7 +72,7 @@ async def _claimed_elsewhere(session: AsyncSession, order: Order) -> Conflict:
     holder = await session.get(User, order.claimed_by_user_id) if order.claimed_by_user_id else None
     name = holder.identifier if holder is not None else "another user"
     assert order.claim_expires_at is not None
-    until = order.claim_expires_at.isoformat(timespec="seconds")
+    until = iso_timestamp(order.claim_expires_at)
     return Conflict(
         f"Order {order.order_number} is being called by {name} until {until}",
         details={
