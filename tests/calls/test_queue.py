@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 
 from commercy.auth.models import Role
@@ -10,6 +12,7 @@ from commercy.core.settings import Settings
 from tests.calls.helpers import (
     ago,
     ahead,
+    call,
     claim,
     claimed_call,
     next_id,
@@ -233,3 +236,26 @@ async def test_the_order_answer_carries_attempts_next_call_and_claim(
         assert answer["callAttempts"] == 1
         assert answer["nextCallAt"] is not None
         assert answer["claimedBy"] is None
+
+
+async def test_agents_asking_at_once_never_share_an_order(
+    client: httpx.AsyncClient, session: WriteSession, shop: Shop, settings: Settings
+) -> None:
+    orders = await queued(session, shop, 12)
+    agents = [
+        bearer(await make_user(session, role=Role.AGENT, reseller=shop.world.reseller), settings)
+        for _ in range(4)
+    ]
+    await session.commit()
+
+    async def drain(headers: dict[str, str]) -> list[int]:
+        taken = []
+        while (order := await next_id(client, headers)) is not None:
+            taken.append(order)
+            assert (await call(client, headers, order, outcome="canceled")).status_code == 201
+        return taken
+
+    taken = await asyncio.gather(*(drain(headers) for headers in agents))
+
+    given = [order for ids in taken for order in ids]
+    assert sorted(given) == sorted(orders)
