@@ -45,6 +45,7 @@ VARIABLES: list[tuple[str, str, str]] = [
     ("orderId", "1", "Set by Create Order"),
     ("orderNumber", "", "Set by Create Order"),
     ("blockedPhoneId", "1", "Set by Block Phone"),
+    ("callOrderId", "1", "Set by Next Call: the order the run is calling"),
     ("jobId", "1", "A Digishare job id (GET /integrations/digishare/jobs?state=failed)"),
     ("integrationId", "1", "A Digishare integration id (its webhook URL)"),
 ]
@@ -145,6 +146,19 @@ OVERRIDES: dict[str, Override] = {
         store={"blockedPhoneId": "body.data.id"},
     ),
     "DELETE /api/v1/blocked-phones/{entry_id}": Override(path={"entry_id": "{{blockedPhoneId}}"}),
+    "POST /api/v1/calls/next": Override(store={"callOrderId": "body.data.id"}),
+    "POST /api/v1/orders/{reference}/claim": Override(path={"reference": "{{callOrderId}}"}),
+    "POST /api/v1/orders/{reference}/calls": Override(
+        body='{"outcome": "not_reached", "note": "Messagerie vocale"}',
+        path={"reference": "{{callOrderId}}"},
+    ),
+    "GET /api/v1/orders/{reference}/calls": Override(path={"reference": "{{callOrderId}}"}),
+    "GET /api/v1/calls/settings": Override(query={"resellerId": "{{demoResellerId}}"}),
+    "PUT /api/v1/calls/settings": Override(
+        body='{"retryDelaysMinutes": [30, 120, 1440], "maxUnreachedAttempts": 6, '
+        '"whatsappGraceMinutes": 0}',
+        query={"resellerId": "{{demoResellerId}}"},
+    ),
     "GET /api/v1/integrations/digishare": Override(query={"resellerId": "{{demoResellerId}}"}),
     "PUT /api/v1/integrations/digishare": Override(
         body='{"baseUrl": "https://api.digishare.ma", "token": "<your Digishare API token>", '
@@ -446,6 +460,8 @@ def _tests(path: str, status: int, override: Override) -> list[str]:
         f"    pm.response.to.have.status({status});",
         "});",
     ]
+    if status == 204:  # no body to check
+        return lines
     binary = next((kind for suffix, kind in BINARY_TYPES.items() if path.endswith(suffix)), None)
     if binary is not None:
         return [

@@ -2,6 +2,7 @@ export {
   Accounts,
   Auth,
   BlockedPhones,
+  Calls,
   Commercy,
   type CommercyOptions,
   Converty,

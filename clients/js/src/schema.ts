@@ -105,6 +105,88 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/calls/next": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Next Call
+         * @description Claim the next order to call and get it, with its items, history and WhatsApp
+         *     confirmation; **204** when nothing is due.
+         *
+         *     The queue serves, in this order: callbacks that are due (oldest due first), new `pending`
+         *     orders (oldest first), then orders to retry after no answer, each not before its retry
+         *     time. Two agents asking at once never get the same order. The claim lasts a few minutes
+         *     (`claimedUntil`); renew it with `POST /orders/{id}/claim`. Taking an order ends your other
+         *     claims: an agent calls one customer at a time. Agents and resellers get their reseller's
+         *     orders, admins anyone's; suppliers never call (403).
+         */
+        post: operations["next_call_api_v1_calls_next_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calls/queue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Call Queue
+         * @description What waits to be called, for supervisors (admins; resellers see their own agents').
+         *
+         *     `counts`: due now by reason (`callback`, `new`, `retry`), `scheduled` (waiting for a
+         *     callback time, a retry time or the WhatsApp grace period), `claimed` (being called), and
+         *     `total`. `data`: the orders in the order agents will get them, then those that wait, by
+         *     due time, each with its `reason` and `dueAt`.
+         */
+        get: operations["call_queue_api_v1_calls_queue_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calls/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Queue Settings
+         * @description The rules your reseller's queue follows: the back-off after unreached calls, the
+         *     unreached calls before `abandoned`, the WhatsApp grace period; your own `overrides` and the
+         *     installation's `defaults` (admins: `?resellerId=`; agents may read).
+         */
+        get: operations["get_queue_settings_api_v1_calls_settings_get"];
+        /**
+         * Put Queue Settings
+         * @description Set your reseller's own queue rules (resellers; admins with `?resellerId=`). Every
+         *     field is replaced: a null or missing one goes back to the installation's default.
+         *     `retryDelaysMinutes`: 1 to 10 delays of 0 to 10,080 minutes; `maxUnreachedAttempts`: 1 to
+         *     100; `whatsappGraceMinutes`: 0 (call at once) to 10,080.
+         */
+        put: operations["put_queue_settings_api_v1_calls_settings_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/converty/check-mappings/{reseller_id}": {
         parameters: {
             query?: never;
@@ -455,6 +537,68 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/orders/{reference}/calls": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Calls
+         * @description The calls made to the order's customer, oldest first: who, when, outcome, note and
+         *     the callback time asked for.
+         */
+        get: operations["list_calls_api_v1_orders__reference__calls_get"];
+        put?: never;
+        /**
+         * Record Call
+         * @description Record a call to the order's customer; only the user holding the order's claim may.
+         *
+         *     `outcome` sets the order's status through the usual lifecycle (confirming takes stock,
+         *     409 when the move is refused or stock is short) and is kept with your `note`. The claim
+         *     ends. `rapported` needs `callbackAt` (ISO 8601 with a time zone, in the future): the order
+         *     comes back then, first in the queue. After no answer (`not_reached`, `phone_closed`,
+         *     `not_available`) the order comes back after the reseller's back-off (30 min, 2 h, then a
+         *     day by default; `callbackAt` replaces it), and the 6th unreached call (by default) moves
+         *     it to `abandoned`, said in its history. 400 names `callbackAt` when it is missing, past or
+         *     given with a final outcome; 409 without the claim.
+         */
+        post: operations["record_call_api_v1_orders__reference__calls_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{reference}/claim": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Claim Order
+         * @description Claim this order (by id or order number) to call it, or renew your claim on it.
+         *
+         *     409 when another user holds it (`details` name the holder and `claimedUntil`), or when the
+         *     order is not being confirmed any more (`currentStatus`). 404 outside your scope.
+         */
+        post: operations["claim_order_api_v1_orders__reference__claim_post"];
+        /**
+         * Release Order
+         * @description Give the order back to the queue without calling. Its holder may release it, and an
+         *     admin anyone's claim; another user gets 409. An order nobody holds: nothing to do.
+         */
+        delete: operations["release_order_api_v1_orders__reference__claim_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/orders/{reference}/history": {
         parameters: {
             query?: never;
@@ -641,6 +785,30 @@ export interface paths {
          * @description One reseller; 404 when it is outside your scope.
          */
         get: operations["get_reseller_api_v1_resellers__reseller_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stats/calls": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Call Stats
+         * @description Calls per agent and day (UTC), at most 366 days: `attempts`, `reached` (the customer
+         *     answered), `confirmed`, `canceled`, `confirmationRate` (confirmed / reached) and
+         *     `averageAttemptsPerConfirmed` (the calls each order confirmed that day took).
+         *
+         *     Admins see every agent, resellers their own agents, an agent its own numbers.
+         */
+        get: operations["call_stats_api_v1_stats_calls_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -979,6 +1147,150 @@ export interface components {
             /** Success */
             success: boolean;
         };
+        /** CallAttemptOut */
+        CallAttemptOut: {
+            /**
+             * Agent
+             * @description `role:identifier`
+             */
+            agent: string;
+            /** Agentuserid */
+            agentUserId: number | null;
+            /** Callbackat */
+            callbackAt: string | null;
+            /** Createdat */
+            createdAt: string;
+            /** Id */
+            id: number;
+            /** Note */
+            note: string | null;
+            /** Orderid */
+            orderId: number;
+            outcome: components["schemas"]["CallOutcome"];
+        };
+        /**
+         * CallIn
+         * @description One call, as the agent tells it once the phone is down.
+         */
+        CallIn: {
+            /**
+             * Callbackat
+             * @description When to call back, with its time zone, in the future: required for `rapported`; for other unfinished outcomes it replaces the back-off
+             */
+            callbackAt?: string | null;
+            /**
+             * Note
+             * @description What the customer said
+             */
+            note?: string | null;
+            /** @description How the call ended; sets the order's status */
+            outcome: components["schemas"]["CallOutcome"];
+        };
+        /**
+         * CallOutcome
+         * @description How a call ended; each names the order status it sets.
+         * @enum {string}
+         */
+        CallOutcome: "confirmed" | "canceled" | "not_reached" | "phone_closed" | "rapported" | "more_information" | "not_available" | "abandoned" | "not_interested";
+        /**
+         * CallRecordedOut
+         * @description The attempt, and where the order stands after it.
+         */
+        CallRecordedOut: {
+            attempt: components["schemas"]["CallAttemptOut"];
+            /** Callattempts */
+            callAttempts: number;
+            /** Nextcallat */
+            nextCallAt: string | null;
+            orderStatus: components["schemas"]["OrderStatus"];
+        };
+        /** CallRulesOut */
+        CallRulesOut: {
+            /** Maxunreachedattempts */
+            maxUnreachedAttempts: number;
+            /** Retrydelaysminutes */
+            retryDelaysMinutes: number[];
+            /** Whatsappgraceminutes */
+            whatsappGraceMinutes: number;
+        };
+        /**
+         * CallSettingsIn
+         * @description A reseller's own queue rules; a null (or missing) field takes the installation's
+         *     default.
+         */
+        CallSettingsIn: {
+            /**
+             * Maxunreachedattempts
+             * @description Unreached calls before `abandoned`
+             */
+            maxUnreachedAttempts?: number | null;
+            /**
+             * Retrydelaysminutes
+             * @description Wait after the 1st, 2nd... unreached call, in minutes (the last repeats)
+             */
+            retryDelaysMinutes?: number[] | null;
+            /**
+             * Whatsappgraceminutes
+             * @description Wait after the WhatsApp message before calling; 0: at once
+             */
+            whatsappGraceMinutes?: number | null;
+        };
+        /**
+         * CallSettingsOut
+         * @description The rules the reseller's queue follows, its own overrides, and the defaults.
+         */
+        CallSettingsOut: {
+            defaults: components["schemas"]["CallRulesOut"];
+            /** Maxunreachedattempts */
+            maxUnreachedAttempts: number;
+            /** @description The reseller's own values (null: default) */
+            overrides: components["schemas"]["CallSettingsIn"];
+            /** Resellerid */
+            resellerId: number;
+            /** Retrydelaysminutes */
+            retryDelaysMinutes: number[];
+            /** Whatsappgraceminutes */
+            whatsappGraceMinutes: number;
+        };
+        /**
+         * CallStatsOut
+         * @description One agent's calls on one day (UTC).
+         */
+        CallStatsOut: {
+            /**
+             * Agent
+             * @description `role:identifier`
+             */
+            agent: string;
+            /** Agentuserid */
+            agentUserId: number | null;
+            /** Attempts */
+            attempts: number;
+            /**
+             * Averageattemptsperconfirmed
+             * @description Calls each order confirmed that day took, confirming call included
+             */
+            averageAttemptsPerConfirmed: number | null;
+            /** Canceled */
+            canceled: number;
+            /**
+             * Confirmationrate
+             * @description confirmed / reached; null when none
+             */
+            confirmationRate: number | null;
+            /** Confirmed */
+            confirmed: number;
+            /**
+             * Date
+             * @description The day, `YYYY-MM-DD` (UTC)
+             */
+            date: string;
+            /**
+             * Reached
+             * @description Calls that reached the customer
+             */
+            reached: number;
+        };
         /** CatalogSaved */
         CatalogSaved: {
             /** Created */
@@ -1014,6 +1326,20 @@ export interface components {
             reason?: string | null;
             /** Revision */
             revision?: string | null;
+        };
+        /**
+         * ClaimOut
+         * @description Who holds an order's claim, until when.
+         */
+        ClaimOut: {
+            /** Claimedby */
+            claimedBy: number;
+            /** Claimeduntil */
+            claimedUntil: string;
+            /** Orderid */
+            orderId: number;
+            /** Ordernumber */
+            orderNumber: string;
         };
         /**
          * ConfirmationOut
@@ -1148,6 +1474,57 @@ export interface components {
         /** Envelope[BlockedPhoneOut] */
         Envelope_BlockedPhoneOut_: {
             data: components["schemas"]["BlockedPhoneOut"];
+            /** Message */
+            message?: string | null;
+            /**
+             * Success
+             * @constant
+             */
+            success: true;
+            /**
+             * Timestamp
+             * @description When the answer was made, in UTC
+             * @example 2024-01-15T10:30:00.000Z
+             */
+            timestamp: string;
+        };
+        /** Envelope[CallRecordedOut] */
+        Envelope_CallRecordedOut_: {
+            data: components["schemas"]["CallRecordedOut"];
+            /** Message */
+            message?: string | null;
+            /**
+             * Success
+             * @constant
+             */
+            success: true;
+            /**
+             * Timestamp
+             * @description When the answer was made, in UTC
+             * @example 2024-01-15T10:30:00.000Z
+             */
+            timestamp: string;
+        };
+        /** Envelope[CallSettingsOut] */
+        Envelope_CallSettingsOut_: {
+            data: components["schemas"]["CallSettingsOut"];
+            /** Message */
+            message?: string | null;
+            /**
+             * Success
+             * @constant
+             */
+            success: true;
+            /**
+             * Timestamp
+             * @description When the answer was made, in UTC
+             * @example 2024-01-15T10:30:00.000Z
+             */
+            timestamp: string;
+        };
+        /** Envelope[ClaimOut] */
+        Envelope_ClaimOut_: {
+            data: components["schemas"]["ClaimOut"];
             /** Message */
             message?: string | null;
             /**
@@ -1370,6 +1747,42 @@ export interface components {
         Envelope_list_BulkStatusResult__: {
             /** Data */
             data: components["schemas"]["BulkStatusResult"][];
+            /** Message */
+            message?: string | null;
+            /**
+             * Success
+             * @constant
+             */
+            success: true;
+            /**
+             * Timestamp
+             * @description When the answer was made, in UTC
+             * @example 2024-01-15T10:30:00.000Z
+             */
+            timestamp: string;
+        };
+        /** Envelope[list[CallAttemptOut]] */
+        Envelope_list_CallAttemptOut__: {
+            /** Data */
+            data: components["schemas"]["CallAttemptOut"][];
+            /** Message */
+            message?: string | null;
+            /**
+             * Success
+             * @constant
+             */
+            success: true;
+            /**
+             * Timestamp
+             * @description When the answer was made, in UTC
+             * @example 2024-01-15T10:30:00.000Z
+             */
+            timestamp: string;
+        };
+        /** Envelope[list[CallStatsOut]] */
+        Envelope_list_CallStatsOut__: {
+            /** Data */
+            data: components["schemas"]["CallStatsOut"][];
             /** Message */
             message?: string | null;
             /**
@@ -1857,6 +2270,18 @@ export interface components {
              * @description The blocked number's reason
              */
             blockedReason: string | null;
+            /**
+             * Callattempts
+             * @default 0
+             */
+            callAttempts?: number;
+            /**
+             * Claimedby
+             * @description Who is calling it now
+             */
+            claimedBy?: number | null;
+            /** Claimeduntil */
+            claimedUntil?: string | null;
             /** Createdat */
             createdAt: string;
             /** Customeraddress */
@@ -1877,6 +2302,8 @@ export interface components {
             id: number;
             /** Items */
             items: components["schemas"]["OrderItemOut"][];
+            /** Nextcallat */
+            nextCallAt?: string | null;
             /** Notes */
             notes: string | null;
             /** Ordernumber */
@@ -1920,6 +2347,18 @@ export interface components {
              * @description The blocked number's reason
              */
             blockedReason: string | null;
+            /**
+             * Callattempts
+             * @default 0
+             */
+            callAttempts?: number;
+            /**
+             * Claimedby
+             * @description Who is calling it now
+             */
+            claimedBy?: number | null;
+            /** Claimeduntil */
+            claimedUntil?: string | null;
             confirmation?: components["schemas"]["ConfirmationOut"] | null;
             /** Createdat */
             createdAt: string;
@@ -1943,6 +2382,8 @@ export interface components {
             id: number;
             /** Items */
             items: components["schemas"]["OrderItemOut"][];
+            /** Nextcallat */
+            nextCallAt?: string | null;
             /** Notes */
             notes: string | null;
             /** Ordernumber */
@@ -2089,6 +2530,18 @@ export interface components {
              * @description The blocked number's reason
              */
             blockedReason: string | null;
+            /**
+             * Callattempts
+             * @default 0
+             */
+            callAttempts?: number;
+            /**
+             * Claimedby
+             * @description Who is calling it now
+             */
+            claimedBy?: number | null;
+            /** Claimeduntil */
+            claimedUntil?: string | null;
             /** Createdat */
             createdAt: string;
             /** Customeraddress */
@@ -2107,6 +2560,8 @@ export interface components {
             customerZipCode: string | null;
             /** Id */
             id: number;
+            /** Nextcallat */
+            nextCallAt?: string | null;
             /** Notes */
             notes: string | null;
             /** Ordernumber */
@@ -2449,6 +2904,96 @@ export interface components {
             /** Stockquantity */
             stockQuantity?: number | null;
         };
+        /** QueueCounts */
+        QueueCounts: {
+            /**
+             * Callback
+             * @description Callbacks due now
+             */
+            callback: number;
+            /**
+             * Claimed
+             * @description Being called now
+             */
+            claimed: number;
+            /**
+             * New
+             * @description New pending orders due now
+             */
+            new: number;
+            /**
+             * Retry
+             * @description Retries after no answer, due now
+             */
+            retry: number;
+            /**
+             * Scheduled
+             * @description Waiting for their time (callback, retry, WhatsApp grace)
+             */
+            scheduled: number;
+            /** Total */
+            total: number;
+        };
+        /** QueueEntryOut */
+        QueueEntryOut: {
+            /** Callattempts */
+            callAttempts: number;
+            /** Claimedby */
+            claimedBy: number | null;
+            /** Claimeduntil */
+            claimedUntil: string | null;
+            /** Createdat */
+            createdAt: string;
+            /** Customercity */
+            customerCity: string | null;
+            /** Customername */
+            customerName: string | null;
+            /** Customerphone */
+            customerPhone: string;
+            /**
+             * Dueat
+             * @description When it may be called
+             */
+            dueAt: string;
+            /** Id */
+            id: number;
+            /** Ordernumber */
+            orderNumber: string;
+            reason: components["schemas"]["QueueReason"];
+            /** Resellerid */
+            resellerId: number;
+            status: components["schemas"]["OrderStatus"];
+            /** Total */
+            total: number;
+        };
+        /**
+         * QueuePage
+         * @description The orders of the queue, in the order they will be called (due ones first), with the
+         *     counts by reason.
+         */
+        QueuePage: {
+            counts: components["schemas"]["QueueCounts"];
+            /** Data */
+            data: components["schemas"]["QueueEntryOut"][];
+            pagination: components["schemas"]["Pagination"];
+            /**
+             * Success
+             * @constant
+             */
+            success: true;
+            /**
+             * Timestamp
+             * @description When the answer was made, in UTC
+             * @example 2024-01-15T10:30:00.000Z
+             */
+            timestamp: string;
+        };
+        /**
+         * QueueReason
+         * @description Why an order is in the queue, in the order the queue serves them.
+         * @enum {string}
+         */
+        QueueReason: "callback" | "new" | "retry" | "scheduled" | "claimed";
         /** Readiness */
         Readiness: {
             /** Checks */
@@ -3024,6 +3569,366 @@ export interface operations {
             };
             /** @description Not found, or outside your scope */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests: wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets, in epoch seconds */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Busy (every database connection stayed taken): retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Any other error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    next_call_api_v1_calls_next_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_OrderDetailOut_"];
+                };
+            };
+            /** @description Nothing to call now */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing, invalid or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests: wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets, in epoch seconds */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Busy (every database connection stayed taken): retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Any other error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    call_queue_api_v1_calls_queue_get: {
+        parameters: {
+            query?: {
+                /** @description One reseller's queue */
+                resellerId?: number | null;
+                /** @description 1-based page number */
+                page?: number;
+                /** @description Page size, at most 100 */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QueuePage"];
+                };
+            };
+            /** @description Invalid input: `details` names the first bad field and lists them all */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Missing, invalid or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests: wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets, in epoch seconds */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Busy (every database connection stayed taken): retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Any other error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    get_queue_settings_api_v1_calls_settings_get: {
+        parameters: {
+            query?: {
+                /** @description Admins only: whose settings */
+                resellerId?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_CallSettingsOut_"];
+                };
+            };
+            /** @description Invalid input: `details` names the first bad field and lists them all */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Missing, invalid or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests: wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets, in epoch seconds */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Busy (every database connection stayed taken): retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Any other error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    put_queue_settings_api_v1_calls_settings_put: {
+        parameters: {
+            query?: {
+                /** @description Admins only: whose settings */
+                resellerId?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CallSettingsIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_CallSettingsOut_"];
+                };
+            };
+            /** @description Invalid input: `details` names the first bad field and lists them all */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Missing, invalid or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4694,6 +5599,397 @@ export interface operations {
             };
         };
     };
+    list_calls_api_v1_orders__reference__calls_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                reference: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_list_CallAttemptOut__"];
+                };
+            };
+            /** @description Invalid input: `details` names the first bad field and lists them all */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Missing, invalid or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found, or outside your scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests: wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets, in epoch seconds */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Busy (every database connection stayed taken): retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Any other error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    record_call_api_v1_orders__reference__calls_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                reference: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CallIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_CallRecordedOut_"];
+                };
+            };
+            /** @description Invalid input: `details` names the first bad field and lists them all */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Missing, invalid or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found, or outside your scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests: wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets, in epoch seconds */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Busy (every database connection stayed taken): retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Any other error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    claim_order_api_v1_orders__reference__claim_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                reference: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_ClaimOut_"];
+                };
+            };
+            /** @description Invalid input: `details` names the first bad field and lists them all */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Missing, invalid or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found, or outside your scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests: wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets, in epoch seconds */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Busy (every database connection stayed taken): retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Any other error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    release_order_api_v1_orders__reference__claim_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                reference: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The order is back in the queue */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input: `details` names the first bad field and lists them all */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Missing, invalid or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found, or outside your scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests: wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets, in epoch seconds */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Busy (every database connection stayed taken): retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Any other error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     get_history_api_v1_orders__reference__history_get: {
         parameters: {
             query?: never;
@@ -5713,6 +7009,97 @@ export interface operations {
             };
             /** @description Not found, or outside your scope */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests: wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets, in epoch seconds */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Busy (every database connection stayed taken): retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Any other error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    call_stats_api_v1_stats_calls_get: {
+        parameters: {
+            query?: {
+                /** @description First day (UTC), default 30 days ago */
+                from?: string | null;
+                /** @description Last day, default today */
+                to?: string | null;
+                /** @description One agent's */
+                agentId?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_list_CallStatsOut__"];
+                };
+            };
+            /** @description Invalid input: `details` names the first bad field and lists them all */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Missing, invalid or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -68,6 +68,20 @@ export type LoginResult = Pick<
 export type ApiStatus = Schemas["ApiStatus"];
 
 // --- the call center's tools ----------------------------------------------------------------
+export type CallOutcome = Schemas["CallOutcome"];
+/** A call to record: `callbackAt` (with its time zone, in the future) is required for
+ * `rapported`. */
+export type NewCall = Schemas["CallIn"];
+export type CallAttempt = Schemas["CallAttemptOut"];
+export type CallRecorded = Schemas["CallRecordedOut"];
+export type Claim = Schemas["ClaimOut"];
+/** `calls.queue`: a page of the queue in calling order, with the counts by reason. */
+export type CallQueue = Schemas["QueuePage"];
+export type CallQueueQuery = QueryOf<paths["/api/v1/calls/queue"]["get"]>;
+export type CallStats = Schemas["CallStatsOut"];
+export type CallStatsQuery = QueryOf<paths["/api/v1/stats/calls"]["get"]>;
+export type QueueSettings = Schemas["CallSettingsOut"];
+export type QueueSettingsInput = Schemas["CallSettingsIn"];
 /** A blocked number: orders from it are stored, marked `blocked` and kept from Digishare. */
 export type BlockedPhone = Schemas["BlockedPhoneOut"];
 export type NewBlockedPhone = Schemas["BlockedPhoneCreate"];

@@ -96,6 +96,8 @@ class Order(TimestampMixin, Base):
             sqlite_where=text("blocked = 1"),
             postgresql_where=text("blocked"),
         ),
+        # The call queue (commercy.calls): a reseller's orders being confirmed, by due time.
+        Index("ix_orders_call_queue", "reseller_id", "status", "next_call_at"),
         # PostgreSQL also gets ix_orders_search_trgm (pg_trgm GIN over the searched columns)
         # from its migration; SQLite has no such index, so it is not declared here.
     )
@@ -136,6 +138,14 @@ class Order(TimestampMixin, Base):
     # A server default too: bulk loads (bench/dataset.py) insert orders without it.
     blocked: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     blocked_reason: Mapped[str | None] = mapped_column(String(500))
+    # The call center's state (commercy.calls): attempts made, when the next one is due (None:
+    # as soon as possible), and the agent whose claim on the order runs until claim_expires_at.
+    call_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    next_call_at: Mapped[datetime | None]
+    claimed_by_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    claim_expires_at: Mapped[datetime | None]
 
     items: Mapped[list[OrderItem]] = relationship(
         lazy="raise", order_by="OrderItem.id", cascade="all, delete-orphan"

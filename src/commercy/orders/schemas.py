@@ -6,9 +6,10 @@ once (a client sending only a name and products learns about every missing field
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Self
 
 from pydantic import (
     Field,
@@ -276,6 +277,20 @@ class OrderOut(WireModel):
     blocked_reason: str | None = Field(description="The blocked number's reason")
     created_at: Timestamp
     updated_at: Timestamp
+    # The call center (commercy.calls): calls made, when the next is due, who is calling now.
+    call_attempts: int = 0
+    next_call_at: Timestamp | None = None
+    claimed_by: int | None = Field(
+        default=None, validation_alias="claimed_by_user_id", description="Who is calling it now"
+    )
+    claimed_until: Timestamp | None = Field(default=None, validation_alias="claim_expires_at")
+
+    @model_validator(mode="after")
+    def _claim_still_held(self) -> Self:
+        """A claim that has run out is no claim: the order is back in the queue."""
+        if self.claimed_until is not None and self.claimed_until <= datetime.now(UTC):
+            self.claimed_by = self.claimed_until = None
+        return self
 
 
 class ConfirmationState(StrEnum):

@@ -14,8 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 from starlette.concurrency import run_in_threadpool
 
+from commercy.calls import service as calls_service
 from commercy.core.crypto import SealError
-from commercy.core.database import Database
+from commercy.core.database import Database, utcnow
 from commercy.core.outbound import OutboundPolicy
 from commercy.core.settings import Settings
 from commercy.integrations.digishare import service
@@ -49,6 +50,14 @@ async def notify_order(context: JobContext, database: Database, settings: Settin
             raise PermanentJobError(str(exc)) from exc
     async with database.sessionmaker() as session, session.begin():
         await _link_ticket(session, order=order, integration=integration, progress=context.progress)
+        # The customer has the message now: the call center gives them time to answer it.
+        await calls_service.hold_for_whatsapp(
+            session,
+            order_id=order.id,
+            reseller_id=order.reseller_id,
+            sent_at=utcnow(),
+            settings=settings,
+        )
 
 
 async def _run_steps(
