@@ -27,6 +27,7 @@ _REASONS = {
     404: "Not found",
     405: "Method not allowed",
     409: "Conflict",
+    412: "Precondition failed",
     413: "Payload too large",
     415: "Unsupported media type",
     422: "Unprocessable entity",
@@ -88,6 +89,13 @@ class NotFound(CommercyError):
 class Conflict(CommercyError):
     status_code = 409
     error = "Conflict"
+
+
+class PreconditionFailed(CommercyError):
+    """A conditional request (``If-Match``) whose condition no longer holds."""
+
+    status_code = 412
+    error = "Precondition failed"
 
 
 class Unprocessable(CommercyError):

@@ -15,6 +15,10 @@ OUTCOMES = frozenset({S.CONFIRMED, S.CANCELED, S.ABANDONED, S.NOT_INTERESTED})
 FULFILMENT = frozenset({S.SHIPPED, S.DELIVERED, S.RETURNED})
 #: Statuses in which the order's quantities are out of the products' stock.
 HOLDS_STOCK = frozenset({S.CONFIRMED, S.SHIPPED, S.DELIVERED})
+#: Statuses in which the customer's corrections may be applied (``PATCH /orders/{id}``): the
+#: call is still on, or the order is confirmed but not shipped. Closed outcomes are reopened
+#: to ``pending`` first.
+EDITABLE = CONFIRMATION | {S.CONFIRMED}
 #: Statuses an order may be created in (the ten of the API; ``delivered`` only via ``sur_place``).
 CREATABLE = CONFIRMATION | OUTCOMES
 
