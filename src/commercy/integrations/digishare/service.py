@@ -41,6 +41,9 @@ from commercy.outbox import service as outbox_service
 from commercy.outbox.models import JobState, OutboxJob
 
 NOTIFY_ORDER = "digishare.notify_order"
+UPDATE_TICKET = "digishare.update_ticket"
+#: An edit of these (wire names) changes what the customer is asked to confirm on WhatsApp.
+REFLECTED_FIELDS = frozenset({"customerPhone", "items", "total"})
 
 
 def scoped_reseller_id(actor: Actor, requested: int | None) -> int:
@@ -224,6 +227,35 @@ async def notify_new_order(session: WriteSession, order: Order) -> OutboxJob | N
     return await outbox_service.enqueue(
         session,
         kind=NOTIFY_ORDER,
+        payload={"order_id": order.id},
+        reseller_id=order.reseller_id,
+        order_id=order.id,
+    )
+
+
+async def reflect_edit(
+    session: WriteSession, order: Order, fields: frozenset[str]
+) -> OutboxJob | None:
+    """Listens to edits, in the edit's own transaction: when the phone or the basket changed and
+    the order's ticket exists, promise to note the new order on the ticket, so the customer is
+    not asked to confirm the old one. An order whose ticket is not open yet needs nothing: its
+    ticket job reads the order as it is when it runs. One job waiting per order is enough: it
+    notes the order as it is when it runs."""
+    if not fields & REFLECTED_FIELDS:
+        return None
+    if await session.get(DigishareTicket, order.id) is None:
+        return None
+    jobs = OutboxJob.__table__.c
+    waiting = await session.scalar(
+        select(jobs.id).where(
+            jobs.kind == UPDATE_TICKET, jobs.order_id == order.id, jobs.state == JobState.PENDING
+        )
+    )
+    if waiting is not None:
+        return None
+    return await outbox_service.enqueue(
+        session,
+        kind=UPDATE_TICKET,
         payload={"order_id": order.id},
         reseller_id=order.reseller_id,
         order_id=order.id,
