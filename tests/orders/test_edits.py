@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.exc import StaleDataError
 
 from commercy.catalog.models import Product
 from commercy.core.database import WriteSession
@@ -112,11 +113,13 @@ async def test_an_invalid_phone_is_400_naming_the_field(
     assert response.json()["details"]["field"] == "customerPhone"
 
 
-@pytest.mark.parametrize("field", ["customerPhone", "items"])
+@pytest.mark.parametrize(
+    ("field", "value"), [("customerPhone", None), ("customerPhone", "  "), ("items", None)]
+)
 async def test_the_phone_and_the_items_cannot_be_cleared(
-    client: httpx.AsyncClient, shop: Shop, order: Order, field: str
+    client: httpx.AsyncClient, shop: Shop, order: Order, field: str, value: Any
 ) -> None:
-    response = await edit(client, shop.agent, order, {field: None})
+    response = await edit(client, shop.agent, order, {field: value})
 
     assert response.status_code == 400
     assert response.json()["details"]["field"] == field
@@ -578,3 +581,21 @@ async def test_concurrent_edits_without_if_match_each_apply_and_each_bump_the_ve
     assert [a.status_code for a in answers] == [200] * 6
     assert after["version"] == before + 6
     assert len(after["history"]) == 7
+
+
+async def test_a_write_from_a_stale_read_is_refused_by_the_version_check(
+    client: httpx.AsyncClient, shop: Shop, order: Order, session: WriteSession
+) -> None:
+    order_id = order.id
+    session.sync_session.expire_on_commit = False  # the object keeps the version it read
+    stale = await session.get(Order, order_id, populate_existing=True)
+    assert stale is not None
+    await session.commit()
+    await edit(client, shop.agent, order_id, {"customerName": "Nour"})
+
+    stale.notes = "written over a newer version"
+    with pytest.raises(StaleDataError):
+        await session.commit()
+
+    answer = await client.get(f"/api/v1/orders/{order_id}", headers=shop.agent)
+    assert answer.json()["data"]["notes"] is None

@@ -252,7 +252,7 @@ class OrderEdit(StrictWireModel):
     @field_validator("customer_phone", "items", mode="before")
     @classmethod
     def _not_cleared(cls, value: Any) -> Any:
-        if value is None:
+        if value is None or (isinstance(value, str) and not value.strip()):
             raise ValueError("cannot be cleared; send a new value or leave the field out")
         return value
 
