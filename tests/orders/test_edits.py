@@ -14,7 +14,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from commercy.catalog.models import Product
 from commercy.core.database import WriteSession
 from commercy.orders.models import Order
-from tests.factories import Shop, make_order, make_product, make_world
+from tests.factories import Shop, make_mapping, make_order, make_product, make_world
 
 
 async def edit(
@@ -216,6 +216,42 @@ async def test_a_line_id_of_another_order_is_400(
 
     assert response.status_code == 400
     assert response.json()["details"]["field"] == "items.0.id"
+
+
+async def test_a_converty_order_takes_only_mapped_products_and_needs_no_notes(
+    client: httpx.AsyncClient, shop: Shop, session: WriteSession
+) -> None:
+    await make_mapping(session, reseller=shop.world.reseller, product=shop.product)
+    await session.commit()
+    order = await make_order(session, world=shop.world, products=[shop.product], source="converty")
+    line = (await read(client, shop, order)).json()["data"]["items"][0]["id"]
+    new_line = {"productId": shop.other_product.id, "quantity": 1, "price": 10}
+
+    unmapped = await edit(client, shop.agent, order, {"items": [{"id": line}, new_line]})
+    await make_mapping(session, reseller=shop.world.reseller, product=shop.other_product)
+    await session.commit()
+    mapped = await edit(client, shop.agent, order, {"items": [{"id": line}, new_line]})
+
+    assert unmapped.status_code == 400
+    assert unmapped.json()["details"]["field"] == "items.1.productId"
+    assert lines(mapped)[1] == (shop.other_product.id, 1, 10.0, None)
+
+
+async def test_a_line_given_another_product_takes_that_products_name(
+    client: httpx.AsyncClient, shop: Shop, order: Order
+) -> None:
+    line = (await read(client, shop, order)).json()["data"]["items"][0]["id"]
+
+    response = await edit(
+        client, shop.agent, order, {"items": [{"id": line, "productId": shop.other_product.id}]}
+    )
+
+    [item] = response.json()["data"]["items"]
+    assert (item["id"], item["productId"], item["productName"]) == (
+        line,
+        shop.other_product.id,
+        shop.other_product.name,
+    )
 
 
 @pytest.mark.parametrize(

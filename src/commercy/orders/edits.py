@@ -181,13 +181,7 @@ async def _new_basket(
     if len(lines) > settings.max_items_per_order:
         errors.append(("items", f"An order has 1 to {settings.max_items_per_order} items"))
     current = {item.id: item for item in order.items}
-    new_ids = [line.product_id for line in lines if line.product_id is not None]
-    products = await catalog_service.products_by_id(
-        session, supplier_id=order.supplier_id, product_ids=new_ids
-    )
-    images = await converty_service.mapped_images(
-        session, reseller_id=order.reseller_id, product_ids=new_ids
-    )
+    products, images = await _products_named(session, order=order, lines=lines)
     converty = order.source is OrderSource.CONVERTY
     basket: list[_Line] = []
     listed: set[int] = set()
@@ -216,20 +210,13 @@ async def _new_basket(
         )
         if item is None or product_id != item.product_id:
             if product_id not in products:
-                errors.append(
-                    (
-                        f"{where}.productId",
-                        f"Product {product_id} is not a product of supplier {order.supplier_id}",
-                    )
-                )
+                supplier = order.supplier_id
+                reason = f"Product {product_id} is not a product of supplier {supplier}"
+                errors.append((f"{where}.productId", reason))
                 continue
             if converty and product_id not in images:
-                errors.append(
-                    (
-                        f"{where}.productId",
-                        f"Product {product_id} has no Converty mapping for this reseller",
-                    )
-                )
+                reason = f"Product {product_id} has no Converty mapping for this reseller"
+                errors.append((f"{where}.productId", reason))
                 continue
             planned.product = products[product_id]
             planned.image = images.get(product_id) or products[product_id].image
@@ -237,6 +224,23 @@ async def _new_basket(
     if errors:
         raise service.invalid(errors)
     return basket
+
+
+async def _products_named(
+    session: AsyncSession, *, order: Order, lines: Sequence[OrderItemEdit]
+) -> tuple[dict[int, catalog_service.ProductFacts], dict[int, str | None]]:
+    """The supplier's products the lines name, and their Converty images (none named: no
+    query, the usual case of a quantity changed on the phone)."""
+    named = [line.product_id for line in lines if line.product_id is not None]
+    if not named:
+        return {}, {}
+    products = await catalog_service.products_by_id(
+        session, supplier_id=order.supplier_id, product_ids=named
+    )
+    images = await converty_service.mapped_images(
+        session, reseller_id=order.reseller_id, product_ids=named
+    )
+    return products, images
 
 
 def _missing_for_new_line(
