@@ -3,6 +3,8 @@ outbox (a note on the ticket), against the sandbox and against the strictly publ
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,7 +16,14 @@ from commercy.core.database import Database
 from commercy.integrations.digishare.service import UPDATE_TICKET
 from commercy.outbox.models import JobState, OutboxJob
 from commercy.outbox.worker import OutboxWorker
-from tests.integrations.conftest import SANDBOX_TOKEN, Shop, drain, place_order, sandbox_tickets
+from tests.integrations.conftest import (
+    SANDBOX_TOKEN,
+    Shop,
+    drain,
+    place_order,
+    sandbox_tickets,
+    wait_for_status,
+)
 from tests.support.live_server import live_server
 from tests.support.strict_digishare import StrictDigishare
 
@@ -164,3 +173,50 @@ async def test_several_edits_waiting_for_the_worker_make_one_note_of_the_last_ba
     [ticket] = digishare.tickets_of(order["orderNumber"])
     assert "4 x Tapis berbère" in ticket["note"]
     assert digishare.requests("PUT", f"/v1/tickets/{ticket['id']}") == 1
+
+
+async def events_of(client: httpx.AsyncClient, shop: Shop) -> list[dict[str, Any]]:
+    response = await client.get(
+        "/api/v1/integrations/digishare/events", headers=shop.reseller_headers
+    )
+    assert response.status_code == 200, response.text
+    events: list[dict[str, Any]] = response.json()["data"]
+    return events
+
+
+async def nth_event(client: httpx.AsyncClient, shop: Shop, count: int) -> dict[str, Any]:
+    """The newest event once ``count`` have arrived (Digishare delivers in the background)."""
+    deadline = time.monotonic() + 10
+    for _ in range(1000):
+        events = await events_of(client, shop)
+        if len(events) >= count or time.monotonic() > deadline:
+            break
+        await asyncio.sleep(0.05)
+    assert len(events) >= count, events
+    return events[0]
+
+
+async def test_the_tickets_echo_of_the_note_leaves_the_agents_status_alone(
+    client: httpx.AsyncClient, shop: Shop, sandbox: str, worker: OutboxWorker, database: Database
+) -> None:
+    order = await place_order(client, shop)
+    await drain(database, worker)
+    [ticket] = sandbox_tickets(sandbox, order["orderNumber"])
+    httpx.post(
+        f"{sandbox}/_sandbox/tickets/{ticket['id']}/reply",
+        json={"action": "no_answer"},
+        headers={"Authorization": f"Bearer {SANDBOX_TOKEN}"},
+    ).raise_for_status()
+    await wait_for_status(client, shop, order["id"], "not_reached")
+    await client.patch(
+        f"/api/v1/orders/{order['id']}/status",
+        json={"status": "rapported"},
+        headers=shop.reseller_headers,
+    )
+
+    await edit(client, shop, order["id"], {"customerPhone": "98 765 432"})
+    await drain(database, worker)
+    echo = await nth_event(client, shop, 2)
+    assert echo["outcome"] == "unchanged"
+    assert "status did not change" in echo["detail"]
+    assert (await wait_for_status(client, shop, order["id"], "rapported"))["status"] == "rapported"
