@@ -220,3 +220,34 @@ async def test_the_tickets_echo_of_the_note_leaves_the_agents_status_alone(
     assert echo["outcome"] == "unchanged"
     assert "status did not change" in echo["detail"]
     assert (await wait_for_status(client, shop, order["id"], "rapported"))["status"] == "rapported"
+
+
+async def test_a_refused_note_is_a_failed_job_listed_and_retried_like_the_others(
+    client: httpx.AsyncClient,
+    strict_shop: Shop,
+    strict: tuple[StrictDigishare, str],
+    worker: OutboxWorker,
+    database: Database,
+) -> None:
+    digishare, _ = strict
+    order = await place_order(client, strict_shop)
+    await drain(database, worker)
+    digishare.tickets.clear()  # the ticket was deleted on Digishare's side: PUT answers 404
+
+    await edit(client, strict_shop, order["id"], {"customerPhone": "98 765 432"})
+    await drain(database, worker)
+    listed = await client.get(
+        "/api/v1/integrations/digishare/jobs",
+        params={"state": "failed"},
+        headers=strict_shop.reseller_headers,
+    )
+    [job] = listed.json()["data"]
+    retried = await client.post(
+        f"/api/v1/integrations/digishare/jobs/{job['id']}/retry",
+        headers=strict_shop.reseller_headers,
+    )
+
+    assert job["kind"] == "digishare.update_ticket"
+    assert "404" in job["lastError"]
+    assert retried.status_code == 200
+    assert retried.json()["data"]["state"] == "pending"

@@ -44,6 +44,8 @@ NOTIFY_ORDER = "digishare.notify_order"
 UPDATE_TICKET = "digishare.update_ticket"
 #: An edit of these (wire names) changes what the customer is asked to confirm on WhatsApp.
 REFLECTED_FIELDS = frozenset({"customerPhone", "items", "total"})
+#: The jobs a reseller sees and retries: opening tickets, and noting edits on them.
+JOB_KINDS = (NOTIFY_ORDER, UPDATE_TICKET)
 
 
 def scoped_reseller_id(actor: Actor, requested: int | None) -> int:
@@ -299,13 +301,13 @@ async def list_jobs(
     session: AsyncSession, *, reseller_id: int, state: JobState | None, page: Page
 ) -> tuple[Sequence[OutboxJob], int]:
     return await outbox_service.list_jobs(
-        session, kind=NOTIFY_ORDER, reseller_id=reseller_id, state=state, page=page
+        session, kinds=JOB_KINDS, reseller_id=reseller_id, state=state, page=page
     )
 
 
 async def retry_job(session: WriteSession, *, reseller_id: int, job_id: int) -> OutboxJob:
     job = await session.get(OutboxJob, job_id)
-    if job is None or job.kind != NOTIFY_ORDER or job.reseller_id != reseller_id:
+    if job is None or job.kind not in JOB_KINDS or job.reseller_id != reseller_id:
         raise NotFound(f"Job {job_id} not found")
     if job.state is not JobState.FAILED:
         raise Conflict(f"Only failed jobs can be retried; job {job_id} is {job.state.value}")
