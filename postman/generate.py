@@ -46,6 +46,7 @@ VARIABLES: list[tuple[str, str, str]] = [
     ("orderNumber", "", "Set by Create Order"),
     ("blockedPhoneId", "1", "Set by Block Phone"),
     ("callOrderId", "1", "Set by Next Call: the order the run is calling"),
+    ("orderETag", "*", "The ETag of the last order read (If-Match of an order's changes)"),
     ("jobId", "1", "A Digishare job id (GET /integrations/digishare/jobs?state=failed)"),
     ("integrationId", "1", "A Digishare integration id (its webhook URL)"),
 ]
@@ -138,6 +139,12 @@ OVERRIDES: dict[str, Override] = {
     "POST /api/v1/orders/bulk-status": Override(
         body='{"ids": [{{orderId}}], "status": "not_reached", "note": "No answer at 10:00"}',
     ),
+    "GET /api/v1/orders/{reference}": Override(
+        store={"orderETag": "pm.response.headers.get('ETag')"}
+    ),
+    "PATCH /api/v1/orders/{reference}": Override(
+        body='{"customerCity": "Sousse", "notes": "Livrer après 18h"}',
+    ),
     "PATCH /api/v1/orders/{reference}/status": Override(
         body='{"status": "confirmed", "note": "Confirmed by phone"}',
     ),
@@ -187,6 +194,8 @@ OVERRIDES: dict[str, Override] = {
     ),
 }
 
+# Values of the (disabled) header parameters; any other gets a fresh GUID.
+HEADER_DEFAULTS = {"If-Match": "{{orderETag}}"}
 # Path parameters no override names: values of the demo data, by parameter name.
 PATH_DEFAULTS = {"reference": "{{orderId}}"}
 # Values of the (disabled) query parameters whose schema has no example, default or enum.
@@ -338,7 +347,7 @@ def _headers(operation: Json) -> list[Json]:
         headers.append(
             {
                 "key": parameter["name"],
-                "value": "{{$guid}}",
+                "value": HEADER_DEFAULTS.get(parameter["name"], "{{$guid}}"),
                 "description": parameter.get("description", ""),
                 "disabled": True,
             }

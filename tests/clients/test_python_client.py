@@ -17,7 +17,7 @@ from fastapi import FastAPI
 from commercy.core.database import Database, WriteSession
 from commercy.core.settings import Settings
 from commercy.main import create_app
-from commercy_client import AsyncCommercy, Commercy, CommercyError, RetryPolicy
+from commercy_client import AsyncCommercy, Commercy, CommercyError, RetryPolicy, etag
 from tests.factories import PASSWORD, World, make_world
 from tests.support.live_server import live_server
 
@@ -207,6 +207,24 @@ async def test_status_changes_history_documents_and_export(shop: Shop) -> None:
     assert invoice.startswith(b"%PDF") and label.startswith(b"%PDF")
     assert not csv.startswith("\ufeff")
     assert number in csv and len(csv.strip().splitlines()) == 2
+
+
+async def test_an_edit_changes_the_fields_given_and_an_old_etag_is_412(shop: Shop) -> None:
+    with shop.client(shop.world.agent.identifier) as api:
+        order = api.orders.create(documented_order(shop))["order"]
+        edited = api.orders.update(
+            order["orderNumber"],
+            if_match=etag(order),
+            customer_city=None,
+            items=[{"id": order["items"][0]["id"], "quantity": 2}],
+        )
+        with pytest.raises(CommercyError) as stale:
+            api.orders.update(order["id"], {"notes": "trop tard"}, if_match=etag(order))
+
+    assert (edited["customerCity"], edited["items"][0]["quantity"]) == (None, 2)
+    assert edited["version"] > order["version"]
+    assert edited["history"][-1]["changes"]
+    assert stale.value.status == 412
 
 
 async def test_429_gives_retry_after_and_create_retries_then_gives_up(
@@ -464,6 +482,7 @@ METHODS = {
     "GET /orders/{reference}/history": "orders.history",
     "GET /orders/{reference}/invoice.pdf": "orders.invoice_pdf",
     "GET /orders/{reference}/label.pdf": "orders.label_pdf",
+    "PATCH /orders/{reference}": "orders.update",
     "PATCH /orders/{reference}/status": "orders.set_status",
     "POST /webhooks/digishare/{integration_id}": "digishare.deliver_webhook",
     "GET /status": "status",

@@ -41,6 +41,7 @@ import type {
   NewSupplier,
   NewUser,
   Order,
+  OrderChanges,
   OrderCreated,
   OrderDetail,
   OrderFilters,
@@ -242,6 +243,23 @@ export class Orders {
     return data<OrderDetail>(this.transport, {
       method: "GET",
       path: `/orders/${segment(reference)}`,
+    });
+  }
+
+  /** `PATCH /orders/{reference}`: corrects the order during the call; only the fields given
+   * change (`null` clears an optional one), `items` is the whole new basket. With `ifMatch`
+   * (`etag(order)` of your read), a change made by someone else since answers 412 and nothing
+   * is written. */
+  async update(
+    reference: number | string,
+    changes: OrderChanges,
+    options: { ifMatch?: string } = {},
+  ): Promise<OrderDetail> {
+    return data<OrderDetail>(this.transport, {
+      method: "PATCH",
+      path: `/orders/${segment(reference)}`,
+      body: changes,
+      headers: options.ifMatch === undefined ? undefined : { "If-Match": options.ifMatch },
     });
   }
 
@@ -741,4 +759,9 @@ export class Calls {
       body: settings,
     });
   }
+}
+
+/** The `ETag` of an order as read (its `id` and `version`), for `orders.update`'s `ifMatch`. */
+export function etag(order: { id: number; version: number }): string {
+  return `W/"${order.id}-${order.version}"`;
 }

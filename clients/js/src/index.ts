@@ -10,6 +10,7 @@ export {
   ConvertyProducts,
   type CreateOptions,
   Digishare,
+  etag,
   type LoginOptions,
   Orders,
   Products,

@@ -354,7 +354,9 @@ export interface paths {
         };
         /**
          * List Jobs
-         * @description The ticket-opening jobs of your orders, newest first, with attempts and last error.
+         * @description The Digishare jobs of your orders, newest first, with attempts and last error: `kind`
+         *     `digishare.notify_order` opens an order's ticket, `digishare.update_ticket` notes an edit of
+         *     its phone or basket on it.
          */
         get: operations["list_jobs_api_v1_integrations_digishare_jobs_get"];
         put?: never;
@@ -526,7 +528,8 @@ export interface paths {
          * Get Order
          * @description One order by id or order number (`ORD-...`, what a barcode scanner reads), with its
          *     items, status history and WhatsApp `confirmation` (Digishare ticket id, `pending`, `sent` or
-         *     `failed` with the last error; null when the order gets none); 404 outside your scope.
+         *     `failed` with the last error; null when the order gets none); 404 outside your scope. The
+         *     `ETag` header carries the order's version, for `If-Match` on a change.
          */
         get: operations["get_order_api_v1_orders__reference__get"];
         put?: never;
@@ -534,7 +537,32 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Edit Order
+         * @description Correct an order during the call (admins, resellers and agents; suppliers get 403).
+         *
+         *     Only the fields sent change; `null` clears an optional one. Fields: `customerName`,
+         *     `customerPhone` (cannot be cleared) and `customerPhone2`, stored in E.164 like on create,
+         *     `customerAddress`, `customerCity`, `customerGovernorate`, `customerZipCode`, `notes`,
+         *     `shippingOption`, `shippingCost`, and `items`: the whole new basket, 1 to 2 lines. A line
+         *     with `id` (from the order's `items`) keeps that line, changing the `quantity`, `price`,
+         *     `notes` or `productId` it sends; a line without `id` is added and needs `productId` (a
+         *     product of the order's supplier), `quantity`, `price` and `notes` (unless `source` is
+         *     `converty`); lines left out are removed. Totals follow create's rules; a confirmed order's
+         *     stock follows its new quantities (409 when there is not enough). Unknown fields and an
+         *     empty body are refused (400).
+         *
+         *     Editable while the order is in a confirmation status or `confirmed`; a shipped, delivered
+         *     or returned order, or a closed one (`canceled`, `abandoned`, `not_interested`: reopen it
+         *     to `pending` first), answers 409 naming its status. Send the `ETag` of your read as
+         *     `If-Match`: another change in between answers 412 and nothing is written.
+         *
+         *     The edit is one history line whose `changes` list each field's old and new value; an edit
+         *     that changes nothing writes nothing. A phone or basket change of an order whose WhatsApp
+         *     ticket exists is noted on the Digishare ticket, so the customer is not asked to confirm
+         *     the old basket.
+         */
+        patch: operations["edit_order_api_v1_orders__reference__patch"];
         trace?: never;
     };
     "/api/v1/orders/{reference}/calls": {
@@ -686,7 +714,8 @@ export interface paths {
          *     (409 when there are not enough); canceling a confirmed order or a return puts them back;
          *     `delivered` marks the order paid. A refused move answers 409 with `currentStatus` and
          *     `allowedStatuses` in `details`; setting the current status again changes nothing.
-         *     Suppliers set only `shipped`, `delivered` and `returned`.
+         *     Suppliers set only `shipped`, `delivered` and `returned`. With `If-Match` (the `ETag` of
+         *     your read), a change made by someone else in between answers 412.
          */
         patch: operations["change_status_api_v1_orders__reference__status_patch"];
         trace?: never;
@@ -1863,6 +1892,18 @@ export interface components {
          */
         EventTimeSource: "data.data.updated_at" | "data.changes.updated_at" | "data.changes.date_status" | "data.data.date_status" | "received_at";
         /**
+         * FieldChange
+         * @description One field an edit changed: `items` lists the lines before and after.
+         */
+        FieldChange: {
+            /** Field */
+            field: string;
+            /** From */
+            from: unknown;
+            /** To */
+            to: unknown;
+        };
+        /**
          * GroupBy
          * @enum {string}
          */
@@ -2330,6 +2371,11 @@ export interface components {
             total: number;
             /** Updatedat */
             updatedAt: string;
+            /**
+             * Version
+             * @description Bumped by every change; the `ETag` is built from it
+             */
+            version: number;
             /** Waid */
             waId: string;
         };
@@ -2410,8 +2456,53 @@ export interface components {
             total: number;
             /** Updatedat */
             updatedAt: string;
+            /**
+             * Version
+             * @description Bumped by every change; the `ETag` is built from it
+             */
+            version: number;
             /** Waid */
             waId: string;
+        };
+        /**
+         * OrderEdit
+         * @description The customer's corrections: only the fields sent change; `null` clears an optional one.
+         */
+        OrderEdit: {
+            /** Customeraddress */
+            customerAddress?: string | null;
+            /** Customercity */
+            customerCity?: string | null;
+            /** Customergovernorate */
+            customerGovernorate?: string | null;
+            /** Customername */
+            customerName?: string | null;
+            /**
+             * Customerphone
+             * @description Cannot be cleared
+             */
+            customerPhone?: string | null;
+            /** Customerphone2 */
+            customerPhone2?: string | null;
+            /**
+             * Customerzipcode
+             * @description String or number
+             */
+            customerZipCode?: string | number | null;
+            /**
+             * Items
+             * @description The whole new basket, 1 to 2 lines; lines of the order left out are removed
+             */
+            items?: components["schemas"]["OrderItemEdit"][] | null;
+            /** Notes */
+            notes?: string | null;
+            /** Shippingcost */
+            shippingCost?: number | string | null;
+            /**
+             * Shippingoption
+             * @description `paid` adds shippingCost to the total
+             */
+            shippingOption?: string | null;
         };
         /**
          * OrderFigures
@@ -2461,6 +2552,35 @@ export interface components {
             returnRate: number | null;
             /** Returned */
             returned: number;
+        };
+        /**
+         * OrderItemEdit
+         * @description A line of the new basket: `id` names a line of the order to keep (its omitted or null
+         *     fields keep their value); a line without `id` is added, with the fields a create needs.
+         */
+        OrderItemEdit: {
+            /**
+             * Id
+             * @description A line of this order (`items[].id`)
+             */
+            id?: number | null;
+            /**
+             * Notes
+             * @description Variant/option; required on a new line unless the order's `source` is `converty`
+             */
+            notes?: string | null;
+            /**
+             * Price
+             * @description Unit price
+             */
+            price?: number | string | null;
+            /**
+             * Productid
+             * @description Required for a new line
+             */
+            productId?: number | null;
+            /** Quantity */
+            quantity?: number | null;
         };
         /** OrderItemIn */
         OrderItemIn: {
@@ -2588,6 +2708,11 @@ export interface components {
             total: number;
             /** Updatedat */
             updatedAt: string;
+            /**
+             * Version
+             * @description Bumped by every change; the `ETag` is built from it
+             */
+            version: number;
             /** Waid */
             waId: string;
         };
@@ -3049,6 +3174,11 @@ export interface components {
             actor: string;
             /** Actoruserid */
             actorUserId: number | null;
+            /**
+             * Changes
+             * @description An edit's changed fields (the status stays the same)
+             */
+            changes?: components["schemas"]["FieldChange"][] | null;
             /** Createdat */
             createdAt: string;
             fromStatus: components["schemas"]["OrderStatus"] | null;
@@ -5518,6 +5648,8 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description The order's version, `W/"<id>-<version>"`: send it back as `If-Match` on a change */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5553,6 +5685,119 @@ export interface operations {
             };
             /** @description Not found, or outside your scope */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests: wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets, in epoch seconds */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Busy (every database connection stayed taken): retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Any other error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    edit_order_api_v1_orders__reference__patch: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The `ETag` of your last read (`W/"<id>-<version>"`): the change is refused with 412 when the order changed since. Without it, the change applies to the current version */
+                "If-Match"?: string | null;
+            };
+            path: {
+                reference: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OrderEdit"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /** @description The order's version, `W/"<id>-<version>"`: send it back as `If-Match` on a change */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_OrderDetailOut_"];
+                };
+            };
+            /** @description Invalid input: `details` names the first bad field and lists them all */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Missing, invalid or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found, or outside your scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6278,7 +6523,10 @@ export interface operations {
     change_status_api_v1_orders__reference__status_patch: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `ETag` of your last read (`W/"<id>-<version>"`): the change is refused with 412 when the order changed since. Without it, the change applies to the current version */
+                "If-Match"?: string | null;
+            };
             path: {
                 reference: string;
             };
@@ -6293,6 +6541,8 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description The order's version, `W/"<id>-<version>"`: send it back as `If-Match` on a change */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {

@@ -22,6 +22,8 @@ export type OrderItem = Schemas["OrderItemOut"];
  * `Idempotency-Key` with the order it made the first time. */
 export type OrderCreated = Schemas["OrderCreatedAnswer"] & { replayed: boolean };
 export type StatusChange = Schemas["StatusChangeOut"];
+/** The body of `orders.update`: only the fields sent change; `items` is the whole new basket. */
+export type OrderChanges = Schemas["OrderEdit"];
 export type BulkStatusResult = Schemas["BulkStatusResult"];
 /** Filters of `orders.list`, `orders.iterate` and `orders.exportCsv` (`status` and `source`
  * take one value or several; `sort` a field, `-` first for descending). */

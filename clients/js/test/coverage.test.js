@@ -15,6 +15,7 @@ const METHODS = {
   "GET /orders/{reference}/invoice.pdf": "orders.invoicePdf",
   "GET /orders/{reference}/label.pdf": "orders.labelPdf",
   "PATCH /orders/{reference}/status": "orders.setStatus",
+  "PATCH /orders/{reference}": "orders.update",
   "POST /webhooks/digishare/{integration_id}": "digishare.deliverWebhook",
   "GET /status": "status",
   "POST /auth/login": "auth.login",

@@ -146,6 +146,10 @@ class Order(TimestampMixin, Base):
         ForeignKey("users.id", ondelete="SET NULL")
     )
     claim_expires_at: Mapped[datetime | None]
+    # Bumped by every write of the row (SQLAlchemy's version counter: each UPDATE is
+    # ``... WHERE version = :read``), so an edit can refuse to overwrite a newer one (ETag).
+    # The server default serves rows inserted in plain SQL (the bench's data sets).
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     items: Mapped[list[OrderItem]] = relationship(
         lazy="raise", order_by="OrderItem.id", cascade="all, delete-orphan"
@@ -155,6 +159,8 @@ class Order(TimestampMixin, Base):
     )
     reseller: Mapped[Reseller] = relationship(lazy="raise")
     supplier: Mapped[Supplier] = relationship(lazy="raise")
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 class OrderItem(Base):
@@ -176,7 +182,8 @@ class OrderItem(Base):
 
 
 class OrderStatusChange(Base):
-    """One line of an order's history; ``from_status`` is None for the creation."""
+    """One line of an order's history; ``from_status`` is None for the creation. An edit is a
+    line whose status stays the same and whose ``changes`` list each field's old and new value."""
 
     __tablename__ = "order_status_changes"
 
@@ -187,6 +194,8 @@ class OrderStatusChange(Base):
     actor_label: Mapped[str] = mapped_column(String(400))
     actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     note: Mapped[str | None] = mapped_column(Text)
+    # An edit's ``[{"field", "from", "to"}, ...]``; None for a status change.
+    changes: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

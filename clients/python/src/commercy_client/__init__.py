@@ -10,7 +10,7 @@
 """
 
 from commercy_client._async import AsyncCommercy
-from commercy_client._calls import OrderFilters, RetryPolicy
+from commercy_client._calls import OrderFilters, RetryPolicy, etag
 from commercy_client._sync import Commercy
 from commercy_client.errors import CommercyError
 from commercy_client.models import (
@@ -27,6 +27,7 @@ from commercy_client.models import (
     ConvertyProduct,
     ConvertyUpsert,
     CreatedOrder,
+    FieldChange,
     LoginResult,
     MappingCheck,
     Order,
@@ -66,6 +67,7 @@ __all__ = [
     "ConvertyProduct",
     "ConvertyUpsert",
     "CreatedOrder",
+    "FieldChange",
     "LoginResult",
     "MappingCheck",
     "Order",
@@ -88,4 +90,5 @@ __all__ = [
     "StatusChange",
     "Supplier",
     "User",
+    "etag",
 ]

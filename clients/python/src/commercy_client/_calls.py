@@ -156,6 +156,22 @@ def order_stats(
     return Call("GET", "/stats/orders", params=params)
 
 
+def edit_order(
+    ref: int | str, data: Mapping[str, Any] | None, fields: Mapping[str, Any], if_match: str | None
+) -> Call:
+    return Call(
+        "PATCH",
+        f"/orders/{ref}",
+        json=body(data, fields),
+        headers={"If-Match": if_match} if if_match is not None else None,
+    )
+
+
+def etag(order: Mapping[str, Any]) -> str:
+    """The ``ETag`` of an order as read (its ``id`` and ``version``), for ``if_match``."""
+    return f'W/"{order["id"]}-{order["version"]}"'
+
+
 # --- answers --------------------------------------------------------------------------------
 
 

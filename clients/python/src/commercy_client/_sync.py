@@ -220,6 +220,22 @@ class Orders(_Resource):
         """``GET /orders/{ref}``: one order by id or order number (``ORD-...``)."""
         return cast(OrderDetail, self._data(Call("GET", f"/orders/{ref}")))
 
+    def update(
+        self,
+        ref: int | str,
+        changes: Mapping[str, Any] | None = None,
+        /,
+        *,
+        if_match: str | None = None,
+        **fields: Any,
+    ) -> OrderDetail:
+        """``PATCH /orders/{ref}``: corrects the order during the call; only the fields given
+        change (``None`` clears an optional one), ``items`` is the whole new basket. With
+        ``if_match`` (``commercy_client.etag(order)`` of your read), a change made by someone
+        else since answers 412 and nothing is written."""
+        call = calls.edit_order(ref, changes, fields, if_match)
+        return cast(OrderDetail, self._data(call))
+
     def set_status(self, ref: int | str, status: str, *, note: str | None = None) -> OrderDetail:
         """``PATCH /orders/{ref}/status``: moves the order; a refused move is a 409 whose
         ``details`` hold ``currentStatus`` and ``allowedStatuses``."""

@@ -66,13 +66,20 @@ class OrderItem(TypedDict):
     productImage: str | None
 
 
+# "from" is a keyword: the functional form names it.
+FieldChange = TypedDict("FieldChange", {"field": str, "from": Any, "to": Any})
+
+
 class StatusChange(TypedDict):
+    """A status change, or an edit (same status, with the fields it ``changes``)."""
+
     id: int
     fromStatus: str | None
     toStatus: str
     actor: str
     actorUserId: int | None
     note: str | None
+    changes: list[FieldChange] | None
     createdAt: str
 
 
@@ -113,6 +120,7 @@ class Order(TypedDict):
     possibleDuplicateOf: str | None
     blocked: bool
     blockedReason: str | None
+    version: int
     createdAt: str
     updatedAt: str
     callAttempts: int
