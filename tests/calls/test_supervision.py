@@ -100,3 +100,26 @@ async def test_a_grace_period_of_zero_calls_at_once(
         )
 
     assert await next_id(client, shop.agent) == order
+
+
+async def test_the_queue_shows_a_possible_duplicate_and_one_call_cancels_it(
+    client: httpx.AsyncClient, session: WriteSession, shop: Shop
+) -> None:
+    original, repeat = await queued(session, shop, 2)  # the same customer phone twice
+
+    queue = (await client.get("/api/v1/calls/queue", headers=shop.reseller)).json()["data"]
+    marks = {entry["id"]: entry["possibleDuplicateOf"] for entry in queue}
+    original_number = next(e["orderNumber"] for e in queue if e["id"] == original)
+    assert marks == {original: None, repeat: original_number}
+
+    assert (await claim(client, shop.agent, repeat)).status_code == 200
+    recorded = await client.post(
+        f"/api/v1/orders/{repeat}/calls",
+        json={"outcome": "canceled", "note": "duplicate"},
+        headers=shop.agent,
+    )
+
+    assert recorded.status_code == 201, recorded.text
+    assert recorded.json()["data"]["orderStatus"] == "canceled"
+    left = (await client.get("/api/v1/calls/queue", headers=shop.reseller)).json()["data"]
+    assert [entry["id"] for entry in left] == [original]

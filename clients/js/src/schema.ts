@@ -3084,6 +3084,11 @@ export interface components {
             id: number;
             /** Ordernumber */
             orderNumber: string;
+            /**
+             * Possibleduplicateof
+             * @description The open order of the same customer this one may repeat: cancel it with the note "duplicate" in one call
+             */
+            possibleDuplicateOf: string | null;
             reason: components["schemas"]["QueueReason"];
             /** Resellerid */
             resellerId: number;

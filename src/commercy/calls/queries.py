@@ -128,6 +128,7 @@ async def queue_page(
             _ORDERS.customer_phone,
             _ORDERS.customer_city,
             _ORDERS.total,
+            _ORDERS.possible_duplicate_of,
             _ORDERS.created_at,
         )
         .where(*_scope(actor), *_reseller(reseller_id), _IN_QUEUE)

@@ -81,6 +81,10 @@ class QueueEntryOut(WireModel):
     customer_phone: str
     customer_city: str | None
     total: Money
+    possible_duplicate_of: str | None = Field(
+        description="The open order of the same customer this one may repeat: cancel it with "
+        'the note "duplicate" in one call'
+    )
     created_at: Timestamp
 
 
