@@ -352,6 +352,7 @@ class QueueEntry(TypedDict):
     customerPhone: str
     customerCity: str | None
     total: float
+    possibleDuplicateOf: str | None
     createdAt: str
 
 
