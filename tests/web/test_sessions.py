@@ -143,6 +143,7 @@ async def test_signing_in_is_throttled_like_the_api(
     web = next(
         route.app for route in app.routes if isinstance(route, Mount) and route.path == "/app"
     )
+    assert isinstance(web, FastAPI)
     saved = web.state.rate_limits
     web.state.rate_limits = RateLimits(tight)
     try:
