@@ -123,12 +123,12 @@ async def test_a_reseller_signs_in_filters_opens_an_order_changes_its_status_and
     await page.get_by_role("button", name="Se connecter").click()
 
     await expect(page.get_by_role("heading", name="Commandes")).to_be_visible()
-    await expect(page.locator("#results")).to_contain_text("2 commandes")
+    await expect(page.locator("#results")).to_contain_text("Commandes trouvées : 2")
     await _accessible(page, "orders")
     await _tab_reaches_every_control(page)
 
     await page.get_by_label("Statut", exact=True).select_option("pending")  # htmx swaps the table
-    await expect(page.locator("#results")).to_contain_text("1 commande")
+    await expect(page.locator("#results")).to_contain_text("Commandes trouvées : 1")
     await expect(page.locator("#results")).not_to_contain_text(confirmed.order_number)
     assert "status=pending" in page.url
 
@@ -159,7 +159,7 @@ async def test_the_orders_table_fits_a_phone(
     await page.get_by_label("E-mail ou nom d'utilisateur").fill(shop.world.reseller_user.identifier)
     await page.get_by_label("Mot de passe").fill(PASSWORD)
     await page.get_by_role("button", name="Se connecter").click()
-    await expect(page.locator("#results")).to_contain_text("2 commandes")
+    await expect(page.locator("#results")).to_contain_text("Commandes trouvées : 2")
 
     # Only the table scrolls sideways, never the page.
     width: int = await page.evaluate("document.documentElement.scrollWidth")

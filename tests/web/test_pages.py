@@ -108,7 +108,7 @@ async def test_the_orders_table_lists_the_resellers_orders_in_french(
 
     assert page.status_code == 200
     assert order.order_number in page.text
-    assert "1 commande" in page.text and "30,000\u00a0DT" in page.text
+    assert "Commandes trouvées : 1" in page.text and "30,000\u00a0DT" in page.text
 
 
 async def test_english_is_a_click_away(client: httpx.AsyncClient, shop: Shop, order: Order) -> None:
@@ -119,7 +119,7 @@ async def test_english_is_a_click_away(client: httpx.AsyncClient, shop: Shop, or
     )
 
     page = await client.get("/app/orders")
-    assert "1 order" in page.text and "30.000\u00a0DT" in page.text
+    assert "Orders found: 1" in page.text and "30.000\u00a0DT" in page.text
 
 
 async def test_dates_are_shown_in_the_sessions_time_zone(
@@ -275,3 +275,43 @@ async def test_a_signed_out_visitor_is_sent_to_sign_in_and_back(client: httpx.As
 
     assert answer.status_code == 303
     assert answer.headers["location"] == "/app/login?next=/app/orders%3Fstatus%3Dpending"
+
+
+@pytest.mark.parametrize("role", ["admin", "agent", "supplier_user", "reseller_user"])
+async def test_every_role_lands_on_the_orders_it_may_see(
+    client: httpx.AsyncClient, shop: Shop, order: Order, role: str
+) -> None:
+    await sign_in(client, getattr(shop.world, role))
+
+    page = await client.get("/app/orders")
+
+    assert page.status_code == 200
+    assert order.order_number in page.text
+
+
+async def test_a_supplier_is_offered_only_the_fulfilment_statuses(
+    client: httpx.AsyncClient, session: WriteSession, shop: Shop
+) -> None:
+    confirmed = await make_order(
+        session, world=shop.world, products=[shop.product], status="confirmed"
+    )
+    await sign_in(client, shop.world.supplier_user)
+
+    page = await client.get(f"/app/orders/{confirmed.order_number}")
+
+    assert '<option value="shipped">' in page.text
+    assert '<option value="canceled">' not in page.text
+
+
+async def test_a_supplier_forcing_a_confirmation_status_is_refused_with_a_message(
+    client: httpx.AsyncClient, shop: Shop, order: Order
+) -> None:
+    csrf = await sign_in(client, shop.world.supplier_user)
+
+    answer = await client.post(
+        f"/app/orders/{order.order_number}/status",
+        data={"status": "confirmed", "csrf_token": csrf},
+    )
+
+    assert answer.status_code == 403
+    assert 'role="alert"' in answer.text

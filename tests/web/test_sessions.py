@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import httpx
 from fastapi import FastAPI
+from sqlalchemy import select, update
 from starlette.routing import Mount
 
+from commercy.core.database import WriteSession, utcnow
+from commercy.core.settings import Settings
+from commercy.web.models import WebSession
 from tests.factories import PASSWORD, Shop
 from tests.web.conftest import csrf_of, sign_in
 
@@ -155,3 +161,46 @@ async def test_signing_in_is_throttled_like_the_api(
 
     assert answer.status_code == 429
     assert "Retry-After" in answer.headers
+
+
+async def _age_sessions(session: WriteSession, **moved: timedelta) -> None:
+    now = utcnow()
+    await session.execute(
+        update(WebSession).values({name: now - delta for name, delta in moved.items()})
+    )
+    await session.commit()
+
+
+async def test_a_session_unused_for_the_idle_time_is_over(
+    client: httpx.AsyncClient, session: WriteSession, shop: Shop, settings: Settings
+) -> None:
+    await sign_in(client, shop.world.reseller_user)
+    idle = timedelta(minutes=settings.web_session_idle_minutes)
+
+    await _age_sessions(session, last_seen_at=idle - timedelta(minutes=1))
+    assert (await client.get("/app/orders")).status_code == 200
+
+    await _age_sessions(session, last_seen_at=idle + timedelta(minutes=1))
+    assert (await client.get("/app/orders")).status_code == 303
+
+
+async def test_a_session_ends_at_its_lifetime_however_busy(
+    client: httpx.AsyncClient, session: WriteSession, shop: Shop, settings: Settings
+) -> None:
+    await sign_in(client, shop.world.reseller_user)
+
+    await _age_sessions(
+        session, created_at=timedelta(hours=settings.web_session_max_hours, minutes=1)
+    )
+
+    assert (await client.get("/app/orders")).status_code == 303
+
+
+async def test_the_database_keeps_only_a_hash_of_the_cookie(
+    client: httpx.AsyncClient, session: WriteSession, shop: Shop
+) -> None:
+    await sign_in(client, shop.world.reseller_user)
+
+    stored = (await session.scalars(select(WebSession.id))).all()
+
+    assert len(stored) == 1 and stored[0] != _current(client)

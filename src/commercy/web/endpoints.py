@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import QueryParams
 
@@ -237,7 +238,7 @@ def _settable(user: SignedIn, order: Order) -> list[OrderStatus]:
 async def _order_page(
     request: Request,
     user: SignedIn,
-    session: Any,
+    session: AsyncSession,
     reference: str,
     *,
     status_code: int = 200,
@@ -293,7 +294,9 @@ async def change_status(
     return _see_other(f"/app/orders/{order.order_number}?changed=status")
 
 
-async def _document(user: SignedIn, session: Any, reference: str, *, kind: str) -> Response:
+async def _document(
+    user: SignedIn, session: AsyncSession, reference: str, *, kind: str
+) -> Response:
     order = await service.get_order(
         session, actor=user.actor, reference=_reference(reference), with_parties=True
     )
