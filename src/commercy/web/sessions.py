@@ -12,7 +12,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, delete, or_, select, update
+from sqlalchemy import ColumnElement, Executable, delete, or_, select, update
 
 from commercy.auth import service as auth_service
 from commercy.auth.actor import Actor
@@ -84,10 +84,11 @@ def _expired(now: datetime, settings: Settings) -> ColumnElement[bool]:
 
 async def find(database: Database, *, token: str, settings: Settings) -> SignedIn | None:
     """The signed-in user behind a cookie's value, or None: unknown, expired (idle or past its
-    lifetime), or its user disabled or re-passworded since. In a short transaction of its own,
-    which also notes the session as seen."""
+    lifetime), or its user disabled or re-passworded since. Read in a session of its own, closed
+    before the rare write (a session ended, or noted as seen once a minute): on SQLite, a read
+    holds the database's one write lock for as long as it lasts."""
     now = utcnow()
-    async with database.sessionmaker() as session:
+    async with database.read_sessionmaker() as session:
         row = await session.scalar(
             select(WebSession).where(WebSession.id == digest(token), ~_expired(now, settings))
         )
@@ -96,13 +97,17 @@ async def find(database: Database, *, token: str, settings: Settings) -> SignedI
         actor = await auth_service.get_active_actor(
             session, row.user_id, token_version=row.token_version
         )
-        if actor is None:
-            await session.delete(row)
-            await session.commit()
-            return None
-        if now - row.last_seen_at > TOUCH_EVERY:
-            row.last_seen_at = now
-            await session.commit()
-        return SignedIn(
-            actor=actor, session_hash=row.id, csrf_token=row.csrf_token, time_zone=row.time_zone
-        )
+    if actor is None:
+        await _write(database, delete(WebSession).where(WebSession.id == row.id))
+        return None
+    if now - row.last_seen_at > TOUCH_EVERY:
+        seen = update(WebSession).where(WebSession.id == row.id).values(last_seen_at=now)
+        await _write(database, seen)
+    return SignedIn(
+        actor=actor, session_hash=row.id, csrf_token=row.csrf_token, time_zone=row.time_zone
+    )
+
+
+async def _write(database: Database, statement: Executable) -> None:
+    async with database.sessionmaker() as session, session.begin():
+        await session.execute(statement)
