@@ -10,8 +10,8 @@ import pytest
 
 from commercy.core.database import WriteSession
 from commercy.orders.models import Order
-from tests.factories import Shop, make_order, make_reseller, make_user
-from tests.web.conftest import sign_in
+from tests.factories import PASSWORD, Shop, make_order, make_reseller, make_user
+from tests.web.conftest import csrf_of, sign_in
 
 
 async def test_a_status_change_without_the_csrf_token_is_refused(
@@ -315,3 +315,56 @@ async def test_a_supplier_forcing_a_confirmation_status_is_refused_with_a_messag
 
     assert answer.status_code == 403
     assert 'role="alert"' in answer.text
+
+
+@pytest.mark.parametrize("target", ["//evil.example/", "https://evil.example/", "/app/\\evil"])
+async def test_sign_in_never_sends_to_another_site(
+    client: httpx.AsyncClient, shop: Shop, target: str
+) -> None:
+    form = await client.get("/app/login")
+
+    answer = await client.post(
+        "/app/login",
+        data={
+            "identifier": shop.world.reseller_user.identifier,
+            "password": PASSWORD,
+            "csrf_token": csrf_of(form),
+            "next": target,
+        },
+    )
+
+    assert answer.headers["location"] == "/app/orders"
+
+
+async def test_sign_in_returns_to_the_page_asked_for(client: httpx.AsyncClient, shop: Shop) -> None:
+    form = await client.get("/app/login?next=/app/orders%3Fstatus%3Dpending")
+
+    answer = await client.post(
+        "/app/login",
+        data={
+            "identifier": shop.world.reseller_user.identifier,
+            "password": PASSWORD,
+            "csrf_token": csrf_of(form),
+            "next": "/app/orders?status=pending",
+        },
+    )
+
+    assert 'value="/app/orders?status=pending"' in form.text
+    assert answer.headers["location"] == "/app/orders?status=pending"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [
+        ("GET", "/app/nowhere", 404),
+        ("GET", "/app/static/nothing.js", 404),
+        ("GET", "/app/logout", 405),
+    ],
+)
+async def test_unknown_pages_get_a_page_not_json(
+    client: httpx.AsyncClient, method: str, path: str, status: int
+) -> None:
+    answer = await client.request(method, path)
+
+    assert answer.status_code == status
+    assert answer.headers["content-type"].startswith("text/html")
