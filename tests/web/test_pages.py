@@ -317,7 +317,10 @@ async def test_a_supplier_forcing_a_confirmation_status_is_refused_with_a_messag
     assert 'role="alert"' in answer.text
 
 
-@pytest.mark.parametrize("target", ["//evil.example/", "https://evil.example/", "/app/\\evil"])
+@pytest.mark.parametrize(
+    "target",
+    ["//evil.example/", "https://evil.example/", "/app/\\evil", "/app/\x00", "/app/\r\nX: y"],
+)
 async def test_sign_in_never_sends_to_another_site(
     client: httpx.AsyncClient, shop: Shop, target: str
 ) -> None:

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import QueryParams
+from starlette.datastructures import FormData, QueryParams
 
 from commercy.auth import service as auth_service
 from commercy.auth.models import Role
@@ -19,6 +19,7 @@ from commercy.core.database import ReadSessionDep, WriteSessionDep
 from commercy.core.errors import CommercyError, Conflict, Forbidden, Unauthorized, ValidationFailed
 from commercy.core.ratelimit import RateLimits, client_address
 from commercy.core.settings import Settings
+from commercy.core.text import control_character_error
 from commercy.orders import documents, events, export, lifecycle, queries, service
 from commercy.orders.models import Order, OrderSource, OrderStatus
 from commercy.web import forms, sessions
@@ -49,9 +50,21 @@ def _see_other(path: str) -> RedirectResponse:
 
 def _safe_next(raw: str | None) -> str | None:
     """Only a path of this app: never another site (an open redirect)."""
-    if raw and raw.startswith("/app/") and not raw.startswith("/app//") and "\\" not in raw:
+    if (
+        raw
+        and len(raw) <= 500
+        and raw.startswith("/app/")
+        and not raw.startswith("/app//")
+        and "\\" not in raw
+        and control_character_error(raw) is None
+    ):
         return raw
     return None
+
+
+def _field(form: FormData, name: str) -> str | None:
+    value = form.get(name)
+    return value if isinstance(value, str) else None
 
 
 # --- signing in and out ----------------------------------------------------------------------
@@ -59,13 +72,13 @@ def _safe_next(raw: str | None) -> str | None:
 
 @router.get("/")
 async def home(user: OptionalUser) -> Response:
-    return _see_other(landing(user.actor) if user else "/app/login")
+    return _see_other(landing(user.actor.role) if user else "/app/login")
 
 
 @router.get("/login")
 async def login_page(request: Request, user: OptionalUser) -> Response:
     if user is not None:
-        return _see_other(landing(user.actor))
+        return _see_other(landing(user.actor.role))
     return render(
         request, "login.html", user=None, next=_safe_next(request.query_params.get("next"))
     )
@@ -75,7 +88,7 @@ async def login_page(request: Request, user: OptionalUser) -> Response:
 async def login(request: Request, session: WriteSessionDep) -> Response:
     await check_anonymous_csrf(request)
     form = await request.form()
-    next_path = _safe_next(forms.form_text(form, "next", max_length=500))
+    next_path = _safe_next(_field(form, "next"))
     identifier = forms.form_text(form, "identifier", max_length=320).strip()
     password = form.get("password")
     password = password if isinstance(password, str) and len(password) <= 256 else ""
@@ -112,9 +125,7 @@ async def login(request: Request, session: WriteSessionDep) -> Response:
     token = await sessions.start(
         session, user=user, time_zone=settings.web_time_zone, settings=settings
     )
-    actor = await auth_service.get_active_actor(session, user.id)
-    assert actor is not None
-    response = _see_other(next_path or landing(actor))
+    response = _see_other(next_path or landing(user.role))
     set_cookie(response, request, SESSION_COOKIE, token)
     return response
 
@@ -136,7 +147,7 @@ async def preferences(request: Request, user: OptionalUser, session: WriteSessio
     else:
         await checked_user(request, user)
     form = await request.form()
-    back = _safe_next(forms.form_text(form, "next", max_length=500)) or "/app/"
+    back = _safe_next(_field(form, "next")) or "/app/"
     response = _see_other(back)
     language = forms.form_text(form, "language", max_length=8)
     if language in LANGUAGES:

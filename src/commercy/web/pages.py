@@ -73,7 +73,7 @@ def navigation(actor: Actor) -> list[NavItem]:
     return [item for item in NAVIGATION if actor.role in item.roles]
 
 
-def landing(actor: Actor) -> str:
+def landing(role: Role) -> str:
     """Where a user arrives after sign-in. Every role starts on its orders for now (the agent
     will start on "next order" once the call queue exists)."""
     return "/app/orders"
