@@ -19,7 +19,7 @@ from tests.factories import PASSWORD, Shop, make_order
 from tests.support.live_server import live_server
 
 if TYPE_CHECKING:
-    from playwright.async_api import Page
+    from playwright.async_api import Page, Response
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -149,7 +149,7 @@ async def test_a_reseller_signs_in_filters_opens_an_order_changes_its_status_and
     await expect(page.get_by_role("heading", name="Se connecter")).to_be_visible()
 
 
-async def test_the_orders_table_fits_a_phone(
+async def test_the_orders_table_fits_a_phone_and_weighs_little(
     base_url: str, page: Page, shop: Shop, orders: tuple[Order, Order]
 ) -> None:
     from playwright.async_api import expect
@@ -160,6 +160,15 @@ async def test_the_orders_table_fits_a_phone(
     await page.get_by_label("Mot de passe").fill(PASSWORD)
     await page.get_by_role("button", name="Se connecter").click()
     await expect(page.locator("#results")).to_contain_text("Commandes trouvées : 2")
+
+    # A page loads no more than a few hundred kilobytes, all of it ours.
+    responses: list[Response] = []
+    page.on("response", lambda response: responses.append(response))
+    await page.reload()
+    await page.wait_for_load_state("networkidle")
+    loaded = sum([len(await response.body()) for response in responses])
+    assert loaded < 150_000, loaded
+    assert all(response.url.startswith(base_url) for response in responses)
 
     # Only the table scrolls sideways, never the page.
     width: int = await page.evaluate("document.documentElement.scrollWidth")
