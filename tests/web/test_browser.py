@@ -114,6 +114,10 @@ async def test_a_reseller_signs_in_filters_opens_an_order_changes_its_status_and
     from playwright.async_api import expect
 
     pending, confirmed = orders
+    errors: list[str] = []
+    page.on(
+        "console", lambda message: errors.append(message.text) if message.type == "error" else None
+    )
     await page.goto(f"{base_url}/app/")
     await expect(page.get_by_role("heading", name="Se connecter")).to_be_visible()
     await _accessible(page, "sign-in")
@@ -147,6 +151,8 @@ async def test_a_reseller_signs_in_filters_opens_an_order_changes_its_status_and
     await expect(page.get_by_role("heading", name="Se connecter")).to_be_visible()
     await page.goto(f"{base_url}/app/orders")
     await expect(page.get_by_role("heading", name="Se connecter")).to_be_visible()
+    # The factories' product images are on hosts that do not resolve: only CSP counts here.
+    assert [error for error in errors if "Content Security Policy" in error] == []
 
 
 async def test_the_orders_table_fits_a_phone_and_weighs_little(

@@ -10,7 +10,7 @@ import pytest
 
 from commercy.core.database import WriteSession
 from commercy.orders.models import Order
-from tests.factories import PASSWORD, Shop, make_order, make_reseller, make_user
+from tests.factories import PASSWORD, Shop, make_order, make_reseller, make_user, order_body
 from tests.web.conftest import csrf_of, sign_in
 
 
@@ -371,3 +371,27 @@ async def test_unknown_pages_get_a_page_not_json(
 
     assert answer.status_code == status
     assert answer.headers["content-type"].startswith("text/html")
+
+
+async def test_duplicates_and_blocked_numbers_are_flagged_in_the_table_and_on_the_order(
+    client: httpx.AsyncClient, shop: Shop, order: Order
+) -> None:
+    blocked = await client.post(
+        "/api/v1/blocked-phones",
+        json={"phone": order.customer_phone, "reason": "Fausses commandes"},
+        headers=shop.reseller,
+    )
+    assert blocked.status_code == 201, blocked.text
+    created = await client.post(
+        "/api/v1/orders", json=order_body(shop.product), headers=shop.reseller
+    )
+    repeat = created.json()["order"]["orderNumber"]
+    await sign_in(client, shop.world.reseller_user)
+
+    table = await client.get("/app/orders?duplicate=true&blocked=true")
+    page = await client.get(f"/app/orders/{repeat}")
+
+    assert repeat in table.text and "Doublon possible" in table.text and "Bloquée" in table.text
+    assert order.order_number not in table.text
+    assert f'href="/app/orders/{order.order_number}"' in page.text
+    assert "Numéro bloqué: Fausses commandes" in page.text
