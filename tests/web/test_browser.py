@@ -131,10 +131,23 @@ async def test_a_reseller_signs_in_filters_opens_an_order_changes_its_status_and
     await _accessible(page, "orders")
     await _tab_reaches_every_control(page)
 
-    await page.get_by_label("Statut", exact=True).select_option("pending")  # htmx swaps the table
+    await page.get_by_label("Recherche").fill("Karim")  # htmx swaps the table as one types
+    await expect(page.locator("#results")).to_contain_text("Commandes trouvées : 1")
+    await expect(page.locator("#results")).to_contain_text(confirmed.order_number)
+    await page.get_by_label("Recherche").fill("")
+    await expect(page.locator("#results")).to_contain_text("Commandes trouvées : 2")
+
+    await page.get_by_label("Statut", exact=True).select_option("pending")
     await expect(page.locator("#results")).to_contain_text("Commandes trouvées : 1")
     await expect(page.locator("#results")).not_to_contain_text(confirmed.order_number)
     assert "status=pending" in page.url
+
+    # A refusal (400) is a message htmx shows in place of the table, not a silent no-op.
+    await page.evaluate(
+        "htmx.ajax('GET', '/app/orders?status=teleported', {target: '#results', swap: 'outerHTML'})"
+    )
+    await expect(page.locator("#results [role=alert]")).to_contain_text("status")
+    await page.reload()  # the URL kept the filters
 
     await page.get_by_role("link", name=pending.order_number).click()
     await expect(page.get_by_test_id("order-status")).to_have_text("En attente")
