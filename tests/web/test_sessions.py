@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import httpx
 from fastapi import FastAPI
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from starlette.routing import Mount
 
 from commercy.core.database import WriteSession, utcnow
@@ -204,3 +204,15 @@ async def test_the_database_keeps_only_a_hash_of_the_cookie(
     stored = (await session.scalars(select(WebSession.id))).all()
 
     assert len(stored) == 1 and stored[0] != _current(client)
+
+
+async def test_expired_sessions_are_swept_at_the_next_sign_in(
+    client: httpx.AsyncClient, session: WriteSession, shop: Shop, settings: Settings
+) -> None:
+    await sign_in(client, shop.world.agent)
+    await _age_sessions(session, created_at=timedelta(hours=settings.web_session_max_hours + 1))
+    client.cookies.clear()
+
+    await sign_in(client, shop.world.reseller_user)
+
+    assert (await session.scalar(select(func.count()).select_from(WebSession))) == 1
