@@ -394,4 +394,4 @@ async def test_duplicates_and_blocked_numbers_are_flagged_in_the_table_and_on_th
     assert repeat in table.text and "Doublon possible" in table.text and "Bloquée" in table.text
     assert order.order_number not in table.text
     assert f'href="/app/orders/{order.order_number}"' in page.text
-    assert "Numéro bloqué: Fausses commandes" in page.text
+    assert "Numéro bloqué — Fausses commandes" in page.text
