@@ -45,6 +45,8 @@ VARIABLES: list[tuple[str, str, str]] = [
     ("orderId", "1", "Set by Create Order"),
     ("orderNumber", "", "Set by Create Order"),
     ("blockedPhoneId", "1", "Set by Block Phone"),
+    ("callOrderId", "1", "Set by Next Call: the order the run is calling"),
+    ("orderETag", "*", "The ETag of the last order read (If-Match of an order's changes)"),
     ("jobId", "1", "A Digishare job id (GET /integrations/digishare/jobs?state=failed)"),
     ("integrationId", "1", "A Digishare integration id (its webhook URL)"),
 ]
@@ -137,6 +139,12 @@ OVERRIDES: dict[str, Override] = {
     "POST /api/v1/orders/bulk-status": Override(
         body='{"ids": [{{orderId}}], "status": "not_reached", "note": "No answer at 10:00"}',
     ),
+    "GET /api/v1/orders/{reference}": Override(
+        store={"orderETag": "pm.response.headers.get('ETag')"}
+    ),
+    "PATCH /api/v1/orders/{reference}": Override(
+        body='{"customerCity": "Sousse", "notes": "Livrer après 18h"}',
+    ),
     "PATCH /api/v1/orders/{reference}/status": Override(
         body='{"status": "confirmed", "note": "Confirmed by phone"}',
     ),
@@ -145,6 +153,19 @@ OVERRIDES: dict[str, Override] = {
         store={"blockedPhoneId": "body.data.id"},
     ),
     "DELETE /api/v1/blocked-phones/{entry_id}": Override(path={"entry_id": "{{blockedPhoneId}}"}),
+    "POST /api/v1/calls/next": Override(store={"callOrderId": "body.data.id"}),
+    "POST /api/v1/orders/{reference}/claim": Override(path={"reference": "{{callOrderId}}"}),
+    "POST /api/v1/orders/{reference}/calls": Override(
+        body='{"outcome": "not_reached", "note": "Messagerie vocale"}',
+        path={"reference": "{{callOrderId}}"},
+    ),
+    "GET /api/v1/orders/{reference}/calls": Override(path={"reference": "{{callOrderId}}"}),
+    "GET /api/v1/calls/settings": Override(query={"resellerId": "{{demoResellerId}}"}),
+    "PUT /api/v1/calls/settings": Override(
+        body='{"retryDelaysMinutes": [30, 120, 1440], "maxUnreachedAttempts": 6, '
+        '"whatsappGraceMinutes": 0}',
+        query={"resellerId": "{{demoResellerId}}"},
+    ),
     "GET /api/v1/integrations/digishare": Override(query={"resellerId": "{{demoResellerId}}"}),
     "PUT /api/v1/integrations/digishare": Override(
         body='{"baseUrl": "https://api.digishare.ma", "token": "<your Digishare API token>", '
@@ -173,6 +194,8 @@ OVERRIDES: dict[str, Override] = {
     ),
 }
 
+# Values of the (disabled) header parameters; any other gets a fresh GUID.
+HEADER_DEFAULTS = {"If-Match": "{{orderETag}}"}
 # Path parameters no override names: values of the demo data, by parameter name.
 PATH_DEFAULTS = {"reference": "{{orderId}}"}
 # Values of the (disabled) query parameters whose schema has no example, default or enum.
@@ -324,7 +347,7 @@ def _headers(operation: Json) -> list[Json]:
         headers.append(
             {
                 "key": parameter["name"],
-                "value": "{{$guid}}",
+                "value": HEADER_DEFAULTS.get(parameter["name"], "{{$guid}}"),
                 "description": parameter.get("description", ""),
                 "disabled": True,
             }
@@ -446,6 +469,8 @@ def _tests(path: str, status: int, override: Override) -> list[str]:
         f"    pm.response.to.have.status({status});",
         "});",
     ]
+    if status == 204:  # no body to check
+        return lines
     binary = next((kind for suffix, kind in BINARY_TYPES.items() if path.endswith(suffix)), None)
     if binary is not None:
         return [

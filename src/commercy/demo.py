@@ -17,6 +17,7 @@ from commercy.accounts.models import Reseller, Supplier
 from commercy.accounts.schemas import UserCreate
 from commercy.auth import service as auth_service
 from commercy.auth.models import Role
+from commercy.calls.models import CallSettings
 from commercy.catalog.models import Product
 from commercy.converty.models import ConvertyProduct, ProductMapping
 from commercy.core.database import WriteSession
@@ -96,6 +97,11 @@ async def _ensure_orders(session: WriteSession, *, reseller: Reseller, settings:
         await orders_service.create_order(
             session, actor=actor, data=OrderCreate.model_validate(body), settings=settings
         )
+    # The demo reseller calls at once (no grace period after the WhatsApp message): the demo
+    # agent's queue (`POST /calls/next`) holds the new orders from the first start.
+    if await session.get(CallSettings, reseller.id) is None:
+        session.add(CallSettings(reseller_id=reseller.id, whatsapp_grace_minutes=0))
+        await session.flush()
 
 
 async def _ensure_accounts(session: WriteSession, *, data_dir: Path) -> list[DemoLogin]:

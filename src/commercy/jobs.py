@@ -10,7 +10,10 @@ from commercy.integrations.digishare import service as digishare_service
 from commercy.integrations.digishare import tasks as digishare_tasks
 from commercy.outbox.worker import Handler, OutboxWorker
 
-HANDLERS: dict[str, Handler] = {digishare_service.NOTIFY_ORDER: digishare_tasks.notify_order}
+HANDLERS: dict[str, Handler] = {
+    digishare_service.NOTIFY_ORDER: digishare_tasks.notify_order,
+    digishare_service.UPDATE_TICKET: digishare_tasks.update_ticket,
+}
 
 
 def build_worker(database: Database, settings: Settings) -> OutboxWorker:

@@ -15,6 +15,7 @@ from commercy import __version__
 from commercy.accounts.endpoints import router as accounts_router
 from commercy.auth.endpoints import router as auth_router
 from commercy.blocklist.endpoints import router as blocklist_router
+from commercy.calls.endpoints import router as calls_router
 from commercy.catalog.endpoints import router as catalog_router
 from commercy.converty.endpoints import router as converty_router
 from commercy.core.database import Database
@@ -69,6 +70,7 @@ OPENAPI_TAGS = [
     {"name": "orders", "description": "Orders: creation, lists, lifecycle, documents"},
     {"name": "blocked-phones", "description": "Numbers whose orders are kept aside"},
     {"name": "stats", "description": "Figures for supervisors"},
+    {"name": "calls", "description": "The call center: the queue, claims, call attempts"},
     {"name": "digishare", "description": "WhatsApp confirmation through Digishare"},
 ]
 
@@ -86,6 +88,7 @@ def api_router() -> APIRouter:
         accounts_router,
         catalog_router,
         converty_router,
+        calls_router,
         digishare_router,
         blocklist_router,
         stats_router,

@@ -3,6 +3,7 @@
 from commercy.accounts.models import Reseller, Supplier
 from commercy.auth.models import Role, User
 from commercy.blocklist.models import BlockedPhone
+from commercy.calls.models import CallAttempt, CallSettings
 from commercy.catalog.models import Product
 from commercy.converty.models import ConvertyProduct, ProductMapping
 from commercy.integrations.digishare.models import (
@@ -16,6 +17,8 @@ from commercy.web.models import WebSession
 
 __all__ = [
     "BlockedPhone",
+    "CallAttempt",
+    "CallSettings",
     "ConvertyProduct",
     "DigishareEvent",
     "DigishareIntegration",

@@ -7,6 +7,7 @@ import socket
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -16,7 +17,7 @@ from fastapi import FastAPI
 from commercy.core.database import Database, WriteSession
 from commercy.core.settings import Settings
 from commercy.main import create_app
-from commercy_client import AsyncCommercy, Commercy, CommercyError, RetryPolicy
+from commercy_client import AsyncCommercy, Commercy, CommercyError, RetryPolicy, etag
 from tests.factories import PASSWORD, World, make_world
 from tests.support.live_server import live_server
 
@@ -206,6 +207,24 @@ async def test_status_changes_history_documents_and_export(shop: Shop) -> None:
     assert invoice.startswith(b"%PDF") and label.startswith(b"%PDF")
     assert not csv.startswith("\ufeff")
     assert number in csv and len(csv.strip().splitlines()) == 2
+
+
+async def test_an_edit_changes_the_fields_given_and_an_old_etag_is_412(shop: Shop) -> None:
+    with shop.client(shop.world.agent.identifier) as api:
+        order = api.orders.create(documented_order(shop))["order"]
+        edited = api.orders.update(
+            order["orderNumber"],
+            if_match=etag(order),
+            customer_city=None,
+            items=[{"id": order["items"][0]["id"], "quantity": 2}],
+        )
+        with pytest.raises(CommercyError) as stale:
+            api.orders.update(order["id"], {"notes": "trop tard"}, if_match=etag(order))
+
+    assert (edited["customerCity"], edited["items"][0]["quantity"]) == (None, 2)
+    assert edited["version"] > order["version"]
+    assert edited["history"][-1]["changes"]
+    assert stale.value.status == 412
 
 
 async def test_429_gives_retry_after_and_create_retries_then_gives_up(
@@ -401,6 +420,35 @@ async def test_blocked_phones_duplicates_and_stats_through_the_client(shop: Shop
     assert [g["key"] for g in by_day["groups"]] == ["2026-01-01", "2026-01-02", "2026-01-03"]
 
 
+async def test_an_agent_takes_calls_and_a_reseller_watches_the_queue(shop: Shop) -> None:
+    with shop.client(shop.world.reseller_user.identifier) as reseller:
+        first, second = (reseller.orders.create(documented_order(shop)) for _ in range(2))
+        with shop.client(shop.world.agent.identifier) as agent:
+            given = agent.calls.next()
+            assert given is not None
+            claim = agent.calls.claim(given["id"])
+            later = datetime.now(UTC) + timedelta(hours=2)
+            recorded = agent.calls.record(
+                given["id"], "rapported", note="Après 18h", callback_at=later
+            )
+            other = agent.calls.next()
+            assert other is not None
+            agent.calls.release(other["id"])
+            attempts = agent.calls.list(given["id"])
+        queue = reseller.calls.queue(limit=10)
+        stats = reseller.calls.stats(date_from=date.today() - timedelta(days=1))
+        rules = reseller.calls.put_settings(whatsapp_grace_minutes=0)
+
+    assert given["id"] == first["order"]["id"]
+    assert claim["claimedBy"] == shop.world.agent.id
+    assert recorded["orderStatus"] == "rapported"
+    assert other["id"] == second["order"]["id"]
+    assert [a["note"] for a in attempts] == ["Après 18h"]
+    assert (queue.counts["new"], queue.counts["scheduled"], queue.total) == (1, 1, 2)
+    assert [(row["agentUserId"], row["attempts"]) for row in stats] == [(shop.world.agent.id, 1)]
+    assert (rules["whatsappGraceMinutes"], rules["defaults"]["whatsappGraceMinutes"]) == (0, 15)
+
+
 async def test_the_async_client_has_the_same_surface(shop: Shop) -> None:
     identifier = shop.world.reseller_user.identifier
     async with await AsyncCommercy.login(shop.url, identifier, PASSWORD) as api:
@@ -434,6 +482,7 @@ METHODS = {
     "GET /orders/{reference}/history": "orders.history",
     "GET /orders/{reference}/invoice.pdf": "orders.invoice_pdf",
     "GET /orders/{reference}/label.pdf": "orders.label_pdf",
+    "PATCH /orders/{reference}": "orders.update",
     "PATCH /orders/{reference}/status": "orders.set_status",
     "POST /webhooks/digishare/{integration_id}": "digishare.deliver_webhook",
     "GET /status": "status",
@@ -468,6 +517,15 @@ METHODS = {
     "POST /blocked-phones": "blocked_phones.create",
     "DELETE /blocked-phones/{entry_id}": "blocked_phones.delete",
     "GET /stats/orders": "stats.orders",
+    "POST /calls/next": "calls.next",
+    "GET /calls/queue": "calls.queue",
+    "POST /orders/{reference}/claim": "calls.claim",
+    "DELETE /orders/{reference}/claim": "calls.release",
+    "POST /orders/{reference}/calls": "calls.record",
+    "GET /orders/{reference}/calls": "calls.list",
+    "GET /stats/calls": "calls.stats",
+    "GET /calls/settings": "calls.get_settings",
+    "PUT /calls/settings": "calls.put_settings",
 }
 
 

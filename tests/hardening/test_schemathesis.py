@@ -213,6 +213,7 @@ KNOWN_OBJECTS = [
     ("/api/v1/orders/{reference}", "reference"),
     ("/api/v1/orders/{reference}", "order_number"),
     ("/api/v1/orders/{reference}/history", "reference"),
+    ("/api/v1/orders/{reference}/calls", "reference"),
     ("/api/v1/orders/{reference}/invoice.pdf", "reference"),
     ("/api/v1/orders/{reference}/label.pdf", "order_number"),
     ("/api/v1/products/{product_id}", "product_id"),

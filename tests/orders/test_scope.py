@@ -18,6 +18,8 @@ ENDPOINTS = {
     "order history": ("GET", "/api/v1/orders/{order}/history", None),
     "invoice": ("GET", "/api/v1/orders/{order}/invoice.pdf", None),
     "label": ("GET", "/api/v1/orders/{order}/label.pdf", None),
+    # Before the status change, which ships the order (a shipped order is no longer editable).
+    "edit order": ("PATCH", "/api/v1/orders/{order}", {"customerName": "Nour"}),
     "change status": ("PATCH", "/api/v1/orders/{order}/status", {"status": "shipped"}),
     "get product": ("GET", "/api/v1/products/{product}", None),
     "edit product": ("PATCH", "/api/v1/products/{product}", {"stockQuantity": 50}),
@@ -28,12 +30,22 @@ ENDPOINTS = {
 # What each role gets on its own world's objects, and on another world's.
 OWN = {
     "admin": {name: 200 for name in ENDPOINTS},
-    "supplier": {**{name: 200 for name in ENDPOINTS}, "delete mapping": 403, "check mappings": 403},
+    "supplier": {
+        **{name: 200 for name in ENDPOINTS},
+        "delete mapping": 403,
+        "check mappings": 403,
+        "edit order": 403,
+    },
     "reseller": {**{name: 200 for name in ENDPOINTS}, "edit product": 403},
     "agent": {**{name: 200 for name in ENDPOINTS}, "edit product": 403, "delete mapping": 403},
 }
 FOREIGN = {
-    "supplier": {**{name: 404 for name in ENDPOINTS}, "delete mapping": 403, "check mappings": 403},
+    "supplier": {
+        **{name: 404 for name in ENDPOINTS},
+        "delete mapping": 403,
+        "check mappings": 403,
+        "edit order": 403,
+    },
     "reseller": {**{name: 404 for name in ENDPOINTS}, "edit product": 403},
     "agent": {**{name: 404 for name in ENDPOINTS}, "edit product": 403, "delete mapping": 403},
 }

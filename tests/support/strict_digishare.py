@@ -7,6 +7,8 @@ against it does not lean on anything the real API lacks:
   total_pages}}``, newest first, and ``search`` matches the subject, the ticket number and the
   customer's name or email;
 - ``POST /v1/tickets`` answers 201 with the bare ticket (its own ``data`` is an empty object);
+- ``PUT /v1/tickets/{id}`` changes only what SPEC §5 lists (status, handler, note): any other
+  field is a 422, an unknown ticket a 404;
 - the media upload answers its id at the top level (the shape is not published);
 - the account holds other people's tickets;
 - bearer tokens: a personal access token, or OAuth2 client credentials at
@@ -46,6 +48,8 @@ TICKET_LIST_PARAMETERS = frozenset(
 )
 TIMESTAMP = "%Y-%m-%d %H:%M:%S"
 REQUIRED_TICKET_FIELDS = ("subject", "type_ticket_id", "external_id", "information")
+TICKET_UPDATE_FIELDS = frozenset({"ticket_status_id", "handler_id", "note"})
+MAX_NOTE_CHARS = 5000
 
 # What the next POST /v1/tickets does instead of answering 201 with the ticket:
 # - "store_then_502": stores the ticket, then answers 502 (the answer is lost);
@@ -127,7 +131,10 @@ class StrictDigishare:
         return [t for t in self.tickets if t["external_id"] == external_id]
 
     def posts(self, path: str) -> int:
-        return sum(1 for call in self.calls if call.method == "POST" and call.path == path)
+        return self.requests("POST", path)
+
+    def requests(self, method: str, path: str) -> int:
+        return sum(1 for call in self.calls if call.method == method and call.path == path)
 
     def undocumented_ticket_parameters(self) -> set[str]:
         return {
@@ -148,6 +155,7 @@ class StrictDigishare:
                 Route("/v1/messagesTemplates", self._upload, methods=["POST"]),
                 Route("/v1/tickets", self._create_ticket, methods=["POST"]),
                 Route("/v1/tickets", self._list_tickets, methods=["GET"]),
+                Route("/v1/tickets/{ticket_id}", self._update_ticket, methods=["PUT"]),
             ]
         )
 
@@ -222,6 +230,27 @@ class StrictDigishare:
         if answer == "stranger":
             return JSONResponse(self.tickets[0], status_code=201)
         return JSONResponse(ticket, status_code=201)
+
+    async def _update_ticket(self, request: Request) -> Response:
+        if not self._authenticated(request):
+            return _error(401, "Unauthenticated.")
+        found = [t for t in self.tickets if t["id"] == request.path_params["ticket_id"]]
+        if not found:
+            return _error(404, "Ticket not found.")
+        body = await request.json()
+        if not isinstance(body, dict) or not body:
+            return _error(422, "Nothing to update.")
+        for name in set(body) - TICKET_UPDATE_FIELDS:
+            return _error(422, f"The {name} field is not updatable.", field=name)
+        note = body.get("note")
+        if note is not None and (not isinstance(note, str) or len(note) > MAX_NOTE_CHARS):
+            message = f"The note may not be greater than {MAX_NOTE_CHARS} characters."
+            return _error(422, message, field="note")
+        ticket = found[0]
+        ticket.update(body)
+        self._clock += timedelta(seconds=1)
+        ticket["updated_at"] = self._clock.strftime(TIMESTAMP)
+        return JSONResponse({"data": ticket})
 
     async def _list_tickets(self, request: Request) -> Response:
         if not self._authenticated(request):

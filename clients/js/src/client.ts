@@ -13,6 +13,13 @@ import type {
   BlockedPhone,
   BlockedPhoneFilters,
   BulkStatusResult,
+  CallAttempt,
+  CallQueue,
+  CallQueueQuery,
+  CallRecorded,
+  CallStats,
+  CallStatsQuery,
+  Claim,
   ConnectionCheck,
   ConvertyProduct,
   ConvertyProductInput,
@@ -26,6 +33,7 @@ import type {
   LoginResult,
   MappingCheck,
   NewBlockedPhone,
+  NewCall,
   NewMapping,
   NewOrder,
   NewProduct,
@@ -33,6 +41,7 @@ import type {
   NewSupplier,
   NewUser,
   Order,
+  OrderChanges,
   OrderCreated,
   OrderDetail,
   OrderFilters,
@@ -46,6 +55,8 @@ import type {
   ProductChanges,
   ProductFilters,
   ProductMapping,
+  QueueSettings,
+  QueueSettingsInput,
   Reseller,
   StatusChange,
   Supplier,
@@ -104,6 +115,7 @@ export class Commercy {
   readonly accounts: Accounts;
   readonly blockedPhones: BlockedPhones;
   readonly stats: Stats;
+  readonly calls: Calls;
   private readonly transport: Transport;
 
   constructor(options: CommercyOptions) {
@@ -116,6 +128,7 @@ export class Commercy {
     this.accounts = new Accounts(this.transport);
     this.blockedPhones = new BlockedPhones(this.transport);
     this.stats = new Stats(this.transport);
+    this.calls = new Calls(this.transport);
   }
 
   /** A client logged in as `identifier` (the other options as for the constructor). */
@@ -230,6 +243,23 @@ export class Orders {
     return data<OrderDetail>(this.transport, {
       method: "GET",
       path: `/orders/${segment(reference)}`,
+    });
+  }
+
+  /** `PATCH /orders/{reference}`: corrects the order during the call; only the fields given
+   * change (`null` clears an optional one), `items` is the whole new basket. With `ifMatch`
+   * (`etag(order)` of your read), a change made by someone else since answers 412 and nothing
+   * is written. */
+  async update(
+    reference: number | string,
+    changes: OrderChanges,
+    options: { ifMatch?: string } = {},
+  ): Promise<OrderDetail> {
+    return data<OrderDetail>(this.transport, {
+      method: "PATCH",
+      path: `/orders/${segment(reference)}`,
+      body: changes,
+      headers: options.ifMatch === undefined ? undefined : { "If-Match": options.ifMatch },
     });
   }
 
@@ -645,4 +675,93 @@ export class Stats {
       query: { ...query },
     });
   }
+}
+
+/** The call center: the next order to call, claims, call attempts, the queue, its rules. */
+export class Calls {
+  constructor(private readonly transport: Transport) {}
+
+  /** `POST /calls/next`: claims the next order due in your queue and returns it; `null` when
+   * nothing is due (204). */
+  async next(): Promise<OrderDetail | null> {
+    const response = await this.transport.send({ method: "POST", path: "/calls/next" });
+    if (response.status === 204) return null;
+    return ((await response.json()) as Envelope<OrderDetail>).data;
+  }
+
+  /** `POST /orders/{reference}/claim`: claims the order (or renews your claim); a 409 names
+   * the other holder and when its claim ends. */
+  async claim(reference: number | string): Promise<Claim> {
+    return data<Claim>(this.transport, {
+      method: "POST",
+      path: `/orders/${segment(reference)}/claim`,
+    });
+  }
+
+  /** `DELETE /orders/{reference}/claim`: gives the order back to the queue. */
+  async release(reference: number | string): Promise<void> {
+    await this.transport.send({ method: "DELETE", path: `/orders/${segment(reference)}/claim` });
+  }
+
+  /** `POST /orders/{reference}/calls`: records your call (you must hold the claim). */
+  async record(reference: number | string, call: NewCall): Promise<CallRecorded> {
+    return data<CallRecorded>(this.transport, {
+      method: "POST",
+      path: `/orders/${segment(reference)}/calls`,
+      body: call,
+    });
+  }
+
+  /** `GET /orders/{reference}/calls`: the calls of the order, oldest first. */
+  async list(reference: number | string): Promise<CallAttempt[]> {
+    return data<CallAttempt[]>(this.transport, {
+      method: "GET",
+      path: `/orders/${segment(reference)}/calls`,
+    });
+  }
+
+  /** `GET /calls/queue` (admins, resellers): counts by reason and a page of the queue. */
+  async queue(query: CallQueueQuery = {}): Promise<CallQueue> {
+    return this.transport.json<CallQueue>({
+      method: "GET",
+      path: "/calls/queue",
+      query: { ...query },
+    });
+  }
+
+  /** `GET /stats/calls`: calls per agent and day (UTC), the last 30 days by default. */
+  async stats(query: CallStatsQuery = {}): Promise<CallStats[]> {
+    return data<CallStats[]>(this.transport, {
+      method: "GET",
+      path: "/stats/calls",
+      query: { ...query },
+    });
+  }
+
+  /** `GET /calls/settings`: the rules the queue follows, overrides and defaults. */
+  async getSettings(options: ForReseller = {}): Promise<QueueSettings> {
+    return data<QueueSettings>(this.transport, {
+      method: "GET",
+      path: "/calls/settings",
+      query: { ...options },
+    });
+  }
+
+  /** `PUT /calls/settings`: the reseller's own rules; `null` goes back to the default. */
+  async putSettings(
+    settings: QueueSettingsInput,
+    options: ForReseller = {},
+  ): Promise<QueueSettings> {
+    return data<QueueSettings>(this.transport, {
+      method: "PUT",
+      path: "/calls/settings",
+      query: { ...options },
+      body: settings,
+    });
+  }
+}
+
+/** The `ETag` of an order as read (its `id` and `version`), for `orders.update`'s `ifMatch`. */
+export function etag(order: { id: number; version: number }): string {
+  return `W/"${order.id}-${order.version}"`;
 }

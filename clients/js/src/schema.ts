@@ -105,6 +105,88 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/calls/next": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Next Call
+         * @description Claim the next order to call and get it, with its items, history and WhatsApp
+         *     confirmation; **204** when nothing is due.
+         *
+         *     The queue serves, in this order: callbacks that are due (oldest due first), new `pending`
+         *     orders (oldest first), then orders to retry after no answer, each not before its retry
+         *     time. Two agents asking at once never get the same order. The claim lasts a few minutes
+         *     (`claimedUntil`); renew it with `POST /orders/{id}/claim`. Taking an order ends your other
+         *     claims: an agent calls one customer at a time. Agents and resellers get their reseller's
+         *     orders, admins anyone's; suppliers never call (403).
+         */
+        post: operations["next_call_api_v1_calls_next_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calls/queue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Call Queue
+         * @description What waits to be called, for supervisors (admins; resellers see their own agents').
+         *
+         *     `counts`: due now by reason (`callback`, `new`, `retry`), `scheduled` (waiting for a
+         *     callback time, a retry time or the WhatsApp grace period), `claimed` (being called), and
+         *     `total`. `data`: the orders in the order agents will get them, then those that wait, by
+         *     due time, each with its `reason` and `dueAt`.
+         */
+        get: operations["call_queue_api_v1_calls_queue_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calls/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Queue Settings
+         * @description The rules your reseller's queue follows: the back-off after unreached calls, the
+         *     unreached calls before `abandoned`, the WhatsApp grace period; your own `overrides` and the
+         *     installation's `defaults` (admins: `?resellerId=`; agents may read).
+         */
+        get: operations["get_queue_settings_api_v1_calls_settings_get"];
+        /**
+         * Put Queue Settings
+         * @description Set your reseller's own queue rules (resellers; admins with `?resellerId=`). Every
+         *     field is replaced: a null or missing one goes back to the installation's default.
+         *     `retryDelaysMinutes`: 1 to 10 delays of 0 to 10,080 minutes; `maxUnreachedAttempts`: 1 to
+         *     100; `whatsappGraceMinutes`: 0 (call at once) to 10,080.
+         */
+        put: operations["put_queue_settings_api_v1_calls_settings_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/converty/check-mappings/{reseller_id}": {
         parameters: {
             query?: never;
@@ -272,7 +354,9 @@ export interface paths {
         };
         /**
          * List Jobs
-         * @description The ticket-opening jobs of your orders, newest first, with attempts and last error.
+         * @description The Digishare jobs of your orders, newest first, with attempts and last error: `kind`
+         *     `digishare.notify_order` opens an order's ticket, `digishare.update_ticket` notes an edit of
+         *     its phone or basket on it.
          */
         get: operations["list_jobs_api_v1_integrations_digishare_jobs_get"];
         put?: never;
@@ -444,12 +528,100 @@ export interface paths {
          * Get Order
          * @description One order by id or order number (`ORD-...`, what a barcode scanner reads), with its
          *     items, status history and WhatsApp `confirmation` (Digishare ticket id, `pending`, `sent` or
-         *     `failed` with the last error; null when the order gets none); 404 outside your scope.
+         *     `failed` with the last error; null when the order gets none); 404 outside your scope. The
+         *     `ETag` header carries the order's version, for `If-Match` on a change.
          */
         get: operations["get_order_api_v1_orders__reference__get"];
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Edit Order
+         * @description Correct an order during the call (admins, resellers and agents; suppliers get 403).
+         *
+         *     Only the fields sent change; `null` clears an optional one. Fields: `customerName`,
+         *     `customerPhone` (cannot be cleared) and `customerPhone2`, stored in E.164 like on create,
+         *     `customerAddress`, `customerCity`, `customerGovernorate`, `customerZipCode`, `notes`,
+         *     `shippingOption`, `shippingCost`, and `items`: the whole new basket, 1 to 2 lines. A line
+         *     with `id` (from the order's `items`) keeps that line, changing the `quantity`, `price`,
+         *     `notes` or `productId` it sends; a line without `id` is added and needs `productId` (a
+         *     product of the order's supplier), `quantity`, `price` and `notes` (unless `source` is
+         *     `converty`); lines left out are removed. Totals follow create's rules; a confirmed order's
+         *     stock follows its new quantities (409 when there is not enough). Unknown fields and an
+         *     empty body are refused (400).
+         *
+         *     Editable while the order is in a confirmation status or `confirmed`; a shipped, delivered
+         *     or returned order, or a closed one (`canceled`, `abandoned`, `not_interested`: reopen it
+         *     to `pending` first), answers 409 naming its status. Send the `ETag` of your read as
+         *     `If-Match`: another change in between answers 412 and nothing is written.
+         *
+         *     The edit is one history line whose `changes` list each field's old and new value; an edit
+         *     that changes nothing writes nothing. A phone or basket change of an order whose WhatsApp
+         *     ticket exists is noted on the Digishare ticket, so the customer is not asked to confirm
+         *     the old basket.
+         */
+        patch: operations["edit_order_api_v1_orders__reference__patch"];
+        trace?: never;
+    };
+    "/api/v1/orders/{reference}/calls": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Calls
+         * @description The calls made to the order's customer, oldest first: who, when, outcome, note and
+         *     the callback time asked for.
+         */
+        get: operations["list_calls_api_v1_orders__reference__calls_get"];
+        put?: never;
+        /**
+         * Record Call
+         * @description Record a call to the order's customer; only the user holding the order's claim may.
+         *
+         *     `outcome` sets the order's status through the usual lifecycle (confirming takes stock,
+         *     409 when the move is refused or stock is short) and is kept with your `note`. The claim
+         *     ends. `rapported` needs `callbackAt` (ISO 8601 with a time zone, in the future): the order
+         *     comes back then, first in the queue. After no answer (`not_reached`, `phone_closed`,
+         *     `not_available`) the order comes back after the reseller's back-off (30 min, 2 h, then a
+         *     day by default; `callbackAt` replaces it), and the 6th unreached call (by default) moves
+         *     it to `abandoned`, said in its history. 400 names `callbackAt` when it is missing, past or
+         *     given with a final outcome; 409 without the claim.
+         */
+        post: operations["record_call_api_v1_orders__reference__calls_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{reference}/claim": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Claim Order
+         * @description Claim this order (by id or order number) to call it, or renew your claim on it.
+         *
+         *     409 when another user holds it (`details` name the holder and `claimedUntil`), or when the
+         *     order is not being confirmed any more (`currentStatus`). 404 outside your scope.
+         */
+        post: operations["claim_order_api_v1_orders__reference__claim_post"];
+        /**
+         * Release Order
+         * @description Give the order back to the queue without calling. Its holder may release it, and an
+         *     admin anyone's claim; another user gets 409. An order nobody holds: nothing to do.
+         */
+        delete: operations["release_order_api_v1_orders__reference__claim_delete"];
         options?: never;
         head?: never;
         patch?: never;
@@ -542,7 +714,8 @@ export interface paths {
          *     (409 when there are not enough); canceling a confirmed order or a return puts them back;
          *     `delivered` marks the order paid. A refused move answers 409 with `currentStatus` and
          *     `allowedStatuses` in `details`; setting the current status again changes nothing.
-         *     Suppliers set only `shipped`, `delivered` and `returned`.
+         *     Suppliers set only `shipped`, `delivered` and `returned`. With `If-Match` (the `ETag` of
+         *     your read), a change made by someone else in between answers 412.
          */
         patch: operations["change_status_api_v1_orders__reference__status_patch"];
         trace?: never;
@@ -641,6 +814,30 @@ export interface paths {
          * @description One reseller; 404 when it is outside your scope.
          */
         get: operations["get_reseller_api_v1_resellers__reseller_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stats/calls": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Call Stats
+         * @description Calls per agent and day (UTC), at most 366 days: `attempts`, `reached` (the customer
+         *     answered), `confirmed`, `canceled`, `confirmationRate` (confirmed / reached) and
+         *     `averageAttemptsPerConfirmed` (the calls each order confirmed that day took).
+         *
+         *     Admins see every agent, resellers their own agents, an agent its own numbers.
+         */
+        get: operations["call_stats_api_v1_stats_calls_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -979,6 +1176,150 @@ export interface components {
             /** Success */
             success: boolean;
         };
+        /** CallAttemptOut */
+        CallAttemptOut: {
+            /**
+             * Agent
+             * @description `role:identifier`
+             */
+            agent: string;
+            /** Agentuserid */
+            agentUserId: number | null;
+            /** Callbackat */
+            callbackAt: string | null;
+            /** Createdat */
+            createdAt: string;
+            /** Id */
+            id: number;
+            /** Note */
+            note: string | null;
+            /** Orderid */
+            orderId: number;
+            outcome: components["schemas"]["CallOutcome"];
+        };
+        /**
+         * CallIn
+         * @description One call, as the agent tells it once the phone is down.
+         */
+        CallIn: {
+            /**
+             * Callbackat
+             * @description When to call back, with its time zone, in the future: required for `rapported`; for other unfinished outcomes it replaces the back-off
+             */
+            callbackAt?: string | null;
+            /**
+             * Note
+             * @description What the customer said
+             */
+            note?: string | null;
+            /** @description How the call ended; sets the order's status */
+            outcome: components["schemas"]["CallOutcome"];
+        };
+        /**
+         * CallOutcome
+         * @description How a call ended; each names the order status it sets.
+         * @enum {string}
+         */
+        CallOutcome: "confirmed" | "canceled" | "not_reached" | "phone_closed" | "rapported" | "more_information" | "not_available" | "abandoned" | "not_interested";
+        /**
+         * CallRecordedOut
+         * @description The attempt, and where the order stands after it.
+         */
+        CallRecordedOut: {
+            attempt: components["schemas"]["CallAttemptOut"];
+            /** Callattempts */
+            callAttempts: number;
+            /** Nextcallat */
+            nextCallAt: string | null;
+            orderStatus: components["schemas"]["OrderStatus"];
+        };
+        /** CallRulesOut */
+        CallRulesOut: {
+            /** Maxunreachedattempts */
+            maxUnreachedAttempts: number;
+            /** Retrydelaysminutes */
+            retryDelaysMinutes: number[];
+            /** Whatsappgraceminutes */
+            whatsappGraceMinutes: number;
+        };
+        /**
+         * CallSettingsIn
+         * @description A reseller's own queue rules; a null (or missing) field takes the installation's
+         *     default.
+         */
+        CallSettingsIn: {
+            /**
+             * Maxunreachedattempts
+             * @description Unreached calls before `abandoned`
+             */
+            maxUnreachedAttempts?: number | null;
+            /**
+             * Retrydelaysminutes
+             * @description Wait after the 1st, 2nd... unreached call, in minutes (the last repeats)
+             */
+            retryDelaysMinutes?: number[] | null;
+            /**
+             * Whatsappgraceminutes
+             * @description Wait after the WhatsApp message before calling; 0: at once
+             */
+            whatsappGraceMinutes?: number | null;
+        };
+        /**
+         * CallSettingsOut
+         * @description The rules the reseller's queue follows, its own overrides, and the defaults.
+         */
+        CallSettingsOut: {
+            defaults: components["schemas"]["CallRulesOut"];
+            /** Maxunreachedattempts */
+            maxUnreachedAttempts: number;
+            /** @description The reseller's own values (null: default) */
+            overrides: components["schemas"]["CallSettingsIn"];
+            /** Resellerid */
+            resellerId: number;
+            /** Retrydelaysminutes */
+            retryDelaysMinutes: number[];
+            /** Whatsappgraceminutes */
+            whatsappGraceMinutes: number;
+        };
+        /**
+         * CallStatsOut
+         * @description One agent's calls on one day (UTC).
+         */
+        CallStatsOut: {
+            /**
+             * Agent
+             * @description `role:identifier`
+             */
+            agent: string;
+            /** Agentuserid */
+            agentUserId: number | null;
+            /** Attempts */
+            attempts: number;
+            /**
+             * Averageattemptsperconfirmed
+             * @description Calls each order confirmed that day took, confirming call included
+             */
+            averageAttemptsPerConfirmed: number | null;
+            /** Canceled */
+            canceled: number;
+            /**
+             * Confirmationrate
+             * @description confirmed / reached; null when none
+             */
+            confirmationRate: number | null;
+            /** Confirmed */
+            confirmed: number;
+            /**
+             * Date
+             * @description The day, `YYYY-MM-DD` (UTC)
+             */
+            date: string;
+            /**
+             * Reached
+             * @description Calls that reached the customer
+             */
+            reached: number;
+        };
         /** CatalogSaved */
         CatalogSaved: {
             /** Created */
@@ -1014,6 +1355,20 @@ export interface components {
             reason?: string | null;
             /** Revision */
             revision?: string | null;
+        };
+        /**
+         * ClaimOut
+         * @description Who holds an order's claim, until when.
+         */
+        ClaimOut: {
+            /** Claimedby */
+            claimedBy: number;
+            /** Claimeduntil */
+            claimedUntil: string;
+            /** Orderid */
+            orderId: number;
+            /** Ordernumber */
+            orderNumber: string;
         };
         /**
          * ConfirmationOut
@@ -1148,6 +1503,57 @@ export interface components {
         /** Envelope[BlockedPhoneOut] */
         Envelope_BlockedPhoneOut_: {
             data: components["schemas"]["BlockedPhoneOut"];
+            /** Message */
+            message?: string | null;
+            /**
+             * Success
+             * @constant
+             */
+            success: true;
+            /**
+             * Timestamp
+             * @description When the answer was made, in UTC
+             * @example 2024-01-15T10:30:00.000Z
+             */
+            timestamp: string;
+        };
+        /** Envelope[CallRecordedOut] */
+        Envelope_CallRecordedOut_: {
+            data: components["schemas"]["CallRecordedOut"];
+            /** Message */
+            message?: string | null;
+            /**
+             * Success
+             * @constant
+             */
+            success: true;
+            /**
+             * Timestamp
+             * @description When the answer was made, in UTC
+             * @example 2024-01-15T10:30:00.000Z
+             */
+            timestamp: string;
+        };
+        /** Envelope[CallSettingsOut] */
+        Envelope_CallSettingsOut_: {
+            data: components["schemas"]["CallSettingsOut"];
+            /** Message */
+            message?: string | null;
+            /**
+             * Success
+             * @constant
+             */
+            success: true;
+            /**
+             * Timestamp
+             * @description When the answer was made, in UTC
+             * @example 2024-01-15T10:30:00.000Z
+             */
+            timestamp: string;
+        };
+        /** Envelope[ClaimOut] */
+        Envelope_ClaimOut_: {
+            data: components["schemas"]["ClaimOut"];
             /** Message */
             message?: string | null;
             /**
@@ -1384,6 +1790,42 @@ export interface components {
              */
             timestamp: string;
         };
+        /** Envelope[list[CallAttemptOut]] */
+        Envelope_list_CallAttemptOut__: {
+            /** Data */
+            data: components["schemas"]["CallAttemptOut"][];
+            /** Message */
+            message?: string | null;
+            /**
+             * Success
+             * @constant
+             */
+            success: true;
+            /**
+             * Timestamp
+             * @description When the answer was made, in UTC
+             * @example 2024-01-15T10:30:00.000Z
+             */
+            timestamp: string;
+        };
+        /** Envelope[list[CallStatsOut]] */
+        Envelope_list_CallStatsOut__: {
+            /** Data */
+            data: components["schemas"]["CallStatsOut"][];
+            /** Message */
+            message?: string | null;
+            /**
+             * Success
+             * @constant
+             */
+            success: true;
+            /**
+             * Timestamp
+             * @description When the answer was made, in UTC
+             * @example 2024-01-15T10:30:00.000Z
+             */
+            timestamp: string;
+        };
         /** Envelope[list[StatusChangeOut]] */
         Envelope_list_StatusChangeOut__: {
             /** Data */
@@ -1449,6 +1891,18 @@ export interface components {
          * @enum {string}
          */
         EventTimeSource: "data.data.updated_at" | "data.changes.updated_at" | "data.changes.date_status" | "data.data.date_status" | "received_at";
+        /**
+         * FieldChange
+         * @description One field an edit changed: `items` lists the lines before and after.
+         */
+        FieldChange: {
+            /** Field */
+            field: string;
+            /** From */
+            from: unknown;
+            /** To */
+            to: unknown;
+        };
         /**
          * GroupBy
          * @enum {string}
@@ -1857,6 +2311,18 @@ export interface components {
              * @description The blocked number's reason
              */
             blockedReason: string | null;
+            /**
+             * Callattempts
+             * @default 0
+             */
+            callAttempts?: number;
+            /**
+             * Claimedby
+             * @description Who is calling it now
+             */
+            claimedBy?: number | null;
+            /** Claimeduntil */
+            claimedUntil?: string | null;
             /** Createdat */
             createdAt: string;
             /** Customeraddress */
@@ -1877,6 +2343,8 @@ export interface components {
             id: number;
             /** Items */
             items: components["schemas"]["OrderItemOut"][];
+            /** Nextcallat */
+            nextCallAt?: string | null;
             /** Notes */
             notes: string | null;
             /** Ordernumber */
@@ -1903,6 +2371,11 @@ export interface components {
             total: number;
             /** Updatedat */
             updatedAt: string;
+            /**
+             * Version
+             * @description Bumped by every change; the `ETag` is built from it
+             */
+            version: number;
             /** Waid */
             waId: string;
         };
@@ -1920,6 +2393,18 @@ export interface components {
              * @description The blocked number's reason
              */
             blockedReason: string | null;
+            /**
+             * Callattempts
+             * @default 0
+             */
+            callAttempts?: number;
+            /**
+             * Claimedby
+             * @description Who is calling it now
+             */
+            claimedBy?: number | null;
+            /** Claimeduntil */
+            claimedUntil?: string | null;
             confirmation?: components["schemas"]["ConfirmationOut"] | null;
             /** Createdat */
             createdAt: string;
@@ -1943,6 +2428,8 @@ export interface components {
             id: number;
             /** Items */
             items: components["schemas"]["OrderItemOut"][];
+            /** Nextcallat */
+            nextCallAt?: string | null;
             /** Notes */
             notes: string | null;
             /** Ordernumber */
@@ -1969,8 +2456,53 @@ export interface components {
             total: number;
             /** Updatedat */
             updatedAt: string;
+            /**
+             * Version
+             * @description Bumped by every change; the `ETag` is built from it
+             */
+            version: number;
             /** Waid */
             waId: string;
+        };
+        /**
+         * OrderEdit
+         * @description The customer's corrections: only the fields sent change; `null` clears an optional one.
+         */
+        OrderEdit: {
+            /** Customeraddress */
+            customerAddress?: string | null;
+            /** Customercity */
+            customerCity?: string | null;
+            /** Customergovernorate */
+            customerGovernorate?: string | null;
+            /** Customername */
+            customerName?: string | null;
+            /**
+             * Customerphone
+             * @description Cannot be cleared
+             */
+            customerPhone?: string | null;
+            /** Customerphone2 */
+            customerPhone2?: string | null;
+            /**
+             * Customerzipcode
+             * @description String or number
+             */
+            customerZipCode?: string | number | null;
+            /**
+             * Items
+             * @description The whole new basket, 1 to 2 lines; lines of the order left out are removed
+             */
+            items?: components["schemas"]["OrderItemEdit"][] | null;
+            /** Notes */
+            notes?: string | null;
+            /** Shippingcost */
+            shippingCost?: number | string | null;
+            /**
+             * Shippingoption
+             * @description `paid` adds shippingCost to the total
+             */
+            shippingOption?: string | null;
         };
         /**
          * OrderFigures
@@ -2020,6 +2552,35 @@ export interface components {
             returnRate: number | null;
             /** Returned */
             returned: number;
+        };
+        /**
+         * OrderItemEdit
+         * @description A line of the new basket: `id` names a line of the order to keep (its omitted or null
+         *     fields keep their value); a line without `id` is added, with the fields a create needs.
+         */
+        OrderItemEdit: {
+            /**
+             * Id
+             * @description A line of this order (`items[].id`)
+             */
+            id?: number | null;
+            /**
+             * Notes
+             * @description Variant/option; required on a new line unless the order's `source` is `converty`
+             */
+            notes?: string | null;
+            /**
+             * Price
+             * @description Unit price
+             */
+            price?: number | string | null;
+            /**
+             * Productid
+             * @description Required for a new line
+             */
+            productId?: number | null;
+            /** Quantity */
+            quantity?: number | null;
         };
         /** OrderItemIn */
         OrderItemIn: {
@@ -2089,6 +2650,18 @@ export interface components {
              * @description The blocked number's reason
              */
             blockedReason: string | null;
+            /**
+             * Callattempts
+             * @default 0
+             */
+            callAttempts?: number;
+            /**
+             * Claimedby
+             * @description Who is calling it now
+             */
+            claimedBy?: number | null;
+            /** Claimeduntil */
+            claimedUntil?: string | null;
             /** Createdat */
             createdAt: string;
             /** Customeraddress */
@@ -2107,6 +2680,8 @@ export interface components {
             customerZipCode: string | null;
             /** Id */
             id: number;
+            /** Nextcallat */
+            nextCallAt?: string | null;
             /** Notes */
             notes: string | null;
             /** Ordernumber */
@@ -2133,6 +2708,11 @@ export interface components {
             total: number;
             /** Updatedat */
             updatedAt: string;
+            /**
+             * Version
+             * @description Bumped by every change; the `ETag` is built from it
+             */
+            version: number;
             /** Waid */
             waId: string;
         };
@@ -2449,6 +3029,101 @@ export interface components {
             /** Stockquantity */
             stockQuantity?: number | null;
         };
+        /** QueueCounts */
+        QueueCounts: {
+            /**
+             * Callback
+             * @description Callbacks due now
+             */
+            callback: number;
+            /**
+             * Claimed
+             * @description Being called now
+             */
+            claimed: number;
+            /**
+             * New
+             * @description New pending orders due now
+             */
+            new: number;
+            /**
+             * Retry
+             * @description Retries after no answer, due now
+             */
+            retry: number;
+            /**
+             * Scheduled
+             * @description Waiting for their time (callback, retry, WhatsApp grace)
+             */
+            scheduled: number;
+            /** Total */
+            total: number;
+        };
+        /** QueueEntryOut */
+        QueueEntryOut: {
+            /** Callattempts */
+            callAttempts: number;
+            /** Claimedby */
+            claimedBy: number | null;
+            /** Claimeduntil */
+            claimedUntil: string | null;
+            /** Createdat */
+            createdAt: string;
+            /** Customercity */
+            customerCity: string | null;
+            /** Customername */
+            customerName: string | null;
+            /** Customerphone */
+            customerPhone: string;
+            /**
+             * Dueat
+             * @description When it may be called
+             */
+            dueAt: string;
+            /** Id */
+            id: number;
+            /** Ordernumber */
+            orderNumber: string;
+            /**
+             * Possibleduplicateof
+             * @description The open order of the same customer this one may repeat: cancel it with the note "duplicate" in one call
+             */
+            possibleDuplicateOf: string | null;
+            reason: components["schemas"]["QueueReason"];
+            /** Resellerid */
+            resellerId: number;
+            status: components["schemas"]["OrderStatus"];
+            /** Total */
+            total: number;
+        };
+        /**
+         * QueuePage
+         * @description The orders of the queue, in the order they will be called (due ones first), with the
+         *     counts by reason.
+         */
+        QueuePage: {
+            counts: components["schemas"]["QueueCounts"];
+            /** Data */
+            data: components["schemas"]["QueueEntryOut"][];
+            pagination: components["schemas"]["Pagination"];
+            /**
+             * Success
+             * @constant
+             */
+            success: true;
+            /**
+             * Timestamp
+             * @description When the answer was made, in UTC
+             * @example 2024-01-15T10:30:00.000Z
+             */
+            timestamp: string;
+        };
+        /**
+         * QueueReason
+         * @description Why an order is in the queue, in the order the queue serves them.
+         * @enum {string}
+         */
+        QueueReason: "callback" | "new" | "retry" | "scheduled" | "claimed";
         /** Readiness */
         Readiness: {
             /** Checks */
@@ -2504,6 +3179,11 @@ export interface components {
             actor: string;
             /** Actoruserid */
             actorUserId: number | null;
+            /**
+             * Changes
+             * @description An edit's changed fields (the status stays the same)
+             */
+            changes?: components["schemas"]["FieldChange"][] | null;
             /** Createdat */
             createdAt: string;
             fromStatus: components["schemas"]["OrderStatus"] | null;
@@ -3024,6 +3704,366 @@ export interface operations {
             };
             /** @description Not found, or outside your scope */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests: wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets, in epoch seconds */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Busy (every database connection stayed taken): retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Any other error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    next_call_api_v1_calls_next_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_OrderDetailOut_"];
+                };
+            };
+            /** @description Nothing to call now */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing, invalid or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests: wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets, in epoch seconds */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Busy (every database connection stayed taken): retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Any other error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    call_queue_api_v1_calls_queue_get: {
+        parameters: {
+            query?: {
+                /** @description One reseller's queue */
+                resellerId?: number | null;
+                /** @description 1-based page number */
+                page?: number;
+                /** @description Page size, at most 100 */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QueuePage"];
+                };
+            };
+            /** @description Invalid input: `details` names the first bad field and lists them all */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Missing, invalid or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests: wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets, in epoch seconds */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Busy (every database connection stayed taken): retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Any other error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    get_queue_settings_api_v1_calls_settings_get: {
+        parameters: {
+            query?: {
+                /** @description Admins only: whose settings */
+                resellerId?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_CallSettingsOut_"];
+                };
+            };
+            /** @description Invalid input: `details` names the first bad field and lists them all */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Missing, invalid or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests: wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets, in epoch seconds */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Busy (every database connection stayed taken): retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Any other error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    put_queue_settings_api_v1_calls_settings_put: {
+        parameters: {
+            query?: {
+                /** @description Admins only: whose settings */
+                resellerId?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CallSettingsIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_CallSettingsOut_"];
+                };
+            };
+            /** @description Invalid input: `details` names the first bad field and lists them all */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Missing, invalid or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4613,11 +5653,517 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description The order's version, `W/"<id>-<version>"`: send it back as `If-Match` on a change */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Envelope_OrderDetailOut_"];
                 };
+            };
+            /** @description Invalid input: `details` names the first bad field and lists them all */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Missing, invalid or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found, or outside your scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests: wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets, in epoch seconds */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Busy (every database connection stayed taken): retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Any other error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    edit_order_api_v1_orders__reference__patch: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The `ETag` of your last read (`W/"<id>-<version>"`): the change is refused with 412 when the order changed since. Without it, the change applies to the current version */
+                "If-Match"?: string | null;
+            };
+            path: {
+                reference: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OrderEdit"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /** @description The order's version, `W/"<id>-<version>"`: send it back as `If-Match` on a change */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_OrderDetailOut_"];
+                };
+            };
+            /** @description Invalid input: `details` names the first bad field and lists them all */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Missing, invalid or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found, or outside your scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests: wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets, in epoch seconds */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Busy (every database connection stayed taken): retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Any other error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    list_calls_api_v1_orders__reference__calls_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                reference: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_list_CallAttemptOut__"];
+                };
+            };
+            /** @description Invalid input: `details` names the first bad field and lists them all */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Missing, invalid or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found, or outside your scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests: wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets, in epoch seconds */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Busy (every database connection stayed taken): retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Any other error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    record_call_api_v1_orders__reference__calls_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                reference: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CallIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_CallRecordedOut_"];
+                };
+            };
+            /** @description Invalid input: `details` names the first bad field and lists them all */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Missing, invalid or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found, or outside your scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests: wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets, in epoch seconds */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Busy (every database connection stayed taken): retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Any other error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    claim_order_api_v1_orders__reference__claim_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                reference: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_ClaimOut_"];
+                };
+            };
+            /** @description Invalid input: `details` names the first bad field and lists them all */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Missing, invalid or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found, or outside your scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests: wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets, in epoch seconds */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Busy (every database connection stayed taken): retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Any other error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    release_order_api_v1_orders__reference__claim_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                reference: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The order is back in the queue */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Invalid input: `details` names the first bad field and lists them all */
             400: {
@@ -4982,7 +6528,10 @@ export interface operations {
     change_status_api_v1_orders__reference__status_patch: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `ETag` of your last read (`W/"<id>-<version>"`): the change is refused with 412 when the order changed since. Without it, the change applies to the current version */
+                "If-Match"?: string | null;
+            };
             path: {
                 reference: string;
             };
@@ -4997,6 +6546,8 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description The order's version, `W/"<id>-<version>"`: send it back as `If-Match` on a change */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5713,6 +7264,97 @@ export interface operations {
             };
             /** @description Not found, or outside your scope */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests: wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets, in epoch seconds */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Busy (every database connection stayed taken): retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Any other error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    call_stats_api_v1_stats_calls_get: {
+        parameters: {
+            query?: {
+                /** @description First day (UTC), default 30 days ago */
+                from?: string | null;
+                /** @description Last day, default today */
+                to?: string | null;
+                /** @description One agent's */
+                agentId?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_list_CallStatsOut__"];
+                };
+            };
+            /** @description Invalid input: `details` names the first bad field and lists them all */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Missing, invalid or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

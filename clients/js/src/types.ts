@@ -22,6 +22,8 @@ export type OrderItem = Schemas["OrderItemOut"];
  * `Idempotency-Key` with the order it made the first time. */
 export type OrderCreated = Schemas["OrderCreatedAnswer"] & { replayed: boolean };
 export type StatusChange = Schemas["StatusChangeOut"];
+/** The body of `orders.update`: only the fields sent change; `items` is the whole new basket. */
+export type OrderChanges = Schemas["OrderEdit"];
 export type BulkStatusResult = Schemas["BulkStatusResult"];
 /** Filters of `orders.list`, `orders.iterate` and `orders.exportCsv` (`status` and `source`
  * take one value or several; `sort` a field, `-` first for descending). */
@@ -68,6 +70,20 @@ export type LoginResult = Pick<
 export type ApiStatus = Schemas["ApiStatus"];
 
 // --- the call center's tools ----------------------------------------------------------------
+export type CallOutcome = Schemas["CallOutcome"];
+/** A call to record: `callbackAt` (with its time zone, in the future) is required for
+ * `rapported`. */
+export type NewCall = Schemas["CallIn"];
+export type CallAttempt = Schemas["CallAttemptOut"];
+export type CallRecorded = Schemas["CallRecordedOut"];
+export type Claim = Schemas["ClaimOut"];
+/** `calls.queue`: a page of the queue in calling order, with the counts by reason. */
+export type CallQueue = Schemas["QueuePage"];
+export type CallQueueQuery = QueryOf<paths["/api/v1/calls/queue"]["get"]>;
+export type CallStats = Schemas["CallStatsOut"];
+export type CallStatsQuery = QueryOf<paths["/api/v1/stats/calls"]["get"]>;
+export type QueueSettings = Schemas["CallSettingsOut"];
+export type QueueSettingsInput = Schemas["CallSettingsIn"];
 /** A blocked number: orders from it are stored, marked `blocked` and kept from Digishare. */
 export type BlockedPhone = Schemas["BlockedPhoneOut"];
 export type NewBlockedPhone = Schemas["BlockedPhoneCreate"];

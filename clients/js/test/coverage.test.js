@@ -15,6 +15,7 @@ const METHODS = {
   "GET /orders/{reference}/invoice.pdf": "orders.invoicePdf",
   "GET /orders/{reference}/label.pdf": "orders.labelPdf",
   "PATCH /orders/{reference}/status": "orders.setStatus",
+  "PATCH /orders/{reference}": "orders.update",
   "POST /webhooks/digishare/{integration_id}": "digishare.deliverWebhook",
   "GET /status": "status",
   "POST /auth/login": "auth.login",
@@ -48,6 +49,15 @@ const METHODS = {
   "POST /blocked-phones": "blockedPhones.create",
   "DELETE /blocked-phones/{entry_id}": "blockedPhones.delete",
   "GET /stats/orders": "stats.orders",
+  "POST /calls/next": "calls.next",
+  "POST /orders/{reference}/claim": "calls.claim",
+  "DELETE /orders/{reference}/claim": "calls.release",
+  "POST /orders/{reference}/calls": "calls.record",
+  "GET /orders/{reference}/calls": "calls.list",
+  "GET /calls/queue": "calls.queue",
+  "GET /stats/calls": "calls.stats",
+  "GET /calls/settings": "calls.getSettings",
+  "PUT /calls/settings": "calls.putSettings",
 };
 
 /** "GET /orders"... for every operation under /api/v1 in the generated `paths` interface: a

@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
@@ -27,6 +28,7 @@ _REASONS = {
     404: "Not found",
     405: "Method not allowed",
     409: "Conflict",
+    412: "Precondition failed",
     413: "Payload too large",
     415: "Unsupported media type",
     422: "Unprocessable entity",
@@ -88,6 +90,13 @@ class NotFound(CommercyError):
 class Conflict(CommercyError):
     status_code = 409
     error = "Conflict"
+
+
+class PreconditionFailed(CommercyError):
+    """A conditional request (``If-Match``) whose condition no longer holds."""
+
+    status_code = 412
+    error = "Precondition failed"
 
 
 class Unprocessable(CommercyError):
@@ -237,6 +246,15 @@ async def _pool_timeout(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _stale_write(request: Request, exc: Exception) -> JSONResponse:
+    """A versioned row (an order) changed between its read and this request's write: the write
+    was refused by its ``WHERE version = :read`` and nothing was kept."""
+    logger.info("stale write on %s %s: %s", request.method, request.url.path, exc)
+    return error_response(
+        409, message="Someone else changed this object at the same moment: read it and retry"
+    )
+
+
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     request_id = getattr(request.state, "request_id", None)
     logger.exception("unhandled error on %s %s", request.method, request.url.path)
@@ -255,4 +273,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(PoolTimeout, _pool_timeout)
+    app.add_exception_handler(StaleDataError, _stale_write)
     app.add_exception_handler(Exception, _unexpected_error)

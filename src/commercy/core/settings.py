@@ -108,6 +108,28 @@ class Settings(BaseSettings):
     )
     public_base_url: str = "http://127.0.0.1:8000"
 
+    # The call center's queue (README, "Call center"); a reseller may override the last three.
+    call_claim_minutes: float = Field(
+        default=5,
+        gt=0,
+        le=24 * 60,
+        description="How long a claim on an order lasts; the holder renews it by claiming again.",
+    )
+    call_retry_delays_minutes: Annotated[list[int], NoDecode] = Field(
+        default=[30, 120, 1440],
+        description="Wait after the 1st, 2nd, 3rd... unreached call (the last one repeats).",
+    )
+    call_max_unreached_attempts: int = Field(
+        default=6, ge=1, le=100, description="Unreached calls after which an order is abandoned."
+    )
+    call_whatsapp_grace_minutes: int = Field(
+        default=15,
+        ge=0,
+        le=7 * 24 * 60,
+        description="How long a new order waits before it is called once its WhatsApp "
+        "confirmation is sent (0: called at once).",
+    )
+
     # Hardening. Rate limits use the `limits` notation: "600/minute;10000/hour".
     redis_url: str | None = Field(
         default=None,
@@ -163,6 +185,7 @@ class Settings(BaseSettings):
         "rate_limit_exempt_paths",
         "outbound_allowed_hosts",
         "trusted_proxies",
+        "call_retry_delays_minutes",
         mode="before",
     )
     @classmethod
@@ -173,6 +196,13 @@ class Settings(BaseSettings):
             if text.startswith("["):
                 return json.loads(text)
             return [item.strip() for item in text.split(",") if item.strip()]
+        return value
+
+    @field_validator("call_retry_delays_minutes")
+    @classmethod
+    def _some_delays(cls, value: list[int]) -> list[int]:
+        if not value or any(delay < 0 for delay in value):
+            raise ValueError("one delay or more, in minutes, none negative")
         return value
 
     @model_validator(mode="after")

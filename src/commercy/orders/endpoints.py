@@ -19,7 +19,16 @@ from commercy.core.responses import (
     json_response,
     paginated_response,
 )
-from commercy.orders import documents, events, export, idempotency, queries, service
+from commercy.orders import (
+    documents,
+    edits,
+    events,
+    export,
+    idempotency,
+    queries,
+    service,
+    versions,
+)
 from commercy.orders.filters import FiltersDep
 from commercy.orders.models import Order
 from commercy.orders.schemas import (
@@ -29,12 +38,35 @@ from commercy.orders.schemas import (
     OrderCreatedAnswer,
     OrderCreatedOut,
     OrderDetailOut,
+    OrderEdit,
     OrderOut,
     StatusChangeIn,
     StatusChangeOut,
 )
 
 router = APIRouter(prefix="/orders", tags=["orders"])
+
+IfMatch = Annotated[
+    str | None,
+    Header(
+        alias="If-Match",
+        description='The `ETag` of your last read (`W/"<id>-<version>"`): the change is refused '
+        "with 412 when the order changed since. Without it, the change applies to the current "
+        "version",
+    ),
+]
+# Every answer that carries an order carries its version as an ETag.
+_WITH_ETAG: dict[int | str, dict[str, Any]] = {
+    200: {
+        "headers": {
+            "ETag": {
+                "description": 'The order\'s version, `W/"<id>-<version>"`: send it back as '
+                "`If-Match` on a change",
+                "schema": {"type": "string"},
+            }
+        }
+    }
+}
 
 
 # --- create ---------------------------------------------------------------------------------
@@ -184,13 +216,14 @@ async def bulk_status(
     )
 
 
-@router.get("/{reference}", response_model=Envelope[OrderDetailOut])
+@router.get("/{reference}", response_model=Envelope[OrderDetailOut], responses=_WITH_ETAG)
 async def get_order(reference: str, actor: CurrentActor, session: ReadSessionDep) -> Response:
     """One order by id or order number (`ORD-...`, what a barcode scanner reads), with its
     items, status history and WhatsApp `confirmation` (Digishare ticket id, `pending`, `sent` or
-    `failed` with the last error; null when the order gets none); 404 outside your scope."""
+    `failed` with the last error; null when the order gets none); 404 outside your scope. The
+    `ETag` header carries the order's version, for `If-Match` on a change."""
     order = await service.get_order(session, actor=actor, reference=reference)
-    return envelope_response(await _detail(session, order))
+    return await _detail_response(session, order)
 
 
 @router.get("/{reference}/history", response_model=Envelope[list[StatusChangeOut]])
@@ -239,9 +272,52 @@ async def get_label(reference: str, actor: CurrentActor, session: ReadSessionDep
 # --- status ---------------------------------------------------------------------------------
 
 
-@router.patch("/{reference}/status", response_model=Envelope[OrderDetailOut])
+@router.patch("/{reference}", response_model=Envelope[OrderDetailOut], responses=_WITH_ETAG)
+async def edit_order(
+    reference: str,
+    body: OrderEdit,
+    actor: CurrentActor,
+    session: WriteSessionDep,
+    settings: SettingsDep,
+    if_match: IfMatch = None,
+) -> Response:
+    """Correct an order during the call (admins, resellers and agents; suppliers get 403).
+
+    Only the fields sent change; `null` clears an optional one. Fields: `customerName`,
+    `customerPhone` (cannot be cleared) and `customerPhone2`, stored in E.164 like on create,
+    `customerAddress`, `customerCity`, `customerGovernorate`, `customerZipCode`, `notes`,
+    `shippingOption`, `shippingCost`, and `items`: the whole new basket, 1 to 2 lines. A line
+    with `id` (from the order's `items`) keeps that line, changing the `quantity`, `price`,
+    `notes` or `productId` it sends; a line without `id` is added and needs `productId` (a
+    product of the order's supplier), `quantity`, `price` and `notes` (unless `source` is
+    `converty`); lines left out are removed. Totals follow create's rules; a confirmed order's
+    stock follows its new quantities (409 when there is not enough). Unknown fields and an
+    empty body are refused (400).
+
+    Editable while the order is in a confirmation status or `confirmed`; a shipped, delivered
+    or returned order, or a closed one (`canceled`, `abandoned`, `not_interested`: reopen it
+    to `pending` first), answers 409 naming its status. Send the `ETag` of your read as
+    `If-Match`: another change in between answers 412 and nothing is written.
+
+    The edit is one history line whose `changes` list each field's old and new value; an edit
+    that changes nothing writes nothing. A phone or basket change of an order whose WhatsApp
+    ticket exists is noted on the Digishare ticket, so the customer is not asked to confirm
+    the old basket.
+    """
+    await edits.edit_order(
+        session, actor=actor, reference=reference, data=body, if_match=if_match, settings=settings
+    )
+    order = await service.get_order(session, actor=actor, reference=reference)
+    return await _detail_response(session, order, message="Order updated")
+
+
+@router.patch("/{reference}/status", response_model=Envelope[OrderDetailOut], responses=_WITH_ETAG)
 async def change_status(
-    reference: str, body: StatusChangeIn, actor: CurrentActor, session: WriteSessionDep
+    reference: str,
+    body: StatusChangeIn,
+    actor: CurrentActor,
+    session: WriteSessionDep,
+    if_match: IfMatch = None,
 ) -> Response:
     """Move an order to another status, with an optional `note` kept in its history.
 
@@ -253,13 +329,27 @@ async def change_status(
     (409 when there are not enough); canceling a confirmed order or a return puts them back;
     `delivered` marks the order paid. A refused move answers 409 with `currentStatus` and
     `allowedStatuses` in `details`; setting the current status again changes nothing.
-    Suppliers set only `shipped`, `delivered` and `returned`.
+    Suppliers set only `shipped`, `delivered` and `returned`. With `If-Match` (the `ETag` of
+    your read), a change made by someone else in between answers 412.
     """
     await service.set_status(
-        session, actor=actor, reference=reference, status=body.status, note=body.note
+        session,
+        actor=actor,
+        reference=reference,
+        status=body.status,
+        note=body.note,
+        if_match=if_match,
     )
     order = await service.get_order(session, actor=actor, reference=reference)
-    return envelope_response(await _detail(session, order), message="Order status updated")
+    return await _detail_response(session, order, message="Order status updated")
+
+
+async def _detail_response(
+    session: AsyncSession, order: Order, *, message: str | None = None
+) -> Response:
+    response = envelope_response(await _detail(session, order), message=message)
+    response.headers["ETag"] = versions.etag(order)
+    return response
 
 
 async def _detail(session: AsyncSession, order: Order) -> OrderDetailOut:

@@ -17,6 +17,10 @@ FULFILMENT = frozenset({S.SHIPPED, S.DELIVERED, S.RETURNED})
 HOLDS_STOCK = frozenset({S.CONFIRMED, S.SHIPPED, S.DELIVERED})
 #: Statuses of an order still in play: what a new order from the same number may duplicate.
 OPEN = CONFIRMATION | {S.CONFIRMED, S.SHIPPED}
+#: Statuses in which the customer's corrections may be applied (``PATCH /orders/{id}``): the
+#: call is still on, or the order is confirmed but not shipped. Closed outcomes are reopened
+#: to ``pending`` first.
+EDITABLE = CONFIRMATION | {S.CONFIRMED}
 #: Statuses an order may be created in (the ten of the API; ``delivered`` only via ``sur_place``).
 CREATABLE = CONFIRMATION | OUTCOMES
 

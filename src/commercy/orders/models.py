@@ -96,6 +96,8 @@ class Order(TimestampMixin, Base):
             sqlite_where=text("blocked = 1"),
             postgresql_where=text("blocked"),
         ),
+        # The call queue (commercy.calls): a reseller's orders being confirmed, by due time.
+        Index("ix_orders_call_queue", "reseller_id", "status", "next_call_at"),
         # PostgreSQL also gets ix_orders_search_trgm (pg_trgm GIN over the searched columns)
         # from its migration; SQLite has no such index, so it is not declared here.
     )
@@ -136,6 +138,18 @@ class Order(TimestampMixin, Base):
     # A server default too: bulk loads (bench/dataset.py) insert orders without it.
     blocked: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     blocked_reason: Mapped[str | None] = mapped_column(String(500))
+    # The call center's state (commercy.calls): attempts made, when the next one is due (None:
+    # as soon as possible), and the agent whose claim on the order runs until claim_expires_at.
+    call_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    next_call_at: Mapped[datetime | None]
+    claimed_by_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    claim_expires_at: Mapped[datetime | None]
+    # Bumped by every write of the row (SQLAlchemy's version counter: each UPDATE is
+    # ``... WHERE version = :read``), so an edit can refuse to overwrite a newer one (ETag).
+    # The server default serves rows inserted in plain SQL (the bench's data sets).
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     items: Mapped[list[OrderItem]] = relationship(
         lazy="raise", order_by="OrderItem.id", cascade="all, delete-orphan"
@@ -145,6 +159,8 @@ class Order(TimestampMixin, Base):
     )
     reseller: Mapped[Reseller] = relationship(lazy="raise")
     supplier: Mapped[Supplier] = relationship(lazy="raise")
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 class OrderItem(Base):
@@ -166,7 +182,8 @@ class OrderItem(Base):
 
 
 class OrderStatusChange(Base):
-    """One line of an order's history; ``from_status`` is None for the creation."""
+    """One line of an order's history; ``from_status`` is None for the creation. An edit is a
+    line whose status stays the same and whose ``changes`` list each field's old and new value."""
 
     __tablename__ = "order_status_changes"
 
@@ -177,6 +194,8 @@ class OrderStatusChange(Base):
     actor_label: Mapped[str] = mapped_column(String(400))
     actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     note: Mapped[str | None] = mapped_column(Text)
+    # An edit's ``[{"field", "from", "to"}, ...]``; None for a status change.
+    changes: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

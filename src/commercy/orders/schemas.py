@@ -6,9 +6,10 @@ once (a client sending only a name and products learns about every missing field
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Self
 
 from pydantic import (
     Field,
@@ -209,6 +210,72 @@ def _rule_errors(data: dict[str, Any]) -> list[InitErrorDetails]:
     return errors
 
 
+class OrderItemEdit(StrictWireModel):
+    """A line of the new basket: `id` names a line of the order to keep (its omitted or null
+    fields keep their value); a line without `id` is added, with the fields a create needs."""
+
+    multi_line_fields = frozenset({"notes"})
+
+    id: Id | None = Field(default=None, description="A line of this order (`items[].id`)")
+    product_id: Id | None = Field(default=None, description="Required for a new line")
+    quantity: int | None = Field(default=None, strict=True, ge=1, le=100_000)
+    price: Amount | None = Field(default=None, description="Unit price")
+    notes: Text500 | None = Field(
+        default=None,
+        description="Variant/option; required on a new line unless the order's "
+        "`source` is `converty`",
+    )
+
+
+class OrderEdit(StrictWireModel):
+    """The customer's corrections: only the fields sent change; `null` clears an optional one."""
+
+    multi_line_fields = frozenset({"notes", "customer_address"})
+
+    customer_name: Text200 | None = None
+    customer_phone: PhoneIn | None = Field(default=None, description="Cannot be cleared")
+    customer_phone2: PhoneIn | None = None
+    customer_address: Text500 | None = None
+    customer_city: Text100 | None = None
+    customer_governorate: Text100 | None = None
+    customer_zip_code: ZipCode | None = Field(default=None, description="String or number")
+    notes: Text2000 | None = None
+    shipping_option: Text32 | None = Field(
+        default=None, description="`paid` adds shippingCost to the total"
+    )
+    shipping_cost: ShippingAmount | None = None
+    items: list[OrderItemEdit] | None = Field(
+        default=None,
+        min_length=1,
+        description="The whole new basket, 1 to 2 lines; lines of the order left out are removed",
+    )
+
+    @field_validator("customer_phone", "items", mode="before")
+    @classmethod
+    def _not_cleared(cls, value: Any) -> Any:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            raise ValueError("cannot be cleared; send a new value or leave the field out")
+        return value
+
+    @field_validator("customer_phone", "customer_phone2")
+    @classmethod
+    def _phone_shape(cls, value: str | None) -> str | None:
+        if value:
+            check_shape(value)
+        return value or None
+
+    @field_validator("customer_zip_code", mode="before")
+    @classmethod
+    def _zip_number_as_text(cls, value: Any) -> Any:
+        return str(value) if type(value) is int else value
+
+    @model_validator(mode="after")
+    def _something_to_change(self) -> OrderEdit:
+        if not self.model_fields_set:
+            raise ValueError("send at least one field to change")
+        return self
+
+
 class StatusChangeIn(StrictWireModel):
     multi_line_fields = frozenset({"note"})
 
@@ -236,6 +303,14 @@ class OrderItemOut(WireModel):
     product_image: str | None
 
 
+class FieldChange(WireModel):
+    """One field an edit changed: `items` lists the lines before and after."""
+
+    field: str
+    from_: Any = Field(alias="from")
+    to: Any
+
+
 class StatusChangeOut(WireModel):
     id: int
     from_status: OrderStatus | None
@@ -243,6 +318,9 @@ class StatusChangeOut(WireModel):
     actor: str = Field(validation_alias="actor_label")
     actor_user_id: int | None
     note: str | None
+    changes: list[FieldChange] | None = Field(
+        default=None, description="An edit's changed fields (the status stays the same)"
+    )
     created_at: Timestamp
 
 
@@ -274,8 +352,23 @@ class OrderOut(WireModel):
     )
     blocked: bool = Field(description="From a blocked number: no WhatsApp ticket, not called")
     blocked_reason: str | None = Field(description="The blocked number's reason")
+    version: int = Field(description="Bumped by every change; the `ETag` is built from it")
     created_at: Timestamp
     updated_at: Timestamp
+    # The call center (commercy.calls): calls made, when the next is due, who is calling now.
+    call_attempts: int = 0
+    next_call_at: Timestamp | None = None
+    claimed_by: int | None = Field(
+        default=None, validation_alias="claimed_by_user_id", description="Who is calling it now"
+    )
+    claimed_until: Timestamp | None = Field(default=None, validation_alias="claim_expires_at")
+
+    @model_validator(mode="after")
+    def _claim_still_held(self) -> Self:
+        """A claim that has run out is no claim: the order is back in the queue."""
+        if self.claimed_until is not None and self.claimed_until <= datetime.now(UTC):
+            self.claimed_by = self.claimed_until = None
+        return self
 
 
 class ConfirmationState(StrEnum):

@@ -24,7 +24,7 @@ from commercy.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from commercy.core.phones import normalize_phone, whatsapp_id
 from commercy.core.schemas import MONEY_MAX
 from commercy.core.settings import Settings
-from commercy.orders import amounts, events, lifecycle, queries
+from commercy.orders import amounts, events, lifecycle, queries, versions
 from commercy.orders.models import (
     Order,
     OrderItem,
@@ -75,8 +75,13 @@ async def get_order_for_update(session: AsyncSession, order_id: int) -> Order | 
     )
 
 
-async def _lock_in_scope(session: AsyncSession, *, actor: Actor, reference: str) -> Order:
+async def lock_in_scope(
+    session: AsyncSession, *, actor: Actor, reference: str, with_items: bool = False
+) -> Order:
+    """An order in the actor's scope, its row locked until the transaction ends; else 404."""
     statement = queries.by_reference(queries.visible_orders(actor), reference).with_for_update()
+    if with_items:
+        statement = statement.options(selectinload(Order.items))
     order = await session.scalar(statement.execution_options(populate_existing=True))
     if order is None:
         raise NotFound(f"Order {reference} not found")
@@ -332,7 +337,16 @@ async def _quantities(session: AsyncSession, *, order_id: int) -> list[tuple[int
 
 
 async def _take_stock(session: WriteSession, *, order_id: int) -> None:
-    for product_id, quantity in await _quantities(session, order_id=order_id):
+    await take_quantities(session, await _quantities(session, order_id=order_id))
+
+
+async def _return_stock(session: WriteSession, *, order_id: int) -> None:
+    await return_quantities(session, await _quantities(session, order_id=order_id))
+
+
+async def take_quantities(session: WriteSession, quantities: Sequence[tuple[int, int]]) -> None:
+    """Take (product id, quantity) out of stock, in product id order; 409 when one runs short."""
+    for product_id, quantity in quantities:
         # One conditional UPDATE: the check and the decrement cannot be split by another agent.
         taken = await session.scalar(
             update(Product)
@@ -350,8 +364,8 @@ async def _take_stock(session: WriteSession, *, order_id: int) -> None:
             )
 
 
-async def _return_stock(session: WriteSession, *, order_id: int) -> None:
-    for product_id, quantity in await _quantities(session, order_id=order_id):
+async def return_quantities(session: WriteSession, quantities: Sequence[tuple[int, int]]) -> None:
+    for product_id, quantity in quantities:
         await session.execute(
             update(Product)
             .where(Product.id == product_id)
@@ -409,11 +423,19 @@ def _check_role_may_set(actor: Actor, status: OrderStatus) -> None:
 
 
 async def set_status(
-    session: WriteSession, *, actor: Actor, reference: str, status: OrderStatus, note: str | None
+    session: WriteSession,
+    *,
+    actor: Actor,
+    reference: str,
+    status: OrderStatus,
+    note: str | None,
+    if_match: str | None = None,
 ) -> Order:
-    """An actor's status change: role rules, scope (404), row lock, then :func:`change_status`."""
+    """An actor's status change: role rules, scope (404), row lock, the version the caller
+    read (412), then :func:`change_status`."""
     _check_role_may_set(actor, status)
-    order = await _lock_in_scope(session, actor=actor, reference=reference)
+    order = await lock_in_scope(session, actor=actor, reference=reference)
+    versions.check_if_match(order, if_match)
     return await change_status(
         session,
         order=order,

@@ -144,12 +144,12 @@ async def settle_failure(
 async def list_jobs(
     session: AsyncSession,
     *,
-    kind: str,
+    kinds: Sequence[str],
     reseller_id: int | None,
     state: JobState | None,
     page: Page,
 ) -> tuple[Sequence[OutboxJob], int]:
-    statement = select(OutboxJob).where(OutboxJob.kind == kind).order_by(OutboxJob.id.desc())
+    statement = select(OutboxJob).where(OutboxJob.kind.in_(kinds)).order_by(OutboxJob.id.desc())
     if reseller_id is not None:
         statement = statement.where(OutboxJob.reseller_id == reseller_id)
     if state is not None:

@@ -12,7 +12,7 @@ from typing import Any, TypedDict, cast
 import httpx
 
 from commercy_client.errors import CommercyError
-from commercy_client.models import OrderCreated, Page, Pagination
+from commercy_client.models import CallQueue, OrderCreated, Page, Pagination, QueueCounts
 
 API_PREFIX = "/api/v1"
 Params = tuple[tuple[str, str], ...]
@@ -156,6 +156,22 @@ def order_stats(
     return Call("GET", "/stats/orders", params=params)
 
 
+def edit_order(
+    ref: int | str, data: Mapping[str, Any] | None, fields: Mapping[str, Any], if_match: str | None
+) -> Call:
+    return Call(
+        "PATCH",
+        f"/orders/{ref}",
+        json=body(data, fields),
+        headers={"If-Match": if_match} if if_match is not None else None,
+    )
+
+
+def etag(order: Mapping[str, Any]) -> str:
+    """The ``ETag`` of an order as read (its ``id`` and ``version``), for ``if_match``."""
+    return f'W/"{order["id"]}-{order["version"]}"'
+
+
 # --- answers --------------------------------------------------------------------------------
 
 
@@ -170,6 +186,36 @@ def data(response: httpx.Response) -> Any:
 def page(response: httpx.Response) -> Page[Any]:
     answer = envelope(response)
     return Page(items=list(answer["data"]), pagination=cast(Pagination, answer["pagination"]))
+
+
+def data_or_none(response: httpx.Response) -> Any:
+    """``data``, or None for a 204 (nothing to answer)."""
+    return None if response.status_code == 204 else data(response)
+
+
+def call_queue(response: httpx.Response) -> CallQueue:
+    answer = envelope(response)
+    return CallQueue(
+        items=list(answer["data"]),
+        pagination=cast(Pagination, answer["pagination"]),
+        counts=cast(QueueCounts, answer["counts"]),
+    )
+
+
+def record_call(outcome: str, note: str | None, callback_at: datetime | str | None) -> Any:
+    """The body of ``POST /orders/{ref}/calls``."""
+    payload: dict[str, Any] = {"outcome": outcome}
+    if note is not None:
+        payload["note"] = note
+    if callback_at is not None:
+        payload["callbackAt"] = _text(callback_at)
+    return payload
+
+
+def period(date_from: date | str | None, date_to: date | str | None) -> Params:
+    """``from`` and ``to`` (Python keywords, so not built by ``query``)."""
+    given = (("from", date_from), ("to", date_to))
+    return tuple((name, _text(value)) for name, value in given if value is not None)
 
 
 def created_order(response: httpx.Response) -> OrderCreated:

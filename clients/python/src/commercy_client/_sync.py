@@ -5,7 +5,7 @@ from __future__ import annotations
 import builtins
 import time
 from collections.abc import Callable, Iterator, Mapping
-from datetime import date
+from datetime import date, datetime
 from types import TracebackType
 from typing import Any, Self, TypedDict, Unpack, cast
 
@@ -18,6 +18,12 @@ from commercy_client.models import (
     ApiStatus,
     BlockedPhone,
     BulkStatusResult,
+    CallAttempt,
+    CallOutcome,
+    CallQueue,
+    CallRecorded,
+    CallStats,
+    Claim,
     ConnectionCheck,
     ConvertyProduct,
     ConvertyUpsert,
@@ -32,6 +38,7 @@ from commercy_client.models import (
     Page,
     Product,
     ProductMapping,
+    QueueSettings,
     Reseller,
     StatusChange,
     Supplier,
@@ -84,6 +91,7 @@ class Commercy:
         self.accounts = Accounts(self)
         self.blocked_phones = BlockedPhones(self)
         self.stats = Stats(self)
+        self.calls = Calls(self)
 
     @classmethod
     def login(
@@ -211,6 +219,22 @@ class Orders(_Resource):
     def get(self, ref: int | str) -> OrderDetail:
         """``GET /orders/{ref}``: one order by id or order number (``ORD-...``)."""
         return cast(OrderDetail, self._data(Call("GET", f"/orders/{ref}")))
+
+    def update(
+        self,
+        ref: int | str,
+        changes: Mapping[str, Any] | None = None,
+        /,
+        *,
+        if_match: str | None = None,
+        **fields: Any,
+    ) -> OrderDetail:
+        """``PATCH /orders/{ref}``: corrects the order during the call; only the fields given
+        change (``None`` clears an optional one), ``items`` is the whole new basket. With
+        ``if_match`` (``commercy_client.etag(order)`` of your read), a change made by someone
+        else since answers 412 and nothing is written."""
+        call = calls.edit_order(ref, changes, fields, if_match)
+        return cast(OrderDetail, self._data(call))
 
     def set_status(self, ref: int | str, status: str, *, note: str | None = None) -> OrderDetail:
         """``PATCH /orders/{ref}/status``: moves the order; a refused move is a 409 whose
@@ -534,6 +558,93 @@ class Stats(_Resource):
         last 30) in ``totals`` and per ``group_by`` (day, product, city, source, reseller)."""
         call = calls.order_stats(date_from=date_from, date_to=date_to, group_by=group_by)
         return cast(OrderStats, self._data(call))
+
+
+class Calls(_Resource):
+    """The call center: the next order to call, claims, call attempts, the queue."""
+
+    def next(self) -> OrderDetail | None:
+        """``POST /calls/next``: claims the next order due in your queue and returns it; None
+        when nothing is due."""
+        return cast(
+            OrderDetail | None,
+            calls.data_or_none(self._client._send(Call("POST", "/calls/next"))),
+        )
+
+    def claim(self, ref: int | str) -> Claim:
+        """``POST /orders/{ref}/claim``: claims the order (or renews your claim); a 409 names
+        the other holder and when its claim ends."""
+        return cast(Claim, self._data(Call("POST", f"/orders/{ref}/claim")))
+
+    def release(self, ref: int | str) -> None:
+        """``DELETE /orders/{ref}/claim``: gives the order back to the queue."""
+        self._client._send(Call("DELETE", f"/orders/{ref}/claim"))
+
+    def record(
+        self,
+        ref: int | str,
+        outcome: CallOutcome,
+        *,
+        note: str | None = None,
+        callback_at: datetime | str | None = None,
+    ) -> CallRecorded:
+        """``POST /orders/{ref}/calls``: records your call (you must hold the claim);
+        ``callback_at`` (timezone-aware, in the future) is required for ``rapported``."""
+        call = Call(
+            "POST", f"/orders/{ref}/calls", json=calls.record_call(outcome, note, callback_at)
+        )
+        return cast(CallRecorded, self._data(call))
+
+    def list(self, ref: int | str) -> builtins.list[CallAttempt]:
+        """``GET /orders/{ref}/calls``: the calls of the order, oldest first."""
+        return cast(builtins.list[CallAttempt], self._data(Call("GET", f"/orders/{ref}/calls")))
+
+    def queue(
+        self,
+        *,
+        page: int | None = None,
+        limit: int | None = None,
+        reseller_id: int | None = None,
+    ) -> CallQueue:
+        """``GET /calls/queue`` (admins, resellers): counts by reason and a page of the queue."""
+        params = query(page=page, limit=limit, reseller_id=reseller_id)
+        return calls.call_queue(self._client._send(Call("GET", "/calls/queue", params=params)))
+
+    def stats(
+        self,
+        *,
+        date_from: date | str | None = None,
+        date_to: date | str | None = None,
+        agent_id: int | None = None,
+    ) -> builtins.list[CallStats]:
+        """``GET /stats/calls``: calls per agent and day (UTC), the last 30 days by default."""
+        params = (*query(agent_id=agent_id), *calls.period(date_from, date_to))
+        return cast(
+            builtins.list[CallStats],
+            self._data(Call("GET", "/stats/calls", params=params)),
+        )
+
+    def get_settings(self, *, reseller_id: int | None = None) -> QueueSettings:
+        """``GET /calls/settings``: the rules the queue follows, overrides and defaults."""
+        params = query(reseller_id=reseller_id)
+        return cast(QueueSettings, self._data(Call("GET", "/calls/settings", params=params)))
+
+    def put_settings(
+        self,
+        *,
+        reseller_id: int | None = None,
+        retry_delays_minutes: builtins.list[int] | None = None,
+        max_unreached_attempts: int | None = None,
+        whatsapp_grace_minutes: int | None = None,
+    ) -> QueueSettings:
+        """``PUT /calls/settings``: the reseller's own rules; None goes back to the default."""
+        payload = {
+            "retryDelaysMinutes": retry_delays_minutes,
+            "maxUnreachedAttempts": max_unreached_attempts,
+            "whatsappGraceMinutes": whatsapp_grace_minutes,
+        }
+        call = Call("PUT", "/calls/settings", params=query(reseller_id=reseller_id), json=payload)
+        return cast(QueueSettings, self._data(call))
 
 
 class Accounts:

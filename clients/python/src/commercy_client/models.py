@@ -66,13 +66,20 @@ class OrderItem(TypedDict):
     productImage: str | None
 
 
+# "from" is a keyword: the functional form names it.
+FieldChange = TypedDict("FieldChange", {"field": str, "from": Any, "to": Any})
+
+
 class StatusChange(TypedDict):
+    """A status change, or an edit (same status, with the fields it ``changes``)."""
+
     id: int
     fromStatus: str | None
     toStatus: str
     actor: str
     actorUserId: int | None
     note: str | None
+    changes: list[FieldChange] | None
     createdAt: str
 
 
@@ -113,8 +120,13 @@ class Order(TypedDict):
     possibleDuplicateOf: str | None
     blocked: bool
     blockedReason: str | None
+    version: int
     createdAt: str
     updatedAt: str
+    callAttempts: int
+    nextCallAt: str | None
+    claimedBy: int | None
+    claimedUntil: str | None
 
 
 class CreatedOrder(Order):
@@ -273,3 +285,117 @@ DigishareSettings = dict[str, Any]
 ConnectionCheck = dict[str, Any]
 Job = dict[str, Any]
 WebhookEvent = dict[str, Any]
+
+
+# --- the call center ------------------------------------------------------------------------
+
+CallOutcome = Literal[
+    "confirmed",
+    "canceled",
+    "not_reached",
+    "phone_closed",
+    "rapported",
+    "more_information",
+    "not_available",
+    "abandoned",
+    "not_interested",
+]
+
+
+class CallAttempt(TypedDict):
+    id: int
+    orderId: int
+    agentUserId: int | None
+    agent: str
+    outcome: CallOutcome
+    note: str | None
+    callbackAt: str | None
+    createdAt: str
+
+
+class CallRecorded(TypedDict):
+    """A recorded call, and where its order stands after it."""
+
+    attempt: CallAttempt
+    orderStatus: str
+    callAttempts: int
+    nextCallAt: str | None
+
+
+class Claim(TypedDict):
+    orderId: int
+    orderNumber: str
+    claimedBy: int
+    claimedUntil: str
+
+
+class QueueCounts(TypedDict):
+    callback: int
+    new: int
+    retry: int
+    scheduled: int
+    claimed: int
+    total: int
+
+
+class QueueEntry(TypedDict):
+    id: int
+    orderNumber: str
+    resellerId: int
+    status: str
+    reason: Literal["callback", "new", "retry", "scheduled", "claimed"]
+    dueAt: str
+    callAttempts: int
+    claimedBy: int | None
+    claimedUntil: str | None
+    customerName: str | None
+    customerPhone: str
+    customerCity: str | None
+    total: float
+    possibleDuplicateOf: str | None
+    createdAt: str
+
+
+class CallStats(TypedDict):
+    """One agent's calls on one day (UTC)."""
+
+    date: str
+    agentUserId: int | None
+    agent: str
+    attempts: int
+    reached: int
+    confirmed: int
+    canceled: int
+    confirmationRate: float | None
+    averageAttemptsPerConfirmed: float | None
+
+
+class QueueRules(TypedDict):
+    retryDelaysMinutes: list[int]
+    maxUnreachedAttempts: int
+    whatsappGraceMinutes: int
+
+
+class QueueOverrides(TypedDict):
+    retryDelaysMinutes: list[int] | None
+    maxUnreachedAttempts: int | None
+    whatsappGraceMinutes: int | None
+
+
+class QueueSettings(QueueRules):
+    """The rules a reseller's queue follows, its own overrides, and the defaults."""
+
+    resellerId: int
+    overrides: QueueOverrides
+    defaults: QueueRules
+
+
+@dataclass(frozen=True)
+class CallQueue(Page[QueueEntry]):
+    """A page of the call queue, and its ``counts`` by reason."""
+
+    counts: QueueCounts = field(
+        default_factory=lambda: QueueCounts(
+            callback=0, new=0, retry=0, scheduled=0, claimed=0, total=0
+        )
+    )

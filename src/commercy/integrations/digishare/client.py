@@ -14,6 +14,7 @@ import functools
 import ssl
 from types import TracebackType
 from typing import Any, Self
+from urllib.parse import quote
 
 import httpx
 from tenacity import (
@@ -140,6 +141,11 @@ class DigishareClient:
                 retryable=True,
             )
         return ticket
+
+    async def update_ticket(self, ticket_id: str, body: dict[str, Any]) -> None:
+        """PUT /v1/tickets/{id}: a replayed update sets the same values, so it is retried in
+        place like a read."""
+        await self._with_retries("PUT", f"/v1/tickets/{quote(ticket_id, safe='')}", json=body)
 
     async def find_tickets(self, *, external_id: str) -> list[dict[str, Any]]:
         """Every ticket whose ``external_id`` is ours, oldest first.

@@ -102,7 +102,9 @@ async def list_jobs(
     state: Annotated[JobState | None, Query(description="pending, running, done or failed")] = None,
     reseller_id: ResellerParam = None,
 ) -> dict[str, Any]:
-    """The ticket-opening jobs of your orders, newest first, with attempts and last error."""
+    """The Digishare jobs of your orders, newest first, with attempts and last error: `kind`
+    `digishare.notify_order` opens an order's ticket, `digishare.update_ticket` notes an edit of
+    its phone or basket on it."""
     jobs, total = await service.list_jobs(
         session, reseller_id=service.scoped_reseller_id(actor, reseller_id), state=state, page=page
     )

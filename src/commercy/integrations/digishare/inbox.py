@@ -153,6 +153,14 @@ async def _apply_ticket_update(
         event.outcome, event.detail = EventOutcome.UNKNOWN_TICKET, "No order for this ticket"
         return
     event.order_id = order.id
+    changed = _changes(payload)
+    if changed and "ticket_status_id" not in changed:
+        # Another change of the ticket (our own note after an edit, a handler assigned): its
+        # status, unchanged, must not undo what an agent has set on the order since.
+        event.outcome = EventOutcome.UNCHANGED
+        names = [name[:40] for name in sorted(changed) if name.isprintable()][:10]
+        event.detail = f"The ticket's status did not change ({', '.join(names)})"
+        return
     refusal = _refuse_for_time(
         happened,
         received_at=event.received_at,

@@ -41,6 +41,11 @@ from commercy.outbox import service as outbox_service
 from commercy.outbox.models import JobState, OutboxJob
 
 NOTIFY_ORDER = "digishare.notify_order"
+UPDATE_TICKET = "digishare.update_ticket"
+#: An edit of these (wire names) changes what the customer is asked to confirm on WhatsApp.
+REFLECTED_FIELDS = frozenset({"customerPhone", "items", "total"})
+#: The jobs a reseller sees and retries: opening tickets, and noting edits on them.
+JOB_KINDS = (NOTIFY_ORDER, UPDATE_TICKET)
 
 
 def scoped_reseller_id(actor: Actor, requested: int | None) -> int:
@@ -231,6 +236,35 @@ async def notify_new_order(session: WriteSession, order: Order) -> OutboxJob | N
     )
 
 
+async def reflect_edit(
+    session: WriteSession, order: Order, fields: frozenset[str]
+) -> OutboxJob | None:
+    """Listens to edits, in the edit's own transaction: when the phone or the basket changed and
+    the order's ticket exists, promise to note the new order on the ticket, so the customer is
+    not asked to confirm the old one. An order whose ticket is not open yet needs nothing: its
+    ticket job reads the order as it is when it runs. One job waiting per order is enough: it
+    notes the order as it is when it runs."""
+    if not fields & REFLECTED_FIELDS:
+        return None
+    if await session.get(DigishareTicket, order.id) is None:
+        return None
+    jobs = OutboxJob.__table__.c
+    waiting = await session.scalar(
+        select(jobs.id).where(
+            jobs.kind == UPDATE_TICKET, jobs.order_id == order.id, jobs.state == JobState.PENDING
+        )
+    )
+    if waiting is not None:
+        return None
+    return await outbox_service.enqueue(
+        session,
+        kind=UPDATE_TICKET,
+        payload={"order_id": order.id},
+        reseller_id=order.reseller_id,
+        order_id=order.id,
+    )
+
+
 async def confirmation_of(session: AsyncSession, order_id: int) -> ConfirmationOut | None:
     """Tells orders where an order's WhatsApp confirmation stands: its Digishare ticket and the
     job opening it; None when the order has no job (walk-in sales, resellers without an
@@ -268,13 +302,13 @@ async def list_jobs(
     session: AsyncSession, *, reseller_id: int, state: JobState | None, page: Page
 ) -> tuple[Sequence[OutboxJob], int]:
     return await outbox_service.list_jobs(
-        session, kind=NOTIFY_ORDER, reseller_id=reseller_id, state=state, page=page
+        session, kinds=JOB_KINDS, reseller_id=reseller_id, state=state, page=page
     )
 
 
 async def retry_job(session: WriteSession, *, reseller_id: int, job_id: int) -> OutboxJob:
     job = await session.get(OutboxJob, job_id)
-    if job is None or job.kind != NOTIFY_ORDER or job.reseller_id != reseller_id:
+    if job is None or job.kind not in JOB_KINDS or job.reseller_id != reseller_id:
         raise NotFound(f"Job {job_id} not found")
     if job.state is not JobState.FAILED:
         raise Conflict(f"Only failed jobs can be retried; job {job_id} is {job.state.value}")

@@ -1,12 +1,15 @@
-"""The outbox job that opens an order's Digishare ticket.
+"""The outbox jobs of Digishare: opening an order's ticket, and noting an edit on it.
 
-Steps, each kept once done so a retry never repeats it: render and upload the invoice, create
-the ticket (after looking it up by its ``external_id`` if an earlier attempt may have created it),
-then record the ticket on the order.
+Opening takes steps, each kept once done so a retry never repeats it: render and upload the
+invoice, create the ticket (after looking it up by its ``external_id`` if an earlier attempt
+may have created it), then record the ticket on the order. Noting an edit is one ``PUT`` of the
+ticket's note, written from the order as it is when the job runs.
 """
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 from sqlalchemy import select
@@ -14,8 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 from starlette.concurrency import run_in_threadpool
 
+from commercy.calls import service as calls_service
 from commercy.core.crypto import SealError
-from commercy.core.database import Database
+from commercy.core.database import Database, utcnow
 from commercy.core.outbound import OutboundPolicy
 from commercy.core.settings import Settings
 from commercy.integrations.digishare import service
@@ -30,25 +34,71 @@ from commercy.outbox.worker import JobContext, PermanentJobError, RetryableJobEr
 async def notify_order(context: JobContext, database: Database, settings: Settings) -> None:
     async with database.sessionmaker() as session:
         order, integration = await _load(session, order_id=int(context.payload["order_id"]))
+    async with _client(integration, settings=settings) as client:
+        with _job_errors():
+            await _run_steps(context, client=client, order=order, integration=integration)
+    async with database.sessionmaker() as session, session.begin():
+        await _link_ticket(session, order=order, integration=integration, progress=context.progress)
+        # The customer has the message now: the call center gives them time to answer it.
+        await calls_service.hold_for_whatsapp(
+            session,
+            order_id=order.id,
+            reseller_id=order.reseller_id,
+            sent_at=utcnow(),
+            settings=settings,
+        )
+
+
+async def update_ticket(context: JobContext, database: Database, settings: Settings) -> None:
+    """An order was edited during the call: its ticket gets a note with the order as it is now
+    (phone, basket, total), so nobody asks the customer to confirm the old basket."""
+    async with database.sessionmaker() as session:
+        order, integration = await _load(session, order_id=int(context.payload["order_id"]))
+        link = await session.get(DigishareTicket, order.id)
+    if link is None:
+        raise PermanentJobError(f"Order {order.order_number} has no Digishare ticket")
+    async with _client(integration, settings=settings) as client:
+        with _job_errors():
+            await client.update_ticket(link.ticket_id, {"note": edit_note(order)})
+
+
+def edit_note(order: Order) -> str:
+    """The ticket's note after an edit, in the language of the ticket's subject."""
+    items = " ; ".join(
+        f"{item.quantity} x {item.product_name}" + (f" ({item.notes})" if item.notes else "")
+        for item in order.items
+    )
+    return (
+        f"Commande {order.order_number} modifiée pendant l'appel "
+        f"(version {order.version}). Téléphone : {order.customer_phone}. "
+        f"Articles : {items}. Total : {amounts.with_currency(order.total)}. "
+        f"Livraison : {_address(order) or '-'}. "
+        "Ne pas demander la confirmation de l'ancien panier."
+    )
+
+
+def _client(integration: DigishareIntegration, *, settings: Settings) -> DigishareClient:
     try:
         credentials = service.credentials_of(integration, settings=settings)
     except SealError as exc:
         raise PermanentJobError(str(exc)) from exc
-    client = DigishareClient(
+    return DigishareClient(
         base_url=integration.base_url,
         credentials=credentials,
         policy=OutboundPolicy.of(settings),
         timeout_seconds=settings.digishare_timeout_seconds,
     )
-    async with client:
-        try:
-            await _run_steps(context, client=client, order=order, integration=integration)
-        except DigishareError as exc:
-            if exc.retryable:
-                raise RetryableJobError(str(exc), retry_after=exc.retry_after) from exc
-            raise PermanentJobError(str(exc)) from exc
-    async with database.sessionmaker() as session, session.begin():
-        await _link_ticket(session, order=order, integration=integration, progress=context.progress)
+
+
+@contextlib.contextmanager
+def _job_errors() -> Iterator[None]:
+    """Digishare's failures as the worker settles them: retried later, or given up at once."""
+    try:
+        yield
+    except DigishareError as exc:
+        if exc.retryable:
+            raise RetryableJobError(str(exc), retry_after=exc.retry_after) from exc
+        raise PermanentJobError(str(exc)) from exc
 
 
 async def _run_steps(

@@ -1,7 +1,7 @@
 """duplicates and blocklist
 
 Revision ID: c3e6a9122738
-Revises: 2f6a9d31c8e4
+Revises: b2d5f8011627
 Create Date: 2026-11-29 12:20:00
 
 Orders note the open order they may duplicate and whether their number is blocked; the
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "c3e6a9122738"
-down_revision: str | None = "2f6a9d31c8e4"
+down_revision: str | None = "b2d5f8011627"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,204 @@
+"""The queue's statements: the next order to call (one indexed query on ``orders``), and the
+queue as a supervisor reads it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    case,
+    false,
+    func,
+    literal_column,
+    or_,
+    select,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from commercy.auth.actor import Actor
+from commercy.calls.models import CallAttempt, CallOutcome
+from commercy.calls.rules import CALLBACK_STATUSES, CALLING, UNREACHED
+from commercy.core.database import UTCDateTime
+from commercy.core.pagination import Page
+from commercy.orders import queries as orders_queries
+from commercy.orders.models import Order, OrderStatus
+
+_ORDERS = Order.__table__.c
+_NOW = bindparam("now", type_=UTCDateTime())
+
+#: When an order may be called: its scheduled time, else as soon as it exists.
+DUE_AT = func.coalesce(_ORDERS.next_call_at, _ORDERS.created_at)
+#: callbacks, then new orders, then retries (rules.RANKS).
+RANK = case(
+    (_ORDERS.status.in_([s.value for s in CALLBACK_STATUSES]), 0),
+    (_ORDERS.status == OrderStatus.PENDING.value, 1),
+    else_=2,
+)
+#: Orders being confirmed; those from a blocked number are stored but never called.
+_IN_QUEUE = and_(_ORDERS.status.in_([s.value for s in CALLING]), _ORDERS.blocked == false())
+_UNCLAIMED = or_(_ORDERS.claim_expires_at.is_(None), _ORDERS.claim_expires_at <= _NOW)
+_DUE = DUE_AT <= _NOW
+
+
+def _scope(actor: Actor) -> list[ColumnElement[bool]]:
+    return [
+        _ORDERS.reseller_id == value
+        if name == "scope_reseller_id"
+        else _ORDERS.supplier_id == value
+        for name, value in orders_queries.scope(actor).items()
+    ]
+
+
+def next_order(actor: Actor, now: datetime) -> Select[Order]:
+    """The first order due and unclaimed in the actor's scope, with its items and history,
+    its row locked (PostgreSQL: ``FOR UPDATE SKIP LOCKED``, so two agents asking at once get
+    two orders; SQLite serialises writers with ``BEGIN IMMEDIATE``)."""
+    return (
+        select(Order)
+        .where(*_scope(actor), _IN_QUEUE, _DUE, _UNCLAIMED)
+        .options(selectinload(Order.items), selectinload(Order.history))
+        .order_by(RANK, DUE_AT, _ORDERS.id)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+        .params(now=now)
+    )
+
+
+async def unreached_calls(session: AsyncSession, *, order_id: int) -> int:
+    """How many calls of the order found nobody."""
+    count = await session.scalar(
+        select(func.count())
+        .select_from(CallAttempt)
+        .where(CallAttempt.order_id == order_id, CallAttempt.outcome.in_(UNREACHED))
+    )
+    return count or 0
+
+
+async def attempts(session: AsyncSession, *, order_id: int) -> list[CallAttempt]:
+    rows = await session.scalars(
+        select(CallAttempt).where(CallAttempt.order_id == order_id).order_by(CallAttempt.id)
+    )
+    return list(rows)
+
+
+# --- the supervisor's view ------------------------------------------------------------------
+
+_CLAIMED = and_(_ORDERS.claim_expires_at.is_not(None), _ORDERS.claim_expires_at > _NOW)
+# Waiting to be called now (0), or not yet: claimed or not due (1).
+_WAITING = case((or_(_CLAIMED, ~_DUE), 1), else_=0)
+
+
+async def queue_counts(
+    session: AsyncSession, *, actor: Actor, reseller_id: int | None, now: datetime
+) -> list[tuple[str, int, int, int]]:
+    """(status, orders, of which claimed, of which not due yet and unclaimed) over the queue
+    in scope."""
+    claimed = func.sum(case((_CLAIMED, 1), else_=0))
+    scheduled = func.sum(case((and_(~_CLAIMED, ~_DUE), 1), else_=0))
+    statement = (
+        select(_ORDERS.status, func.count(), claimed, scheduled)
+        .where(*_scope(actor), *_reseller(reseller_id), _IN_QUEUE)
+        .group_by(_ORDERS.status)
+    )
+    rows = await session.execute(statement, {"now": now})
+    return [(str(status), n, int(c or 0), int(w or 0)) for status, n, c, w in rows]
+
+
+async def queue_page(
+    session: AsyncSession, *, actor: Actor, reseller_id: int | None, now: datetime, page: Page
+) -> list[dict[str, Any]]:
+    """A page of the queue: what will be called, in that order, then what waits, by due time."""
+    statement = (
+        select(
+            _ORDERS.id,
+            _ORDERS.order_number,
+            _ORDERS.reseller_id,
+            _ORDERS.status,
+            DUE_AT.label("due_at"),
+            _ORDERS.call_attempts,
+            _ORDERS.claimed_by_user_id,
+            _ORDERS.claim_expires_at,
+            _ORDERS.customer_name,
+            _ORDERS.customer_phone,
+            _ORDERS.customer_city,
+            _ORDERS.total,
+            _ORDERS.possible_duplicate_of,
+            _ORDERS.created_at,
+        )
+        .where(*_scope(actor), *_reseller(reseller_id), _IN_QUEUE)
+        .order_by(_WAITING, RANK, DUE_AT, _ORDERS.id)
+        .limit(page.limit)
+        .offset(page.offset)
+    )
+    rows = await session.execute(statement, {"now": now})
+    return [dict(row._mapping) for row in rows]
+
+
+def _reseller(reseller_id: int | None) -> list[ColumnElement[bool]]:
+    return [] if reseller_id is None else [_ORDERS.reseller_id == reseller_id]
+
+
+# --- the numbers ------------------------------------------------------------------------------
+
+_ATTEMPTS = CallAttempt.__table__.c
+
+
+def _day(dialect: str) -> ColumnElement[Any]:
+    """The UTC day of an attempt, as ``YYYY-MM-DD`` text on both databases."""
+    if dialect == "postgresql":
+        # Literals, not parameters: GROUP BY must repeat the SELECT's expression exactly.
+        utc: ColumnElement[str] = literal_column("'UTC'")
+        shape: ColumnElement[str] = literal_column("'YYYY-MM-DD'")
+        return func.to_char(func.timezone(utc, _ATTEMPTS.created_at), shape)
+    return func.substr(_ATTEMPTS.created_at, 1, 10)  # SQLite keeps UTC text
+
+
+async def call_stats(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    since: datetime,
+    until: datetime,
+    agent_id: int | None,
+) -> list[dict[str, Any]]:
+    """Per agent and UTC day: attempts, reached, confirmed, canceled, and the calls each
+    confirmed order took (counted up to the confirming one)."""
+    earlier = CallAttempt.__table__.alias("earlier")
+    calls_to_confirm = (
+        select(func.count())
+        .where(earlier.c.order_id == _ATTEMPTS.order_id, earlier.c.id <= _ATTEMPTS.id)
+        .scalar_subquery()
+    )
+    confirmed = _ATTEMPTS.outcome == CallOutcome.CONFIRMED.value
+    day = _day(session.get_bind().dialect.name).label("day")
+    conditions = [*_scope(actor), _ATTEMPTS.created_at >= since, _ATTEMPTS.created_at < until]
+    if agent_id is not None:
+        conditions.append(_ATTEMPTS.agent_user_id == agent_id)
+    statement = (
+        select(
+            day,
+            _ATTEMPTS.agent_user_id,
+            func.max(_ATTEMPTS.agent_label).label("agent"),
+            func.count().label("attempts"),
+            func.sum(case((_ATTEMPTS.outcome.in_(_UNREACHED), 0), else_=1)).label("reached"),
+            func.sum(case((confirmed, 1), else_=0)).label("confirmed"),
+            func.sum(case((_ATTEMPTS.outcome == CallOutcome.CANCELED.value, 1), else_=0)).label(
+                "canceled"
+            ),
+            func.avg(case((confirmed, calls_to_confirm), else_=None)).label("calls_to_confirm"),
+        )
+        .select_from(CallAttempt.__table__.join(Order.__table__, _ORDERS.id == _ATTEMPTS.order_id))
+        .where(*conditions)
+        .group_by(day, _ATTEMPTS.agent_user_id)
+        .order_by(day, _ATTEMPTS.agent_user_id)
+    )
+    return [dict(row._mapping) for row in await session.execute(statement)]
+
+
+_UNREACHED = [outcome.value for outcome in UNREACHED]
