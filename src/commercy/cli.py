@@ -119,6 +119,7 @@ def serve(
     )
     typer.echo(f"\nCommercy is running at {base}/api/v1  (database: {_describe(settings)})")
     typer.echo(f"API docs:            {base}/api/v1/docs")
+    typer.echo(f"Web app:             {base}/app/  (sign in with a login below)")
     if settings.sandbox_mounted:
         from commercy.sandbox.app import page_link
 
@@ -233,6 +234,6 @@ def _describe(settings: Settings) -> str:
 
 
 def _print_logins(logins: list[DemoLogin]) -> None:
-    typer.echo("\nDemo logins (POST /api/v1/auth/login with {identifier, password}):")
+    typer.echo("\nDemo logins (the web app's sign-in, or POST /api/v1/auth/login):")
     for login in logins:
         typer.echo(f"  {login.role:<9} {login.identifier:<26} {login.password}")

@@ -41,6 +41,8 @@ from commercy.orders.endpoints import router as orders_router
 from commercy.stats.endpoints import router as stats_router
 from commercy.system.endpoints import router as system_router
 from commercy.system.health import router as health_router
+from commercy.web.app import PREFIX as WEB_PREFIX
+from commercy.web.app import create_web_app
 
 API_PREFIX = "/api/v1"
 
@@ -135,6 +137,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api_router())
     app.include_router(health_router)
     document_errors(app)
+    app.mount(
+        WEB_PREFIX,
+        create_web_app(settings=settings, database=database, rate_limits=app.state.rate_limits),
+    )
     if settings.sandbox_mounted:
         app.state.sandbox = mount_sandbox(app, settings)
     return app
@@ -180,13 +186,15 @@ def install_middleware(app: FastAPI, settings: Settings) -> None:
     4. CORS: answers preflights before anything else spends effort on them (and they cost no
        rate-limit budget), and puts Access-Control-Allow-Origin on 429 and 413 too, or a
        browser would hide those from the calling script;
-    5. security headers: on every API answer, refusals included;
+    5. security headers: on every API answer, refusals included, and every web app page;
     6. rate limit: refuses an over-budget caller before its body is even read;
     7. body size: reads and counts the body, refusing it with 413 past the limit, before any
        endpoint (or FastAPI's parsing) sees it.
     """
     app.add_middleware(
-        BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes, path_prefix=API_PREFIX
+        BodySizeLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        path_prefix=(API_PREFIX, WEB_PREFIX),
     )
     app.add_middleware(
         RateLimitMiddleware,
@@ -195,7 +203,10 @@ def install_middleware(app: FastAPI, settings: Settings) -> None:
         path_prefix=API_PREFIX,
     )
     app.add_middleware(
-        SecurityHeadersMiddleware, path_prefix=API_PREFIX, docs_path=f"{API_PREFIX}/docs"
+        SecurityHeadersMiddleware,
+        path_prefix=API_PREFIX,
+        docs_path=f"{API_PREFIX}/docs",
+        web_prefix=WEB_PREFIX,
     )
     app.add_middleware(
         ApiCORSMiddleware,

@@ -13,6 +13,7 @@ from commercy.integrations.digishare.models import (
 )
 from commercy.orders.models import IdempotencyKey, Order, OrderItem, OrderStatusChange
 from commercy.outbox.models import OutboxJob
+from commercy.web.models import WebSession
 
 __all__ = [
     "BlockedPhone",
@@ -33,4 +34,5 @@ __all__ = [
     "Role",
     "Supplier",
     "User",
+    "WebSession",
 ]

@@ -17,13 +17,20 @@ from commercy.core.settings import Settings
 INVALID_CREDENTIALS = "Invalid identifier or password"
 
 
-async def login(session: WriteSession, *, data: LoginRequest, settings: Settings) -> LoginResult:
-    user = await get_user_by_identifier(session, data.identifier)
-    password_ok = await verify_password(user.password_hash if user else None, data.password)
+async def authenticate(session: WriteSession, *, identifier: str, password: str) -> User:
+    """The enabled user these credentials name, its last login noted; else 401 (the same one
+    for every wrong credential). The API's login and the web app's sign-in both go through it."""
+    user = await get_user_by_identifier(session, identifier)
+    password_ok = await verify_password(user.password_hash if user else None, password)
     if user is None or not password_ok or not user.is_active:
         raise Unauthorized(INVALID_CREDENTIALS)
     user.last_login_at = utcnow()
     await session.flush()
+    return user
+
+
+async def login(session: WriteSession, *, data: LoginRequest, settings: Settings) -> LoginResult:
+    user = await authenticate(session, identifier=data.identifier, password=data.password)
     issued = issue_token(
         user_id=user.id, role=user.role.value, version=user.token_version, settings=settings
     )

@@ -48,6 +48,18 @@ class Settings(BaseSettings):
     jwt_issuer: str = "commercy"
     jwt_audience: str = "commercy-api"
     jwt_ttl_minutes: int = 12 * 60
+    web_session_idle_minutes: int = Field(
+        default=2 * 60,
+        description="A web app session unused this long is over (sign in again).",
+    )
+    web_session_max_hours: int = Field(
+        default=12,
+        description="A web app session ends this long after sign-in, used or not (a work day).",
+    )
+    web_time_zone: str = Field(
+        default="Africa/Tunis",
+        description="The web app's time zone for dates until a user picks another.",
+    )
 
     encryption_key: SecretStr | None = Field(
         default=None,

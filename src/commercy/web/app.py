@@ -1,0 +1,88 @@
+"""The web app, a FastAPI application of its own mounted at /app/: its errors are pages, not
+the API's JSON, while it shares the API's database, settings and login budgets."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Scope
+
+from commercy.core.database import Database
+from commercy.core.errors import CommercyError, describe_validation_errors
+from commercy.core.ratelimit import RateLimits
+from commercy.core.settings import Settings
+from commercy.web.dependencies import CsrfRefused, SignInRequired
+from commercy.web.endpoints import router
+from commercy.web.i18n import TEMPLATES_DIR
+from commercy.web.pages import render
+
+PREFIX = "/app"
+STATIC_DIR = TEMPLATES_DIR.parent / "static"
+
+
+class CachedStaticFiles(StaticFiles):
+    """The stylesheet and htmx: cacheable for an hour (the pages themselves are ``no-store``)."""
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        response = await super().get_response(path, scope)
+        if response.status_code == 200:
+            response.headers["Cache-Control"] = "public, max-age=3600"
+        return response
+
+
+def create_web_app(*, settings: Settings, database: Database, rate_limits: RateLimits) -> FastAPI:
+    web = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
+    web.state.settings = settings
+    web.state.database = database
+    web.state.rate_limits = rate_limits
+    web.mount("/static", CachedStaticFiles(directory=STATIC_DIR), name="static")
+    web.include_router(router)
+    _install_error_pages(web)
+    return web
+
+
+def _install_error_pages(web: FastAPI) -> None:
+    @web.exception_handler(SignInRequired)
+    async def sign_in(request: Request, exc: SignInRequired) -> Response:
+        target = f"{PREFIX}/login"
+        if request.method == "GET" and request.url.path != f"{PREFIX}/":
+            path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            target = f"{target}?next={_quoted(path)}"
+        if request.headers.get("HX-Request"):
+            # htmx would swap the sign-in page into the table: have it load the page instead.
+            return Response(status_code=204, headers={"HX-Redirect": target})
+        return RedirectResponse(target, status_code=303)
+
+    @web.exception_handler(CsrfRefused)
+    async def csrf(request: Request, exc: CsrfRefused) -> Response:
+        return render(request, "error.html", user=None, status_code=403, reason="csrf")
+
+    @web.exception_handler(CommercyError)
+    async def domain_error(request: Request, exc: CommercyError) -> Response:
+        return render(
+            request,
+            "error.html",
+            user=None,
+            status_code=exc.status_code,
+            message=exc.message,
+            problem=exc.details,
+            headers=exc.headers,
+        )
+
+    @web.exception_handler(RequestValidationError)
+    async def bad_request(request: Request, exc: RequestValidationError) -> Response:
+        problem = describe_validation_errors(list(exc.errors()))
+        return render(request, "error.html", user=None, status_code=400, problem=problem)
+
+    @web.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        return render(request, "error.html", user=None, status_code=exc.status_code)
+
+
+def _quoted(path: str) -> str:
+    return quote(path, safe="/")

@@ -1,0 +1,86 @@
+"""Reading what a browser sends (query strings and forms) with the API's rules, so a page
+answers a clear message for bad input rather than an error page or a 500."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from starlette.datastructures import FormData, QueryParams
+
+from commercy.core.errors import ValidationFailed
+from commercy.core.pagination import Page
+from commercy.core.text import control_character_error
+from commercy.orders import queries
+from commercy.orders.filters import order_filters
+
+PAGE_SIZE = 25
+MAX_PAGE = 1_000_000  # as the API's lists
+FILTER_NAMES = ("status", "source", "search", "dateFrom", "dateTo", "duplicate", "blocked")
+
+
+def check_text(name: str, value: str, *, max_length: int, multi_line: bool = False) -> str:
+    problem = control_character_error(value, multi_line=multi_line)
+    if problem is not None:
+        raise ValidationFailed(name, problem)
+    if len(value) > max_length:
+        raise ValidationFailed(name, f"at most {max_length} characters")
+    return value
+
+
+def form_text(form: FormData, name: str, *, max_length: int, multi_line: bool = False) -> str:
+    value = form.get(name)
+    if not isinstance(value, str):
+        return ""
+    return check_text(name, value, max_length=max_length, multi_line=multi_line)
+
+
+def _flag(name: str, raw: str | None) -> bool | None:
+    if raw in (None, ""):
+        return None
+    if raw in ("true", "false"):
+        return raw == "true"
+    raise ValidationFailed(name, "true or false")
+
+
+def _local_day(name: str, raw: str | None, zone: ZoneInfo, *, end: bool) -> str | None:
+    """A day of the user's calendar (``YYYY-MM-DD``) as the instant it starts, or for ``dateTo``
+    the last instant of it (the API's filter includes its end)."""
+    if not raw:
+        return None
+    try:
+        day = date.fromisoformat(raw) if len(raw) == 10 else None
+    except ValueError:
+        day = None
+    if day is None:
+        raise ValidationFailed(name, "a date, YYYY-MM-DD")
+    try:
+        if end:
+            start = datetime.combine(day + timedelta(days=1), time(), tzinfo=zone)
+            return (start - timedelta(microseconds=1)).isoformat()
+        return datetime.combine(day, time(), tzinfo=zone).isoformat()
+    except OverflowError:
+        raise ValidationFailed(name, "a date between years 1 and 9999") from None
+
+
+async def order_list_filters(query: QueryParams, zone: ZoneInfo) -> queries.OrderFilters:
+    """The orders table's filters, checked by the API's own filter dependency."""
+    for name, value in query.multi_items():
+        check_text(name, value, max_length=100)
+    return await order_filters(
+        status_=[value for value in query.getlist("status") if value] or None,
+        source=[value for value in query.getlist("source") if value] or None,
+        search=query.get("search") or None,
+        date_from=_local_day("dateFrom", query.get("dateFrom"), zone, end=False),
+        date_to=_local_day("dateTo", query.get("dateTo"), zone, end=True),
+        duplicate=_flag("duplicate", query.get("duplicate")),
+        blocked=_flag("blocked", query.get("blocked")),
+        sort=query.get("sort") or "-createdAt",
+    )
+
+
+def page_of(query: QueryParams) -> Page:
+    raw = query.get("page") or "1"
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 7 and 1 <= int(raw) <= MAX_PAGE):
+        raise ValidationFailed("page", f"a page number from 1 to {MAX_PAGE:,}")
+    return Page(page=int(raw), limit=PAGE_SIZE)

@@ -1,0 +1,195 @@
+"""The reseller's journey in headless Chromium, with axe-core checking each screen.
+
+Screenshots of each main screen go to tmp/web-screenshots/ (not committed) for a reviewer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from commercy.core.database import WriteSession
+from commercy.core.settings import Settings
+from commercy.main import create_app
+from commercy.orders.models import Order
+from tests.factories import PASSWORD, Shop, make_order
+from tests.support.live_server import live_server
+
+if TYPE_CHECKING:
+    from playwright.async_api import Page, Response
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+AXE = ROOT / "tools" / "node" / "node_modules" / "axe-core" / "axe.min.js"
+SCREENSHOTS = ROOT / "tmp" / "web-screenshots"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium"),
+]
+
+
+@pytest.fixture
+def base_url(settings: Settings) -> Iterator[str]:
+    with live_server(create_app(settings)) as url:
+        yield url
+
+
+@pytest.fixture
+async def page() -> AsyncIterator[Page]:
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
+        )
+        try:
+            yield await browser.new_page(viewport={"width": 1366, "height": 768})
+        finally:
+            await browser.close()
+
+
+async def _accessible(page: Page, screen: str) -> None:
+    """axe-core finds no serious or critical violation; a screenshot for the reviewer."""
+    assert AXE.exists(), "axe-core is not installed: run scripts/ensure-node-tools.sh"
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    await page.screenshot(path=str(SCREENSHOTS / f"{screen}.png"), full_page=True)
+    # Injected by the test through the DevTools protocol: the page's CSP does not apply to it.
+    await page.evaluate(AXE.read_text())
+    results: dict[str, Any] = await page.evaluate("axe.run(document)")
+    blocking = [
+        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+        for v in results["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert blocking == [], blocking
+
+
+_CONTROLS = (
+    "[...document.querySelectorAll('a[href], button, input:not([type=hidden]), select')]"
+    ".filter(e => e.offsetParent !== null || e.matches('.skip'))"
+)
+_INDEX_OF_FOCUSED = "[...document.querySelectorAll('*')].indexOf(document.activeElement)"
+
+
+async def _tab_reaches_every_control(page: Page) -> None:
+    """Tab visits every visible link, button, input and select of the page."""
+    expected: list[int] = await page.evaluate(
+        f"{_CONTROLS}.map(e => [...document.querySelectorAll('*')].indexOf(e))"
+    )
+    await page.evaluate("document.activeElement && document.activeElement.blur()")
+    reached: set[int] = set()
+    for _ in range(2 * len(expected)):
+        await page.keyboard.press("Tab")
+        reached.add(await page.evaluate(_INDEX_OF_FOCUSED))
+    missing = [index for index in expected if index not in reached]
+    labels = await page.evaluate(
+        "(ids) => ids.map(i => document.querySelectorAll('*')[i].outerHTML.slice(0, 80))", missing
+    )
+    assert missing == [], f"Tab never reaches: {labels}"
+
+
+@pytest.fixture
+async def orders(session: WriteSession, shop: Shop) -> tuple[Order, Order]:
+    pending = await make_order(
+        session, world=shop.world, products=[shop.product], customerName="Amira Ben Salah"
+    )
+    confirmed = await make_order(
+        session,
+        world=shop.world,
+        products=[shop.other_product],
+        customerName="Karim Jaziri",
+        status="confirmed",
+    )
+    return pending, confirmed
+
+
+async def test_a_reseller_signs_in_filters_opens_an_order_changes_its_status_and_signs_out(
+    base_url: str, page: Page, shop: Shop, orders: tuple[Order, Order]
+) -> None:
+    from playwright.async_api import expect
+
+    pending, confirmed = orders
+    errors: list[str] = []
+    page.on(
+        "console", lambda message: errors.append(message.text) if message.type == "error" else None
+    )
+    await page.goto(f"{base_url}/app/")
+    await expect(page.get_by_role("heading", name="Se connecter")).to_be_visible()
+    await _accessible(page, "sign-in")
+    await _tab_reaches_every_control(page)
+    await page.get_by_label("E-mail ou nom d'utilisateur").fill(shop.world.reseller_user.identifier)
+    await page.get_by_label("Mot de passe").fill(PASSWORD)
+    await page.get_by_role("button", name="Se connecter").click()
+
+    await expect(page.get_by_role("heading", name="Commandes")).to_be_visible()
+    await expect(page.locator("#results")).to_contain_text("Commandes trouvées : 2")
+    await _accessible(page, "orders")
+    await _tab_reaches_every_control(page)
+
+    await page.get_by_label("Recherche").fill("Karim")  # htmx swaps the table as one types
+    await expect(page.locator("#results")).to_contain_text("Commandes trouvées : 1")
+    await expect(page.locator("#results")).to_contain_text(confirmed.order_number)
+    await page.get_by_label("Recherche").fill("")
+    await expect(page.locator("#results")).to_contain_text("Commandes trouvées : 2")
+
+    await page.get_by_label("Statut", exact=True).select_option("pending")
+    await expect(page.locator("#results")).to_contain_text("Commandes trouvées : 1")
+    await expect(page.locator("#results")).not_to_contain_text(confirmed.order_number)
+    assert "status=pending" in page.url
+
+    # A refusal (400) is a message htmx shows in place of the table, not a silent no-op.
+    await page.evaluate(
+        "htmx.ajax('GET', '/app/orders?status=teleported', {target: '#results', swap: 'outerHTML'})"
+    )
+    await expect(page.locator("#results [role=alert]")).to_contain_text("status")
+    await page.reload()  # the URL kept the filters
+
+    await page.get_by_role("link", name=pending.order_number).click()
+    await expect(page.get_by_test_id("order-status")).to_have_text("En attente")
+    await _accessible(page, "order")
+    await _tab_reaches_every_control(page)
+
+    await page.get_by_label("Nouveau statut").select_option("confirmed")
+    await page.get_by_label("Note (facultative)").fill("Confirmée au téléphone")
+    await page.get_by_role("button", name="Enregistrer").click()
+    await expect(page.get_by_test_id("order-status")).to_have_text("Confirmée")
+    await expect(page.locator(".history")).to_contain_text("Confirmée au téléphone")
+
+    await page.get_by_role("button", name="Se déconnecter").click()
+    await expect(page.get_by_role("heading", name="Se connecter")).to_be_visible()
+    await page.goto(f"{base_url}/app/orders")
+    await expect(page.get_by_role("heading", name="Se connecter")).to_be_visible()
+    # The factories' product images are on hosts that do not resolve: only CSP counts here.
+    assert [error for error in errors if "Content Security Policy" in error] == []
+
+
+async def test_the_orders_table_fits_a_phone_and_weighs_little(
+    base_url: str, page: Page, shop: Shop, orders: tuple[Order, Order]
+) -> None:
+    from playwright.async_api import expect
+
+    await page.set_viewport_size({"width": 390, "height": 844})
+    await page.goto(f"{base_url}/app/login")
+    await page.get_by_label("E-mail ou nom d'utilisateur").fill(shop.world.reseller_user.identifier)
+    await page.get_by_label("Mot de passe").fill(PASSWORD)
+    await page.get_by_role("button", name="Se connecter").click()
+    await expect(page.locator("#results")).to_contain_text("Commandes trouvées : 2")
+
+    # A page loads no more than a few hundred kilobytes, all of it ours.
+    responses: list[Response] = []
+    page.on("response", lambda response: responses.append(response))
+    await page.reload()
+    await page.wait_for_load_state("networkidle")
+    loaded = sum([len(await response.body()) for response in responses])
+    assert loaded < 150_000, loaded
+    assert all(response.url.startswith(base_url) for response in responses)
+
+    # Only the table scrolls sideways, never the page.
+    width: int = await page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390
+    await _accessible(page, "orders-phone")
