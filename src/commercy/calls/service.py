@@ -352,14 +352,15 @@ MAX_STATS_DAYS = 366
 def _stats_span(date_from: date | None, date_to: date | None) -> tuple[datetime, datetime]:
     """[first day 00:00 UTC, the day after the last) — the last 30 days by default."""
     last = date_to or utcnow().date()
-    first = date_from or last - timedelta(days=29)
+    if last == date.max:
+        raise ValidationFailed("to", "to is a day before 9999-12-31")
+    # Near the calendar's first day, the default 30 days start on that day.
+    first = date_from or max(last, date.min + timedelta(days=29)) - timedelta(days=29)
     if first > last:
         raise ValidationFailed("from", "from is after to")
     if (last - first).days >= MAX_STATS_DAYS:
         raise ValidationFailed("from", f"A request covers at most {MAX_STATS_DAYS} days")
     since = datetime(first.year, first.month, first.day, tzinfo=UTC)
-    if last == date.max:
-        raise ValidationFailed("to", "to is a day before 9999-12-31")
     return since, datetime(last.year, last.month, last.day, tzinfo=UTC) + timedelta(days=1)
 
 
