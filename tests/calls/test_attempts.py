@@ -85,6 +85,25 @@ async def test_a_refused_move_answers_409_and_records_nothing(
     assert listed.json()["data"] == []
 
 
+async def test_a_call_on_an_order_that_left_the_queue_while_claimed_answers_409(
+    client: httpx.AsyncClient, session: WriteSession, shop: Shop
+) -> None:
+    (order,) = await queued(session, shop)
+    assert (await claim(client, shop.agent, order)).status_code == 200
+    canceled = await client.patch(  # the customer canceled on WhatsApp meanwhile
+        f"/api/v1/orders/{order}/status", json={"status": "canceled"}, headers=shop.reseller
+    )
+    assert canceled.status_code == 200
+
+    response = await call(client, shop.agent, order, outcome="canceled", note="duplicate")
+
+    assert response.status_code == 409
+    assert response.json()["details"]["currentStatus"] == "canceled"
+    detail = await order_of(client, shop.agent, order)
+    assert detail["callAttempts"] == 0
+    assert [line["toStatus"] for line in detail["history"]] == ["pending", "canceled"]
+
+
 async def test_rapported_needs_a_callback_time(
     client: httpx.AsyncClient, session: WriteSession, shop: Shop
 ) -> None:

@@ -197,6 +197,8 @@ async def record_call(
             f"(POST /api/v1/orders/{order.id}/claim)",
             details={"field": "claim", "claimedBy": order.claimed_by_user_id},
         )
+    # Confirmed or canceled meanwhile (on WhatsApp, by hand): the call is no longer due.
+    _check_in_queue(order)
     number = order.call_attempts + 1
     status, next_at, history_note = await _consequences(
         session, order=order, data=data, number=number, settings=settings, now=now
