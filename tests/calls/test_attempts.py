@@ -202,6 +202,21 @@ async def test_unreached_calls_back_off_30_minutes_2_hours_then_a_day(
     assert rounded == [30, 120, 1440, 1440]
 
 
+async def test_every_call_writes_its_history_line_even_when_the_status_stays(
+    client: httpx.AsyncClient, session: WriteSession, shop: Shop
+) -> None:
+    (order,) = await queued(session, shop)
+    first = await claimed_call(client, shop.agent, order, outcome="not_reached", note="rings")
+    assert first.status_code == 201
+
+    second = await claimed_call(client, shop.agent, order, outcome="not_reached", note="voicemail")
+
+    assert second.status_code == 201
+    history = (await order_of(client, shop.agent, order))["history"]
+    assert [line["note"] for line in history[-2:]] == ["Call 1: rings", "Call 2: voicemail"]
+    assert history[-1]["fromStatus"] == history[-1]["toStatus"] == "not_reached"
+
+
 async def test_a_retry_is_not_called_before_its_time(
     client: httpx.AsyncClient, session: WriteSession, shop: Shop
 ) -> None:

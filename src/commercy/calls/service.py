@@ -203,14 +203,23 @@ async def record_call(
     status, next_at, history_note = await _consequences(
         session, order=order, data=data, number=number, settings=settings, now=now
     )
-    await orders_service.change_status(
-        session,
-        order=order,
-        status=status,
-        actor_label=actor.label,
-        actor_user_id=actor.user_id,
-        note=history_note,
-    )
+    if status == order.status:  # another unanswered call: still one history line per call
+        orders_service.add_history_line(
+            session,
+            order=order,
+            actor_label=actor.label,
+            actor_user_id=actor.user_id,
+            note=history_note,
+        )
+    else:
+        await orders_service.change_status(
+            session,
+            order=order,
+            status=status,
+            actor_label=actor.label,
+            actor_user_id=actor.user_id,
+            note=history_note,
+        )
     attempt = CallAttempt(
         order_id=order.id,
         agent_user_id=actor.user_id,
