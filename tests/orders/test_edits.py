@@ -183,6 +183,19 @@ async def test_an_order_keeps_one_to_two_items(
     assert response.json()["details"]["field"] == "items"
 
 
+async def test_a_basket_of_tens_of_thousands_of_lines_is_one_short_400(
+    client: httpx.AsyncClient, shop: Shop, order: Order
+) -> None:
+    lines = [{"productId": 10_000 + n} for n in range(40_000)]  # past PostgreSQL's 32,767 binds
+
+    response = await edit(client, shop.agent, order, {"items": lines})
+
+    assert response.status_code == 400
+    assert response.json()["details"]["errors"] == [
+        {"field": "items", "message": "An order has 1 to 2 items"}
+    ]
+
+
 async def test_a_product_of_another_supplier_is_400_naming_the_line(
     client: httpx.AsyncClient, shop: Shop, order: Order, session: WriteSession
 ) -> None:

@@ -177,9 +177,11 @@ async def _new_basket(
     session: AsyncSession, *, order: Order, lines: Sequence[OrderItemEdit], settings: Settings
 ) -> list[_Line]:
     """The lines as they will be; 400 naming every bad one (``items.0.productId``...)."""
+    if len(lines) > settings.max_items_per_order:  # before a lookup of each line's product
+        raise service.invalid(
+            [("items", f"An order has 1 to {settings.max_items_per_order} items")]
+        )
     errors: list[tuple[str, str]] = []
-    if len(lines) > settings.max_items_per_order:
-        errors.append(("items", f"An order has 1 to {settings.max_items_per_order} items"))
     current = {item.id: item for item in order.items}
     products, images = await _products_named(session, order=order, lines=lines)
     converty = order.source is OrderSource.CONVERTY
