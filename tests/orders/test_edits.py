@@ -538,6 +538,21 @@ async def test_every_answer_carrying_the_order_carries_its_etag(
     assert versions[0] < versions[1] < versions[2]
 
 
+async def test_the_agent_edits_under_the_etag_of_calls_next_after_renewing_its_claim(
+    client: httpx.AsyncClient, shop: Shop, order: Order
+) -> None:
+    taken = await client.post("/api/v1/calls/next", headers=shop.agent)
+    assert taken.json()["data"]["id"] == order.id
+    renewed = await client.post(f"/api/v1/orders/{order.id}/claim", headers=shop.agent)
+    assert renewed.status_code == 200
+
+    response = await edit(
+        client, shop.agent, order, {"customerCity": "Sfax"}, if_match=taken.headers["ETag"]
+    )
+
+    assert response.status_code == 200, response.text
+
+
 async def test_if_match_with_an_old_version_is_412_and_changes_nothing(
     client: httpx.AsyncClient, shop: Shop, order: Order
 ) -> None:

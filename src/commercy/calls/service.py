@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from commercy.accounts.models import Reseller
 from commercy.auth.actor import Actor, check_own_id
@@ -110,9 +111,20 @@ async def _release_other_claims(session: WriteSession, *, actor: Actor, keep: in
     )
 
 
-def _take(order: Order, *, actor: Actor, now: datetime, settings: Settings) -> None:
-    order.claimed_by_user_id = actor.user_id
-    order.claim_expires_at = now + timedelta(minutes=settings.call_claim_minutes)
+async def _take(
+    session: WriteSession, order: Order, *, actor: Actor, now: datetime, settings: Settings
+) -> None:
+    """Claim the order. A claim is no change of the order: written past the ORM's version
+    counter, so the ETag the agent read stays good for its edits after a renewal."""
+    until = now + timedelta(minutes=settings.call_claim_minutes)
+    await session.execute(
+        update(Order)
+        .where(Order.id == order.id)
+        .values(claimed_by_user_id=actor.user_id, claim_expires_at=until)
+        .execution_options(synchronize_session=False)
+    )
+    set_committed_value(order, "claimed_by_user_id", actor.user_id)
+    set_committed_value(order, "claim_expires_at", until)
 
 
 async def next_order(session: WriteSession, *, actor: Actor, settings: Settings) -> Order | None:
@@ -123,7 +135,7 @@ async def next_order(session: WriteSession, *, actor: Actor, settings: Settings)
     order = await session.scalar(queries.next_order(actor, now))
     if order is None:
         return None
-    _take(order, actor=actor, now=now, settings=settings)
+    await _take(session, order, actor=actor, now=now, settings=settings)
     await _release_other_claims(session, actor=actor, keep=order.id)
     await session.flush()
     return order
@@ -140,7 +152,7 @@ async def claim(
     if _claim_active(order, now) and order.claimed_by_user_id != actor.user_id:
         raise await _claimed_elsewhere(session, order)
     _check_in_queue(order)
-    _take(order, actor=actor, now=now, settings=settings)
+    await _take(session, order, actor=actor, now=now, settings=settings)
     await _release_other_claims(session, actor=actor, keep=order.id)
     await session.flush()
     return order
