@@ -178,3 +178,18 @@ async def test_the_blocked_filter_refuses_what_is_not_a_boolean(
 
     assert response.status_code == 400, response.text
     assert response.json()["details"]["field"] == "blocked"
+
+
+async def test_an_order_is_never_the_possible_duplicate_of_a_blocked_one(
+    client: httpx.AsyncClient, shop: Shop
+) -> None:
+    entry = await block(client, shop.reseller, "20 123 456")
+    blocked = await place(client, shop)
+    assert blocked["blocked"] is True
+    unblocked = await client.delete(f"{BLOCKED}/{entry['id']}", headers=shop.reseller)
+    assert unblocked.status_code == 200
+
+    order = await place(client, shop)  # a real order now: cancelling it loses the customer
+
+    assert order["blocked"] is False
+    assert order["possibleDuplicateOf"] is None

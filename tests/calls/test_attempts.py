@@ -85,6 +85,25 @@ async def test_a_refused_move_answers_409_and_records_nothing(
     assert listed.json()["data"] == []
 
 
+async def test_a_call_on_an_order_that_left_the_queue_while_claimed_answers_409(
+    client: httpx.AsyncClient, session: WriteSession, shop: Shop
+) -> None:
+    (order,) = await queued(session, shop)
+    assert (await claim(client, shop.agent, order)).status_code == 200
+    canceled = await client.patch(  # the customer canceled on WhatsApp meanwhile
+        f"/api/v1/orders/{order}/status", json={"status": "canceled"}, headers=shop.reseller
+    )
+    assert canceled.status_code == 200
+
+    response = await call(client, shop.agent, order, outcome="canceled", note="duplicate")
+
+    assert response.status_code == 409
+    assert response.json()["details"]["currentStatus"] == "canceled"
+    detail = await order_of(client, shop.agent, order)
+    assert detail["callAttempts"] == 0
+    assert [line["toStatus"] for line in detail["history"]] == ["pending", "canceled"]
+
+
 async def test_rapported_needs_a_callback_time(
     client: httpx.AsyncClient, session: WriteSession, shop: Shop
 ) -> None:
@@ -181,6 +200,21 @@ async def test_unreached_calls_back_off_30_minutes_2_hours_then_a_day(
 
     rounded = [round(wait.total_seconds() / 60) for wait in waits]
     assert rounded == [30, 120, 1440, 1440]
+
+
+async def test_every_call_writes_its_history_line_even_when_the_status_stays(
+    client: httpx.AsyncClient, session: WriteSession, shop: Shop
+) -> None:
+    (order,) = await queued(session, shop)
+    first = await claimed_call(client, shop.agent, order, outcome="not_reached", note="rings")
+    assert first.status_code == 201
+
+    second = await claimed_call(client, shop.agent, order, outcome="not_reached", note="voicemail")
+
+    assert second.status_code == 201
+    history = (await order_of(client, shop.agent, order))["history"]
+    assert [line["note"] for line in history[-2:]] == ["Call 1: rings", "Call 2: voicemail"]
+    assert history[-1]["fromStatus"] == history[-1]["toStatus"] == "not_reached"
 
 
 async def test_a_retry_is_not_called_before_its_time(

@@ -73,6 +73,17 @@ async def test_stats_stay_in_the_callers_scope(
     assert supplier.status_code == 403
 
 
+async def test_a_period_ending_on_the_first_day_of_the_calendar_is_empty_not_an_error(
+    client: httpx.AsyncClient, shop: Shop
+) -> None:
+    response = await client.get(
+        "/api/v1/stats/calls", params={"to": "0001-01-01"}, headers=shop.admin
+    )
+
+    assert response.status_code == 200, response.text
+    assert response.json()["data"] == []
+
+
 @pytest.mark.parametrize(
     ("params", "field"),
     [

@@ -44,6 +44,21 @@ async def test_the_queue_counts_orders_by_reason_and_lists_them_in_call_order(
     assert claimed["claimedBy"] == shop.world.agent.id
 
 
+async def test_the_orders_that_wait_are_listed_by_due_time(
+    client: httpx.AsyncClient, session: WriteSession, shop: Shop
+) -> None:
+    callback_later, retry_sooner = await queued(session, shop, 2)
+    await set_columns(session, callback_later, status="rapported", next_call_at=ahead(hours=3))
+    await set_columns(session, retry_sooner, status="not_reached", next_call_at=ahead(minutes=10))
+
+    response = await client.get("/api/v1/calls/queue", headers=shop.reseller)
+
+    assert [(o["id"], o["reason"]) for o in response.json()["data"]] == [
+        (retry_sooner, "scheduled"),
+        (callback_later, "scheduled"),
+    ]
+
+
 async def test_the_queue_is_for_supervisors(client: httpx.AsyncClient, shop: Shop) -> None:
     for headers in (shop.agent, shop.supplier):
         assert (await client.get("/api/v1/calls/queue", headers=headers)).status_code == 403

@@ -183,6 +183,19 @@ async def test_an_order_keeps_one_to_two_items(
     assert response.json()["details"]["field"] == "items"
 
 
+async def test_a_basket_of_tens_of_thousands_of_lines_is_one_short_400(
+    client: httpx.AsyncClient, shop: Shop, order: Order
+) -> None:
+    lines = [{"productId": 10_000 + n} for n in range(40_000)]  # past PostgreSQL's 32,767 binds
+
+    response = await edit(client, shop.agent, order, {"items": lines})
+
+    assert response.status_code == 400
+    assert response.json()["details"]["errors"] == [
+        {"field": "items", "message": "An order has 1 to 2 items"}
+    ]
+
+
 async def test_a_product_of_another_supplier_is_400_naming_the_line(
     client: httpx.AsyncClient, shop: Shop, order: Order, session: WriteSession
 ) -> None:
@@ -523,6 +536,21 @@ async def test_every_answer_carrying_the_order_carries_its_etag(
     versions = [r.json()["data"]["version"] for r in (read_before, edited, moved)]
     assert tags == [f'W/"{order.id}-{version}"' for version in versions]
     assert versions[0] < versions[1] < versions[2]
+
+
+async def test_the_agent_edits_under_the_etag_of_calls_next_after_renewing_its_claim(
+    client: httpx.AsyncClient, shop: Shop, order: Order
+) -> None:
+    taken = await client.post("/api/v1/calls/next", headers=shop.agent)
+    assert taken.json()["data"]["id"] == order.id
+    renewed = await client.post(f"/api/v1/orders/{order.id}/claim", headers=shop.agent)
+    assert renewed.status_code == 200
+
+    response = await edit(
+        client, shop.agent, order, {"customerCity": "Sfax"}, if_match=taken.headers["ETag"]
+    )
+
+    assert response.status_code == 200, response.text
 
 
 async def test_if_match_with_an_old_version_is_412_and_changes_nothing(

@@ -232,6 +232,8 @@ async def test_a_supplier_sees_the_orders_of_its_products_only(
         ({"from": "2026-03-02", "to": "2026-03-01"}, "to"),
         ({"from": "2024-01-01", "to": "2025-01-01"}, "to"),
         ({"from": "0001-01-01", "to": "9999-12-31"}, "to"),
+        ({"to": "9999-12-31"}, "to"),
+        ({"from": "9999-12-31", "to": "9999-12-31"}, "to"),
         ({"from": "2026-01-01", "unknown": "1"}, "unknown"),
     ],
 )
@@ -242,6 +244,15 @@ async def test_bad_parameters_are_a_400_naming_them(
 
     assert response.status_code == 400, response.text
     assert response.json()["details"]["field"] == field
+
+
+async def test_a_period_at_the_start_of_the_calendar_is_empty_not_an_error(
+    client: httpx.AsyncClient, shop: Shop
+) -> None:
+    data = await stats(client, shop.reseller, to="0001-01-20")
+
+    assert data["from"] == "0001-01-01"
+    assert data["totals"]["orders"] == 0
 
 
 async def test_a_full_year_is_allowed(client: httpx.AsyncClient, shop: Shop) -> None:

@@ -28,7 +28,7 @@ from commercy.core.envelopes import Envelope
 from commercy.core.ids import id_query
 from commercy.core.pagination import PageDep
 from commercy.core.responses import envelope, envelope_response, json_response, paginated
-from commercy.orders import events
+from commercy.orders import events, versions
 from commercy.orders.models import Order
 from commercy.orders.schemas import OrderDetailOut
 
@@ -61,7 +61,9 @@ async def next_call(
     order = await service.next_order(session, actor=actor, settings=settings)
     if order is None:
         return Response(status_code=status.HTTP_204_NO_CONTENT)
-    return envelope_response(await _detail(session, order), message="Order claimed")
+    response = envelope_response(await _detail(session, order), message="Order claimed")
+    response.headers["ETag"] = versions.etag(order)  # for If-Match on the edits during the call
+    return response
 
 
 def _claim_out(order: Order) -> ClaimOut:

@@ -92,6 +92,8 @@ async def attempts(session: AsyncSession, *, order_id: int) -> list[CallAttempt]
 _CLAIMED = and_(_ORDERS.claim_expires_at.is_not(None), _ORDERS.claim_expires_at > _NOW)
 # Waiting to be called now (0), or not yet: claimed or not due (1).
 _WAITING = case((or_(_CLAIMED, ~_DUE), 1), else_=0)
+# The due ones by the queue's rank; those that wait by due time alone.
+_RANK_IF_DUE = case((or_(_CLAIMED, ~_DUE), 0), else_=RANK)
 
 
 async def queue_counts(
@@ -132,7 +134,7 @@ async def queue_page(
             _ORDERS.created_at,
         )
         .where(*_scope(actor), *_reseller(reseller_id), _IN_QUEUE)
-        .order_by(_WAITING, RANK, DUE_AT, _ORDERS.id)
+        .order_by(_WAITING, _RANK_IF_DUE, DUE_AT, _ORDERS.id)
         .limit(page.limit)
         .offset(page.offset)
     )

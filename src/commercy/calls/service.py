@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from commercy.accounts.models import Reseller
 from commercy.auth.actor import Actor, check_own_id
@@ -110,9 +111,20 @@ async def _release_other_claims(session: WriteSession, *, actor: Actor, keep: in
     )
 
 
-def _take(order: Order, *, actor: Actor, now: datetime, settings: Settings) -> None:
-    order.claimed_by_user_id = actor.user_id
-    order.claim_expires_at = now + timedelta(minutes=settings.call_claim_minutes)
+async def _take(
+    session: WriteSession, order: Order, *, actor: Actor, now: datetime, settings: Settings
+) -> None:
+    """Claim the order. A claim is no change of the order: written past the ORM's version
+    counter, so the ETag the agent read stays good for its edits after a renewal."""
+    until = now + timedelta(minutes=settings.call_claim_minutes)
+    await session.execute(
+        update(Order)
+        .where(Order.id == order.id)
+        .values(claimed_by_user_id=actor.user_id, claim_expires_at=until)
+        .execution_options(synchronize_session=False)
+    )
+    set_committed_value(order, "claimed_by_user_id", actor.user_id)
+    set_committed_value(order, "claim_expires_at", until)
 
 
 async def next_order(session: WriteSession, *, actor: Actor, settings: Settings) -> Order | None:
@@ -123,7 +135,7 @@ async def next_order(session: WriteSession, *, actor: Actor, settings: Settings)
     order = await session.scalar(queries.next_order(actor, now))
     if order is None:
         return None
-    _take(order, actor=actor, now=now, settings=settings)
+    await _take(session, order, actor=actor, now=now, settings=settings)
     await _release_other_claims(session, actor=actor, keep=order.id)
     await session.flush()
     return order
@@ -140,7 +152,7 @@ async def claim(
     if _claim_active(order, now) and order.claimed_by_user_id != actor.user_id:
         raise await _claimed_elsewhere(session, order)
     _check_in_queue(order)
-    _take(order, actor=actor, now=now, settings=settings)
+    await _take(session, order, actor=actor, now=now, settings=settings)
     await _release_other_claims(session, actor=actor, keep=order.id)
     await session.flush()
     return order
@@ -197,18 +209,29 @@ async def record_call(
             f"(POST /api/v1/orders/{order.id}/claim)",
             details={"field": "claim", "claimedBy": order.claimed_by_user_id},
         )
+    # Confirmed or canceled meanwhile (on WhatsApp, by hand): the call is no longer due.
+    _check_in_queue(order)
     number = order.call_attempts + 1
     status, next_at, history_note = await _consequences(
         session, order=order, data=data, number=number, settings=settings, now=now
     )
-    await orders_service.change_status(
-        session,
-        order=order,
-        status=status,
-        actor_label=actor.label,
-        actor_user_id=actor.user_id,
-        note=history_note,
-    )
+    if status == order.status:  # another unanswered call: still one history line per call
+        orders_service.add_history_line(
+            session,
+            order=order,
+            actor_label=actor.label,
+            actor_user_id=actor.user_id,
+            note=history_note,
+        )
+    else:
+        await orders_service.change_status(
+            session,
+            order=order,
+            status=status,
+            actor_label=actor.label,
+            actor_user_id=actor.user_id,
+            note=history_note,
+        )
     attempt = CallAttempt(
         order_id=order.id,
         agent_user_id=actor.user_id,
@@ -352,14 +375,15 @@ MAX_STATS_DAYS = 366
 def _stats_span(date_from: date | None, date_to: date | None) -> tuple[datetime, datetime]:
     """[first day 00:00 UTC, the day after the last) — the last 30 days by default."""
     last = date_to or utcnow().date()
-    first = date_from or last - timedelta(days=29)
+    if last == date.max:
+        raise ValidationFailed("to", "to is a day before 9999-12-31")
+    # Near the calendar's first day, the default 30 days start on that day.
+    first = date_from or max(last, date.min + timedelta(days=29)) - timedelta(days=29)
     if first > last:
         raise ValidationFailed("from", "from is after to")
     if (last - first).days >= MAX_STATS_DAYS:
         raise ValidationFailed("from", f"A request covers at most {MAX_STATS_DAYS} days")
     since = datetime(first.year, first.month, first.day, tzinfo=UTC)
-    if last == date.max:
-        raise ValidationFailed("to", "to is a day before 9999-12-31")
     return since, datetime(last.year, last.month, last.day, tzinfo=UTC) + timedelta(days=1)
 
 

@@ -22,7 +22,7 @@ from commercy.core.phones import normalize_phone, whatsapp_id
 from commercy.core.schemas import MONEY_MAX
 from commercy.core.settings import Settings
 from commercy.orders import amounts, events, lifecycle, service, versions
-from commercy.orders.models import Order, OrderItem, OrderSource, OrderStatusChange
+from commercy.orders.models import Order, OrderItem, OrderSource
 from commercy.orders.schemas import OrderEdit, OrderItemEdit
 
 # The order's own text fields an edit may set: attribute, wire name.
@@ -177,9 +177,11 @@ async def _new_basket(
     session: AsyncSession, *, order: Order, lines: Sequence[OrderItemEdit], settings: Settings
 ) -> list[_Line]:
     """The lines as they will be; 400 naming every bad one (``items.0.productId``...)."""
+    if len(lines) > settings.max_items_per_order:  # before a lookup of each line's product
+        raise service.invalid(
+            [("items", f"An order has 1 to {settings.max_items_per_order} items")]
+        )
     errors: list[tuple[str, str]] = []
-    if len(lines) > settings.max_items_per_order:
-        errors.append(("items", f"An order has 1 to {settings.max_items_per_order} items"))
     current = {item.id: item for item in order.items}
     products, images = await _products_named(session, order=order, lines=lines)
     converty = order.source is OrderSource.CONVERTY
@@ -286,16 +288,13 @@ async def _apply(
     )
     # Always dirty: an edit of a line alone must still move the order's version on.
     order.updated_at = utcnow()
-    session.add(
-        OrderStatusChange(
-            order_id=order.id,
-            from_status=order.status,
-            to_status=order.status,
-            actor_label=actor.label,
-            actor_user_id=actor.user_id,
-            note="Edited: " + ", ".join(changed),
-            changes=changes,
-        )
+    service.add_history_line(
+        session,
+        order=order,
+        actor_label=actor.label,
+        actor_user_id=actor.user_id,
+        note="Edited: " + ", ".join(changed),
+        changes=changes,
     )
     await session.flush()
 

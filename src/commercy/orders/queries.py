@@ -69,7 +69,8 @@ def by_reference(statement: Select[Order], reference: str) -> Select[Order]:
 
 def possible_duplicate(*, reseller_id: int, phone: str, since: datetime) -> Select[Any]:
     """The number of the reseller's most recent open order from ``phone`` created since
-    ``since``: one probe of ``ix_orders_reseller_id_customer_phone_created_at``."""
+    ``since``: one probe of ``ix_orders_reseller_id_customer_phone_created_at``. A blocked
+    order is never called, so an order repeating it is no duplicate to cancel."""
     return (
         select(_ORDERS.order_number)
         .where(
@@ -77,6 +78,7 @@ def possible_duplicate(*, reseller_id: int, phone: str, since: datetime) -> Sele
             _ORDERS.customer_phone == phone,
             _ORDERS.created_at >= since,
             _ORDERS.status.in_(OPEN),
+            _ORDERS.blocked == false(),
         )
         .order_by(_ORDERS.created_at.desc(), _ORDERS.id.desc())
         .limit(1)

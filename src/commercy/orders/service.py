@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -414,6 +415,29 @@ async def change_status(
     )
     await session.flush()
     return order
+
+
+def add_history_line(
+    session: WriteSession,
+    *,
+    order: Order,
+    actor_label: str,
+    actor_user_id: int | None,
+    note: str,
+    changes: list[dict[str, Any]] | None = None,
+) -> None:
+    """A history line that keeps the order's status: an edit, or a call that did not move it."""
+    session.add(
+        OrderStatusChange(
+            order_id=order.id,
+            from_status=order.status,
+            to_status=order.status,
+            actor_label=actor_label,
+            actor_user_id=actor_user_id,
+            note=note,
+            changes=changes,
+        )
+    )
 
 
 def _check_role_may_set(actor: Actor, status: OrderStatus) -> None:

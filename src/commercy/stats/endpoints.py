@@ -34,7 +34,11 @@ def _day(name: str, raw: str | None) -> date | None:
 def _period(raw_from: str | None, raw_to: str | None) -> tuple[date, date]:
     """Both ends included; by default the last 30 days up to today (UTC)."""
     date_to = _day("to", raw_to) or datetime.now(UTC).date()
-    date_from = _day("from", raw_from) or date_to - timedelta(days=DEFAULT_DAYS - 1)
+    if date_to == date.max:  # the period ends at the next day's midnight
+        raise ValidationFailed("to", "a day before 9999-12-31")
+    # Near the calendar's first day, the default period starts on that day.
+    default_from = max(date_to, date.min + timedelta(days=DEFAULT_DAYS - 1))
+    date_from = _day("from", raw_from) or default_from - timedelta(days=DEFAULT_DAYS - 1)
     if date_to < date_from:
         raise ValidationFailed("to", "must be on or after `from`")
     if (date_to - date_from).days + 1 > MAX_DAYS:
