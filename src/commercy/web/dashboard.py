@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
+from functools import partial
 from zoneinfo import ZoneInfo
 
+from babel.numbers import format_percent
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
@@ -18,7 +19,8 @@ from commercy.stats import queries
 from commercy.stats.endpoints import DEFAULT_DAYS, figures_out, read_period
 from commercy.stats.schemas import GroupBy, OrderFigures
 from commercy.web import forms
-from commercy.web.dependencies import SignedInUser
+from commercy.web.dependencies import LANGUAGE_COOKIE, SignedInUser
+from commercy.web.i18n import language_of
 from commercy.web.pages import render
 
 router = APIRouter()
@@ -117,9 +119,10 @@ async def dashboard(request: Request, user: SignedInUser, session: ReadSessionDe
         chart_height=CHART_HEIGHT,
         groupings=groupings,
         share=share,
-        percent=_percent,
+        percent=partial(_percent, language=language_of(request.cookies.get(LANGUAGE_COOKIE))),
     )
 
 
-def _percent(rate: float | None) -> str:
-    return "—" if rate is None else f"{Decimal(str(rate)) * 100:.1f}\u00a0%"
+def _percent(rate: float | None, *, language: str) -> str:
+    """A rate as the user's language writes it (``50,0 %`` in French); a dash without one."""
+    return "—" if rate is None else format_percent(rate, "#,##0.0\u00a0%", locale=language)
