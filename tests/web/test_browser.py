@@ -246,7 +246,13 @@ async def test_a_supplier_prints_two_labels_and_ships_them_then_the_reseller_see
 
     await page.get_by_role("link", name="Stock", exact=True).click()
     await expect(page.get_by_role("heading", name="Stock")).to_be_visible()
+    row = page.locator(f"#product-{shop.other_product.id}")
+    await row.get_by_label(f"Nouveau stock de {shop.other_product.name}").fill("3")
+    await row.get_by_role("button", name="Enregistrer").click()  # htmx swaps the row
+    await expect(row).to_contain_text("Stock bas")
+    await expect(row.get_by_role("status")).to_have_text("Enregistré")
     await _accessible(page, "stock")
+    await _tab_reaches_every_control(page)
 
     await page.get_by_role("button", name="Se déconnecter").click()
     await _sign_in(page, base_url, shop.world.reseller_user.identifier)
