@@ -24,6 +24,8 @@ SAME_IN_FRENCH = {
     "API",
     "Agent",
     "Source",
+    "Stock",
+    "Confirmation",
     "Total",
     "Documents",
     "Option",

@@ -193,3 +193,70 @@ async def test_the_orders_table_fits_a_phone_and_weighs_little(
     width: int = await page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390
     await _accessible(page, "orders-phone")
+
+
+async def _sign_in(page: Page, base_url: str, identifier: str) -> None:
+    await page.goto(f"{base_url}/app/login")
+    await page.get_by_label("E-mail ou nom d'utilisateur").fill(identifier)
+    await page.get_by_label("Mot de passe").fill(PASSWORD)
+    await page.get_by_role("button", name="Se connecter").click()
+
+
+async def test_a_supplier_prints_two_labels_and_ships_them_then_the_reseller_sees_the_dashboard(
+    base_url: str, page: Page, session: WriteSession, shop: Shop
+) -> None:
+    from playwright.async_api import expect
+
+    ready = [
+        await make_order(session, world=shop.world, products=[shop.product], status="confirmed")
+        for _ in range(3)
+    ]
+    await _sign_in(page, base_url, shop.world.supplier_user.identifier)
+    await expect(page.get_by_role("heading", name="Expéditions")).to_be_visible()
+    await expect(page.get_by_test_id("count")).to_contain_text("Commandes trouvées : 3")
+    await _accessible(page, "shipping")
+    await _tab_reaches_every_control(page)
+
+    await page.get_by_label("Tout sélectionner").check()  # select-all.js ticks every row
+    for order in ready:
+        await expect(page.get_by_label(f"Sélectionner {order.order_number}")).to_be_checked()
+    await page.get_by_label(f"Sélectionner {ready[2].order_number}").uncheck()
+
+    # The labels open in a new tab: the PDF of the two ticked orders, one label each.
+    async with page.context.expect_event(
+        "response", lambda response: response.url.endswith("/app/shipping/labels")
+    ) as answered:
+        await page.get_by_role("button", name="Imprimer les étiquettes").click()
+    labels = await answered.value
+    assert labels.status == 200
+    assert labels.headers["content-type"] == "application/pdf"
+    # Chromium hands the PDF to its viewer (no body to read here): the selection it was asked
+    # for is checked instead; the PDF's text is test_supplier_pages.py's.
+    sent = labels.request.post_data or ""
+    assert f"ids={ready[0].id}" in sent and f"ids={ready[1].id}" in sent
+    assert f"ids={ready[2].id}" not in sent
+    for other in page.context.pages[1:]:
+        await other.close()
+
+    await page.get_by_role("button", name="Marquer expédiée").click()
+    await expect(page.get_by_test_id("outcome")).to_contain_text("Commandes mises à jour : 2")
+    await expect(page.get_by_test_id("count")).to_contain_text("Commandes trouvées : 1")
+    await page.get_by_role("link", name="Expédiée").click()
+    await expect(page.get_by_test_id("count")).to_contain_text("Commandes trouvées : 2")
+
+    await page.get_by_role("link", name="Stock", exact=True).click()
+    await expect(page.get_by_role("heading", name="Stock")).to_be_visible()
+    row = page.locator(f"#product-{shop.other_product.id}")
+    await row.get_by_label(f"Nouveau stock de {shop.other_product.name}").fill("3")
+    await row.get_by_role("button", name="Enregistrer").click()  # htmx swaps the row
+    await expect(row).to_contain_text("Stock bas")
+    await expect(row.get_by_role("status")).to_have_text("Enregistré")
+    await _accessible(page, "stock")
+    await _tab_reaches_every_control(page)
+
+    await page.get_by_role("button", name="Se déconnecter").click()
+    await _sign_in(page, base_url, shop.world.reseller_user.identifier)
+    await page.get_by_role("link", name="Tableau de bord").click()
+    await expect(page.get_by_test_id("total-orders")).to_have_text("3")
+    await _accessible(page, "dashboard")
+    await _tab_reaches_every_control(page)

@@ -8,7 +8,7 @@ import logging
 import os
 import tempfile
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -400,12 +400,30 @@ def invoice_pdf(order: Order) -> bytes:
     return pdf.render()
 
 
+LABEL_FORMAT = (100, 150)
+
+
 def label_pdf(order: Order) -> bytes:
     """A 100 x 150 mm shipping label; the order number is a Code 39 barcode a scanner reads."""
-    pdf = _Document(texts=_texts_of(order), format=(100, 150))
+    return labels_pdf([order], title=f"Label {order.order_number}")
+
+
+def labels_pdf(orders: Sequence[Order], *, title: str = "Labels") -> bytes:
+    """One label per page for each of ``orders`` (loaded with their items), in one PDF."""
+    pdf = _Document(
+        texts=[text for order in orders for text in _texts_of(order)], format=LABEL_FORMAT
+    )
     pdf.set_margins(6, 6, 6)
     pdf.set_auto_page_break(auto=False)  # one label, one page: long addresses are cut short
-    pdf.set_title(f"Label {order.order_number}")
+    pdf.set_title(title)
+    for index, order in enumerate(orders):
+        if index:
+            pdf.add_page()
+        _draw_label(pdf, order)
+    return pdf.render()
+
+
+def _draw_label(pdf: _Document, order: Order) -> None:
     pdf.set_xy(6, 6)
     sender = _party_name(order, "supplier") or _party_name(order, "reseller")
     if sender:
@@ -430,4 +448,3 @@ def label_pdf(order: Order) -> bytes:
     pdf.code39(code, x=6, y=110, w=3 * narrow, h=22)
     pdf.set_xy(6, 134)
     pdf.line_of(order.order_number, size=10, bold=True)
-    return pdf.render()

@@ -65,6 +65,22 @@ async def get_order(
     return order
 
 
+async def get_orders(
+    session: AsyncSession, *, actor: Actor, order_ids: Sequence[int], with_parties: bool = False
+) -> list[Order]:
+    """Orders in the actor's scope, in the order of ``order_ids``, with their items (and
+    parties when ``with_parties``); a 404 naming the first id out of scope, so a selection is
+    taken whole or not at all."""
+    wanted = list(dict.fromkeys(order_ids))
+    options = (*_LINES, *_PARTIES) if with_parties else _LINES
+    statement = queries.visible_orders(actor).where(Order.id.in_(wanted)).options(*options)
+    found = {order.id: order for order in await session.scalars(statement)}
+    missing = [order_id for order_id in wanted if order_id not in found]
+    if missing:
+        raise NotFound(f"Order {missing[0]} not found")
+    return [found[order_id] for order_id in wanted]
+
+
 async def get_order_for_update(session: AsyncSession, order_id: int) -> Order | None:
     """The order, its row locked until the transaction ends (``FOR UPDATE`` on PostgreSQL;
     SQLite's write transactions are serialised already). No scope check: for trusted callers."""

@@ -31,7 +31,7 @@ def _day(name: str, raw: str | None) -> date | None:
         raise ValidationFailed(name, "a day, YYYY-MM-DD") from None
 
 
-def _period(raw_from: str | None, raw_to: str | None) -> tuple[date, date]:
+def read_period(raw_from: str | None, raw_to: str | None) -> tuple[date, date]:
     """Both ends included; by default the last 30 days up to today (UTC)."""
     date_to = _day("to", raw_to) or datetime.now(UTC).date()
     if date_to == date.max:  # the period ends at the next day's midnight
@@ -58,7 +58,7 @@ def _rate(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
-def _out(figures: queries.Figures) -> OrderFigures:
+def figures_out(figures: queries.Figures) -> OrderFigures:
     return OrderFigures(
         key=figures.key,
         name=figures.name,
@@ -109,7 +109,7 @@ async def order_stats(
     `key` null for no city), `source`, `reseller` (with its `name`). Other groups come the
     largest first, at most 500.
     """
-    first, last = _period(date_from, date_to)
+    first, last = read_period(date_from, date_to)
     grouping = _group_by(group_by)
     totals, groups = await queries.order_figures(
         session, actor=actor, date_from=first, date_to=last, group_by=grouping
@@ -120,7 +120,7 @@ async def order_stats(
         date_from=first,
         date_to=last,
         group_by=grouping,
-        totals=_out(totals),
-        groups=[_out(figures) for figures in groups],
+        totals=figures_out(totals),
+        groups=[figures_out(figures) for figures in groups],
     )
     return envelope(stats)

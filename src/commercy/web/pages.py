@@ -65,8 +65,14 @@ class NavItem:
 
 
 EVERYONE = frozenset(Role)
+SUPPLIERS = frozenset({Role.SUPPLIER})
 # The screens each role sees, in the bar's order (more join as they are built).
-NAVIGATION = (NavItem(N_("Orders"), "/app/orders", EVERYONE),)
+NAVIGATION = (
+    NavItem(N_("Shipments"), "/app/shipping", SUPPLIERS),
+    NavItem(N_("Stock"), "/app/stock", SUPPLIERS),
+    NavItem(N_("Orders"), "/app/orders", EVERYONE),
+    NavItem(N_("Dashboard"), "/app/dashboard", frozenset({Role.RESELLER, Role.ADMIN})),
+)
 
 
 def navigation(actor: Actor) -> list[NavItem]:
@@ -74,8 +80,10 @@ def navigation(actor: Actor) -> list[NavItem]:
 
 
 def landing(role: Role) -> str:
-    """Where a user arrives after sign-in. Every role starts on its orders for now (the agent
-    will start on "next order" once the call queue exists)."""
+    """Where a user arrives after sign-in: suppliers on what they have to ship, the others on
+    their orders for now (the agent will start on "next order" once the call queue exists)."""
+    if role is Role.SUPPLIER:
+        return "/app/shipping"
     return "/app/orders"
 
 
