@@ -16,6 +16,7 @@ from commercy.core.database import Database
 from commercy.core.errors import CommercyError, describe_validation_errors
 from commercy.core.ratelimit import RateLimits
 from commercy.core.settings import Settings
+from commercy.web import calls
 from commercy.web.dependencies import CsrfRefused, SignInRequired
 from commercy.web.endpoints import router
 from commercy.web.i18n import TEMPLATES_DIR
@@ -42,6 +43,7 @@ def create_web_app(*, settings: Settings, database: Database, rate_limits: RateL
     web.state.rate_limits = rate_limits
     web.mount("/static", CachedStaticFiles(directory=STATIC_DIR), name="static")
     web.include_router(router)
+    web.include_router(calls.router)
     _install_error_pages(web)
     return web
 

@@ -66,7 +66,11 @@ class NavItem:
 
 EVERYONE = frozenset(Role)
 # The screens each role sees, in the bar's order (more join as they are built).
-NAVIGATION = (NavItem(N_("Orders"), "/app/orders", EVERYONE),)
+CALLERS = frozenset({Role.ADMIN, Role.RESELLER, Role.AGENT})
+NAVIGATION = (
+    NavItem(N_("Calls"), "/app/calls", CALLERS),
+    NavItem(N_("Orders"), "/app/orders", EVERYONE),
+)
 
 
 def navigation(actor: Actor) -> list[NavItem]:
@@ -74,9 +78,8 @@ def navigation(actor: Actor) -> list[NavItem]:
 
 
 def landing(role: Role) -> str:
-    """Where a user arrives after sign-in. Every role starts on its orders for now (the agent
-    will start on "next order" once the call queue exists)."""
-    return "/app/orders"
+    """Where a user arrives after sign-in: agents on their calls, everyone else on orders."""
+    return "/app/calls" if role is Role.AGENT else "/app/orders"
 
 
 def render(
