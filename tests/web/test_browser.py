@@ -260,3 +260,94 @@ async def test_a_supplier_prints_two_labels_and_ships_them_then_the_reseller_see
     await expect(page.get_by_test_id("total-orders")).to_have_text("3")
     await _accessible(page, "dashboard")
     await _tab_reaches_every_control(page)
+
+
+WEBHOOK_TOKEN = "digishare-calls-us-with-this"
+DIGISHARE_CONFIRMED = "yqdwrbka7kz69v8e"
+
+
+def _connect_digishare(base_url: str, shop: Shop) -> int:
+    """The reseller's Digishare settings, so the webhook of a confirmed ticket is accepted."""
+    import httpx
+
+    answer = httpx.put(
+        f"{base_url}/api/v1/integrations/digishare",
+        json={
+            "baseUrl": "http://127.0.0.1:9",
+            "token": "sandbox-test-token-0123456789",
+            "statusMap": {DIGISHARE_CONFIRMED: "confirmed"},
+            "webhookAuth": {"type": "bearer", "token": WEBHOOK_TOKEN},
+        },
+        headers=shop.reseller,
+    )
+    assert answer.status_code == 200, answer.text
+    integration_id: int = answer.json()["data"]["id"]
+    return integration_id
+
+
+def _customer_confirms_on_whatsapp(base_url: str, integration_id: int, order_number: str) -> None:
+    """Digishare's ``ticket.updated`` webhook: the customer answered "confirm"."""
+    import httpx
+
+    ticket = {
+        "id": "t0k3nt1ck3t00001",
+        "external_id": order_number,
+        "ticket_status_id": DIGISHARE_CONFIRMED,
+        "information": {"third": {"wa_id": "21620123456"}, "campaign_data": {}},
+    }
+    answer = httpx.post(
+        f"{base_url}/api/v1/webhooks/digishare/{integration_id}",
+        json={
+            "event": "ticket.updated",
+            "data": {
+                "id": ticket["id"],
+                "data": ticket,
+                "wasRecentlyCreated": False,
+                "changes": {"ticket_status_id": DIGISHARE_CONFIRMED},
+            },
+        },
+        headers={"Authorization": f"Bearer {WEBHOOK_TOKEN}"},
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["data"]["outcome"] == "applied", answer.text
+
+
+async def test_an_agent_confirms_from_the_queue_edits_an_address_and_sees_whatsapp_live(
+    base_url: str, page: Page, session: WriteSession, shop: Shop
+) -> None:
+    from playwright.async_api import expect
+
+    from tests.calls.helpers import queued
+
+    first, second = await queued(session, shop, count=2)
+    integration_id = _connect_digishare(base_url, shop)
+    await page.goto(f"{base_url}/app/login")
+    await page.get_by_label("E-mail ou nom d'utilisateur").fill(shop.world.agent.identifier)
+    await page.get_by_label("Mot de passe").fill(PASSWORD)
+    await page.get_by_role("button", name="Se connecter").click()
+    await expect(page.get_by_role("heading", name="Appels")).to_be_visible()
+    await _accessible(page, "calls-idle")
+
+    await page.keyboard.press("n")
+    panel = page.locator("#order-panel")
+    await expect(panel).to_be_visible()
+    first_number = await panel.get_attribute("data-order")
+    await _accessible(page, "calls-order")
+    await _tab_reaches_every_control(page)
+
+    await page.get_by_label("Adresse").fill("12 rue de Marseille, Tunis")
+    await page.get_by_role("button", name="Enregistrer les modifications").click()
+    await expect(page.get_by_test_id("edit-status")).to_have_text("Modifications enregistrées.")
+    await page.evaluate("document.activeElement && document.activeElement.blur()")
+    await page.keyboard.press("c")  # confirmed: the next order comes up in place
+    await expect(page.get_by_test_id("work-status")).to_contain_text(str(first_number))
+    await expect(panel).not_to_have_attribute("data-order", str(first_number))
+    second_number = await panel.get_attribute("data-order")
+    assert second_number and second_number != first_number
+
+    # The customer of the order on screen confirms on WhatsApp: the screen says so live.
+    _customer_confirms_on_whatsapp(base_url, integration_id, second_number)
+    await expect(page.get_by_test_id("changed")).to_contain_text(second_number, timeout=3000)
+    await expect(page.locator("#order-panel")).to_have_count(0)
+    await _accessible(page, "calls-live")
+    assert {first, second}  # both taken from the queue, in order

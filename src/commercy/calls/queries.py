@@ -204,3 +204,33 @@ async def call_stats(
 
 
 _UNREACHED = [outcome.value for outcome in UNREACHED]
+
+
+# --- the agent's screen ---------------------------------------------------------------------
+
+
+def current_claim(actor: Actor, now: datetime) -> Select[Order]:
+    """The order the actor holds an active claim on (one at a time), with items and history."""
+    return (
+        select(Order)
+        .where(
+            *_scope(actor),
+            _ORDERS.claimed_by_user_id == actor.user_id,
+            _ORDERS.claim_expires_at > now,
+        )
+        .options(selectinload(Order.items), selectinload(Order.history))
+        .order_by(_ORDERS.claim_expires_at.desc())
+        .limit(1)
+        .execution_options(populate_existing=True)
+    )
+
+
+async def watch_state(session: AsyncSession, *, order_id: int) -> dict[str, Any] | None:
+    """What the agent's screen watches of an order, in one cheap primary-key read."""
+    row = await session.execute(
+        select(
+            _ORDERS.status, _ORDERS.version, _ORDERS.claimed_by_user_id, _ORDERS.claim_expires_at
+        ).where(_ORDERS.id == order_id)
+    )
+    found = row.first()
+    return dict(found._mapping) if found is not None else None

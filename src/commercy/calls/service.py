@@ -171,6 +171,12 @@ async def release(session: WriteSession, *, actor: Actor, reference: str) -> Non
     await session.flush()
 
 
+async def current_order(session: AsyncSession, *, actor: Actor) -> Order | None:
+    """The order the actor is calling now (its active claim), with items and history."""
+    check_may_call(actor)
+    return await session.scalar(queries.current_claim(actor, utcnow()))
+
+
 @dataclass(frozen=True, slots=True)
 class Recorded:
     attempt: CallAttempt

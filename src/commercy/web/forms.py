@@ -84,3 +84,25 @@ def page_of(query: QueryParams) -> Page:
     if not (raw.isascii() and raw.isdigit() and len(raw) <= 7 and 1 <= int(raw) <= MAX_PAGE):
         raise ValidationFailed("page", f"a page number from 1 to {MAX_PAGE:,}")
     return Page(page=int(raw), limit=PAGE_SIZE)
+
+
+CALLBACK_CHOICES = ("in1h", "tomorrow10", "at")
+
+
+def callback_at(choice: str, local: str, *, zone: ZoneInfo, now: datetime) -> datetime:
+    """When to call back, as an aware time: a quick choice ("in 1 h", "tomorrow 10:00" on the
+    user's calendar) or a ``datetime-local`` field read in the user's time zone."""
+    if choice == "in1h":
+        return now + timedelta(hours=1)
+    if choice == "tomorrow10":
+        tomorrow = now.astimezone(zone).date() + timedelta(days=1)
+        return datetime.combine(tomorrow, time(10), tzinfo=zone)
+    if choice != "at":
+        raise ValidationFailed("callbackAt", "choose when to call back")
+    try:
+        moment = datetime.fromisoformat(local) if 16 <= len(local) <= 19 else None
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is not None:
+        raise ValidationFailed("callbackAt", "a date and time, YYYY-MM-DDTHH:MM")
+    return moment.replace(tzinfo=zone)

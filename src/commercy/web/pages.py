@@ -67,7 +67,9 @@ class NavItem:
 EVERYONE = frozenset(Role)
 SUPPLIERS = frozenset({Role.SUPPLIER})
 # The screens each role sees, in the bar's order (more join as they are built).
+CALLERS = frozenset({Role.ADMIN, Role.RESELLER, Role.AGENT})
 NAVIGATION = (
+    NavItem(N_("Calls"), "/app/calls", CALLERS),
     NavItem(N_("Shipments"), "/app/shipping", SUPPLIERS),
     NavItem(N_("Stock"), "/app/stock", SUPPLIERS),
     NavItem(N_("Orders"), "/app/orders", EVERYONE),
@@ -80,8 +82,10 @@ def navigation(actor: Actor) -> list[NavItem]:
 
 
 def landing(role: Role) -> str:
-    """Where a user arrives after sign-in: suppliers on what they have to ship, the others on
-    their orders for now (the agent will start on "next order" once the call queue exists)."""
+    """Where a user arrives after sign-in: agents on their calls, suppliers on what they have
+    to ship, everyone else on their orders."""
+    if role is Role.AGENT:
+        return "/app/calls"
     if role is Role.SUPPLIER:
         return "/app/shipping"
     return "/app/orders"
