@@ -138,17 +138,26 @@ async def _check_attachment(session: AsyncSession, data: UserCreate) -> None:
 
 
 async def list_users(
-    session: AsyncSession, *, actor: Actor, page: Page
+    session: AsyncSession, *, actor: Actor, page: Page, role: Role | None = None
 ) -> tuple[Sequence[User], int]:
-    return await paginate(session, _managed_users(actor), page=page)
+    statement = _managed_users(actor)
+    if role is not None:
+        statement = statement.where(User.role == role)
+    return await paginate(session, statement, page=page)
+
+
+async def get_user(session: AsyncSession, *, actor: Actor, user_id: int) -> User:
+    """A user you manage; 404 otherwise."""
+    user = await session.scalar(_managed_users(actor).where(User.id == user_id))
+    if user is None:
+        raise NotFound(f"User {user_id} not found")
+    return user
 
 
 async def update_user(
     session: WriteSession, *, actor: Actor, user_id: int, data: UserUpdate
 ) -> User:
-    user = await session.scalar(_managed_users(actor).where(User.id == user_id))
-    if user is None:
-        raise NotFound(f"User {user_id} not found")
+    user = await get_user(session, actor=actor, user_id=user_id)
     if data.is_active is False and user.id == actor.user_id:
         raise ValidationFailed("isActive", "You cannot disable your own account")
     changes = data.model_dump(exclude_unset=True)

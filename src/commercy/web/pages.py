@@ -68,12 +68,16 @@ EVERYONE = frozenset(Role)
 SUPPLIERS = frozenset({Role.SUPPLIER})
 # The screens each role sees, in the bar's order (more join as they are built).
 CALLERS = frozenset({Role.ADMIN, Role.RESELLER, Role.AGENT})
+ADMINS = frozenset({Role.ADMIN})
 NAVIGATION = (
     NavItem(N_("Calls"), "/app/calls", CALLERS),
     NavItem(N_("Shipments"), "/app/shipping", SUPPLIERS),
     NavItem(N_("Stock"), "/app/stock", SUPPLIERS),
     NavItem(N_("Orders"), "/app/orders", EVERYONE),
     NavItem(N_("Dashboard"), "/app/dashboard", frozenset({Role.RESELLER, Role.ADMIN})),
+    NavItem(N_("Suppliers"), "/app/admin/suppliers", ADMINS),
+    NavItem(N_("Resellers"), "/app/admin/resellers", ADMINS),
+    NavItem(N_("Users"), "/app/admin/users", ADMINS),
 )
 
 

@@ -1,0 +1,361 @@
+"""The admin's screens: suppliers, resellers and users, created and managed with the services
+``POST /suppliers``, ``POST /resellers``, ``POST /users`` and ``PATCH /users/{id}`` call."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.datastructures import FormData
+
+from commercy.accounts import service
+from commercy.accounts.schemas import ResellerCreate, SupplierCreate, UserCreate, UserUpdate
+from commercy.auth.models import Role
+from commercy.core.database import ReadSessionDep, WriteSessionDep
+from commercy.core.errors import (
+    CommercyError,
+    Forbidden,
+    ValidationFailed,
+    describe_validation_errors,
+)
+from commercy.core.ids import PathId, parse_id
+from commercy.core.pagination import Page
+from commercy.core.schemas import StrictWireModel
+from commercy.web import forms
+from commercy.web.dependencies import CheckedUser, SignedInUser
+from commercy.web.pages import render
+from commercy.web.sessions import SignedIn
+
+router = APIRouter(prefix="/admin")
+
+#: The suppliers and resellers a form offers to attach to (the demo and real networks have few).
+CHOICES_LIMIT = 200
+NOTICES = frozenset({"created", "updated"})
+Body = TypeVar("Body", bound=StrictWireModel)
+
+
+def _admin(user: SignedIn) -> SignedIn:
+    if not user.actor.is_admin:
+        raise Forbidden("These screens are the admins'")
+    return user
+
+
+def _read(model: type[Body], form: FormData, fields: tuple[str, ...]) -> Body:
+    """The form's fields (empty ones left out) read by the API's request body."""
+    values: dict[str, Any] = {}
+    for name in fields:
+        text = forms.form_text(form, name, max_length=400)
+        if text.strip():
+            values[name] = _id(name, text) if name.endswith("Id") else text
+    try:
+        return model.model_validate(values)
+    except ValidationError as exc:
+        problem = describe_validation_errors([dict(error) for error in exc.errors()])
+        raise ValidationFailed(problem["field"] or fields[0], problem["message"]) from None
+
+
+def _id(name: str, text: str) -> int:
+    found = parse_id(text.strip())
+    if found is None:
+        raise ValidationFailed(name, "choose one in the list")
+    return found
+
+
+def _echo(form: FormData, fields: tuple[str, ...]) -> dict[str, str]:
+    """What the form sent, to fill it again after a refusal (a field that is not text, empty)."""
+    values = {}
+    for name in fields:
+        try:
+            values[name] = forms.form_text(form, name, max_length=400)
+        except ValidationFailed:
+            values[name] = ""
+    return values
+
+
+def _problem(exc: CommercyError) -> tuple[dict[str, str], str | None]:
+    """A service's refusal as field errors (next to their field) or one message."""
+    details = exc.details or {}
+    field = details.get("field")
+    if isinstance(field, str) and field:
+        return {field: str(details.get("message", exc.message))}, None
+    return {}, exc.message
+
+
+def _notice(raw: str | None) -> str | None:
+    return raw if raw in NOTICES else None
+
+
+def _pages(total: int) -> int:
+    return max(1, -(-total // forms.PAGE_SIZE))
+
+
+# --- suppliers ----------------------------------------------------------------------------------
+
+SUPPLIER_FIELDS = ("name", "email", "phone")
+
+
+@router.get("/suppliers")
+async def suppliers_page(request: Request, user: SignedInUser, session: ReadSessionDep) -> Response:
+    _admin(user)
+    return await _suppliers_page(request, user, session)
+
+
+async def _suppliers_page(
+    request: Request,
+    user: SignedIn,
+    session: AsyncSession,
+    *,
+    status_code: int = 200,
+    **context: Any,
+) -> Response:
+    page = forms.page_of(request.query_params)
+    suppliers, total = await service.list_suppliers(session, actor=user.actor, page=page)
+    return render(
+        request,
+        "admin_suppliers.html",
+        user=user,
+        status_code=status_code,
+        suppliers=suppliers,
+        total=total,
+        page=page.page,
+        pages=_pages(total),
+        notice=_notice(request.query_params.get("done")),
+        **{"errors": {}, "values": {}, "message": None, **context},
+    )
+
+
+@router.post("/suppliers")
+async def create_supplier(
+    request: Request, user: CheckedUser, session: WriteSessionDep
+) -> Response:
+    _admin(user)
+    form = await request.form()
+    try:
+        supplier = await service.create_supplier(
+            session, data=_read(SupplierCreate, form, SUPPLIER_FIELDS)
+        )
+    except CommercyError as exc:
+        errors, message = _problem(exc)
+        values = _echo(form, SUPPLIER_FIELDS)
+        return await _suppliers_page(
+            request, user, session, status_code=400, errors=errors, message=message, values=values
+        )
+    return RedirectResponse(f"/app/admin/suppliers?done=created#supplier-{supplier.id}", 303)
+
+
+# --- resellers ----------------------------------------------------------------------------------
+
+RESELLER_FIELDS = ("name", "supplierId", "email", "phone")
+
+
+@router.get("/resellers")
+async def resellers_page(request: Request, user: SignedInUser, session: ReadSessionDep) -> Response:
+    _admin(user)
+    return await _resellers_page(request, user, session)
+
+
+async def _resellers_page(
+    request: Request,
+    user: SignedIn,
+    session: AsyncSession,
+    *,
+    status_code: int = 200,
+    **context: Any,
+) -> Response:
+    page = forms.page_of(request.query_params)
+    resellers, total = await service.list_resellers(session, actor=user.actor, page=page)
+    suppliers, _ = await service.list_suppliers(
+        session, actor=user.actor, page=Page(page=1, limit=CHOICES_LIMIT)
+    )
+    return render(
+        request,
+        "admin_resellers.html",
+        user=user,
+        status_code=status_code,
+        resellers=resellers,
+        supplier_names={supplier.id: supplier.name for supplier in suppliers},
+        suppliers=suppliers,
+        total=total,
+        page=page.page,
+        pages=_pages(total),
+        notice=_notice(request.query_params.get("done")),
+        **{"errors": {}, "values": {}, "message": None, **context},
+    )
+
+
+@router.post("/resellers")
+async def create_reseller(
+    request: Request, user: CheckedUser, session: WriteSessionDep
+) -> Response:
+    _admin(user)
+    form = await request.form()
+    try:
+        reseller = await service.create_reseller(
+            session, data=_read(ResellerCreate, form, RESELLER_FIELDS)
+        )
+    except CommercyError as exc:
+        errors, message = _problem(exc)
+        values = _echo(form, RESELLER_FIELDS)
+        return await _resellers_page(
+            request, user, session, status_code=400, errors=errors, message=message, values=values
+        )
+    return RedirectResponse(f"/app/admin/resellers?done=created#reseller-{reseller.id}", 303)
+
+
+# --- users --------------------------------------------------------------------------------------
+
+USER_FIELDS = ("identifier", "name", "password", "role", "supplierId", "resellerId")
+
+
+def _role_filter(raw: str | None) -> Role | None:
+    if not raw:
+        return None
+    role = next((role for role in Role if role.value == raw), None)
+    if role is None:
+        raise ValidationFailed("role", f"one of: {', '.join(role.value for role in Role)}")
+    return role
+
+
+@router.get("/users")
+async def users_page(request: Request, user: SignedInUser, session: ReadSessionDep) -> Response:
+    _admin(user)
+    return await _users_page(request, user, session)
+
+
+async def _users_page(
+    request: Request,
+    user: SignedIn,
+    session: AsyncSession,
+    *,
+    status_code: int = 200,
+    **context: Any,
+) -> Response:
+    query = request.query_params
+    forms.check_text("role", query.get("role") or "", max_length=16)
+    role = _role_filter(query.get("role"))
+    page = forms.page_of(query)
+    users, total = await service.list_users(session, actor=user.actor, page=page, role=role)
+    choices = Page(page=1, limit=CHOICES_LIMIT)
+    suppliers, _ = await service.list_suppliers(session, actor=user.actor, page=choices)
+    resellers, _ = await service.list_resellers(session, actor=user.actor, page=choices)
+    return render(
+        request,
+        "admin_users.html",
+        user=user,
+        status_code=status_code,
+        users=users,
+        role=role,
+        roles=list(Role),
+        suppliers=suppliers,
+        resellers=resellers,
+        supplier_names={supplier.id: supplier.name for supplier in suppliers},
+        reseller_names={reseller.id: reseller.name for reseller in resellers},
+        total=total,
+        page=page.page,
+        pages=_pages(total),
+        notice=_notice(query.get("done")),
+        **{"errors": {}, "values": {}, "message": None, **context},
+    )
+
+
+def _attachment_only(form: FormData) -> tuple[str, ...]:
+    """The form offers both lists; only the one the chosen role takes is sent to the service."""
+    role = forms.form_text(form, "role", max_length=16)
+    attachment = {
+        "supplier": ("supplierId",),
+        "reseller": ("resellerId",),
+        "agent": ("resellerId",),
+    }
+    return ("identifier", "name", "password", "role", *attachment.get(role, ()))
+
+
+@router.post("/users")
+async def create_user(request: Request, user: CheckedUser, session: WriteSessionDep) -> Response:
+    _admin(user)
+    form = await request.form()
+    try:
+        created = await service.create_user(
+            session, actor=user.actor, data=_read(UserCreate, form, _attachment_only(form))
+        )
+    except CommercyError as exc:
+        errors, message = _problem(exc)
+        values = _echo(form, tuple(name for name in USER_FIELDS if name != "password"))
+        return await _users_page(
+            request, user, session, status_code=400, errors=errors, message=message, values=values
+        )
+    return RedirectResponse(f"/app/admin/users/{created.id}?done=created", 303)
+
+
+@router.get("/users/{user_id}")
+async def user_page(
+    request: Request, user_id: PathId, user: SignedInUser, session: ReadSessionDep
+) -> Response:
+    _admin(user)
+    return await _user_page(request, user, session, user_id=user_id)
+
+
+async def _user_page(
+    request: Request,
+    user: SignedIn,
+    session: AsyncSession,
+    *,
+    user_id: int,
+    status_code: int = 200,
+    **context: Any,
+) -> Response:
+    managed = await service.get_user(session, actor=user.actor, user_id=user_id)
+    return render(
+        request,
+        "admin_user.html",
+        user=user,
+        status_code=status_code,
+        managed=managed,
+        notice=_notice(request.query_params.get("done")),
+        **{"errors": {}, "message": None, **context},
+    )
+
+
+def _user_change(form: FormData) -> UserUpdate:
+    """One of the page's three forms: the name, a new password, or enable/disable."""
+    action = forms.form_text(form, "action", max_length=16)
+    if action == "rename":
+        renamed = _read(UserUpdate, form, ("name",))
+        if renamed.name is None:
+            raise ValidationFailed("name", "type a name")
+        return renamed
+    if action == "password":
+        change = _read(UserUpdate, form, ("password",))
+        if change.password is None:
+            raise ValidationFailed("password", "type the new password")
+        return change
+    if action in ("disable", "enable"):
+        return UserUpdate(is_active=action == "enable")
+    raise ValidationFailed("action", "choose one of the buttons")
+
+
+@router.post("/users/{user_id}")
+async def update_user(
+    request: Request, user_id: PathId, user: CheckedUser, session: WriteSessionDep
+) -> Response:
+    _admin(user)
+    form = await request.form()
+    try:
+        change = _user_change(form)
+        await service.update_user(session, actor=user.actor, user_id=user_id, data=change)
+    except CommercyError as exc:
+        if exc.status_code == 404:
+            raise
+        errors, message = _problem(exc)
+        return await _user_page(
+            request,
+            user,
+            session,
+            user_id=user_id,
+            status_code=400,
+            errors=errors,
+            message=message,
+        )
+    return RedirectResponse(f"/app/admin/users/{user_id}?done=updated", 303)
