@@ -348,3 +348,20 @@ async def test_user_changes_need_the_csrf_token(client: httpx.AsyncClient, shop:
 
     assert answer.status_code == 403
     assert 'data-testid="state">Actif' in (await client.get(f"/app/admin/users/{victim.id}")).text
+
+
+async def test_a_password_reset_ends_the_users_web_session(
+    client: httpx.AsyncClient, app: FastAPI, shop: Shop
+) -> None:
+    agent_client = _another_browser(app)
+    async with agent_client:
+        await sign_in(agent_client, shop.world.agent)
+        csrf = await sign_in(client, shop.world.admin)
+
+        await client.post(
+            f"/app/admin/users/{shop.world.agent.id}",
+            data={"csrf_token": csrf, "action": "password", "password": NEW_PASSWORD},
+        )
+
+        after = await agent_client.get("/app/calls")
+        assert after.status_code == 303 and "/app/login" in after.headers["location"]

@@ -351,3 +351,44 @@ async def test_an_agent_confirms_from_the_queue_edits_an_address_and_sees_whatsa
     await expect(page.locator("#order-panel")).to_have_count(0)
     await _accessible(page, "calls-live")
     assert {first, second}  # both taken from the queue, in order
+
+
+async def test_an_admin_creates_a_reseller_and_its_agent_who_then_signs_in_to_the_calls(
+    base_url: str, page: Page, shop: Shop
+) -> None:
+    from playwright.async_api import expect
+
+    await _sign_in(page, base_url, shop.world.admin.identifier)
+    await page.get_by_role("link", name="Revendeurs").click()
+    await expect(page.get_by_role("heading", name="Revendeurs", exact=True)).to_be_visible()
+    await page.get_by_label("Nom").fill("Boutique Bizerte")
+    await page.get_by_label("Fournisseur").select_option(label=shop.world.supplier.name)
+    await page.get_by_label("E-mail").fill("bizerte@example.com")
+    await page.get_by_role("button", name="Créer le revendeur").click()
+    await expect(page.get_by_test_id("outcome")).to_have_text("Créé.")
+    await expect(page.locator("table")).to_contain_text("Boutique Bizerte")
+    await _accessible(page, "admin-resellers")
+    await _tab_reaches_every_control(page)
+
+    await page.get_by_role("link", name="Utilisateurs").click()
+    await page.get_by_label("Identifiant").fill("agent.bizerte@example.com")
+    await page.get_by_label("Nom", exact=True).fill("Agent de Bizerte")
+    await page.get_by_label("Mot de passe (8 caractères ou plus)").fill(PASSWORD)
+    await page.locator("#field-role").select_option("agent")
+    await page.get_by_label("Revendeur (revendeurs et agents)").select_option(
+        label="Boutique Bizerte"
+    )
+    await page.get_by_role("button", name="Créer l'utilisateur").click()
+    await expect(page.get_by_role("heading", name="agent.bizerte@example.com")).to_be_visible()
+    await expect(page.get_by_test_id("state")).to_have_text("Actif")
+    await _accessible(page, "admin-user")
+    await _tab_reaches_every_control(page)
+    await page.get_by_role("link", name="Tous les utilisateurs").click()
+    await expect(page.locator("table")).to_contain_text("Boutique Bizerte")
+    await _accessible(page, "admin-users")
+    await _tab_reaches_every_control(page)
+
+    await page.get_by_role("button", name="Se déconnecter").click()
+    await _sign_in(page, base_url, "agent.bizerte@example.com")
+    await expect(page.get_by_role("heading", name="Appels")).to_be_visible()
+    assert page.url.endswith("/app/calls")
