@@ -365,3 +365,16 @@ async def test_a_password_reset_ends_the_users_web_session(
 
         after = await agent_client.get("/app/calls")
         assert after.status_code == 303 and "/app/login" in after.headers["location"]
+
+
+async def test_a_user_without_a_role_is_refused_next_to_the_field(
+    client: httpx.AsyncClient, shop: Shop
+) -> None:
+    csrf = await sign_in(client, shop.world.admin)
+
+    page = await client.post(
+        "/app/admin/users",
+        data={"csrf_token": csrf, "identifier": "nobody@example.com", "password": PASSWORD},
+    )
+
+    assert page.status_code == 400 and 'id="error-role"' in page.text

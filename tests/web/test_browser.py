@@ -359,6 +359,10 @@ async def test_an_admin_creates_a_reseller_and_its_agent_who_then_signs_in_to_th
     from playwright.async_api import expect
 
     await _sign_in(page, base_url, shop.world.admin.identifier)
+    await page.get_by_role("link", name="Fournisseurs").click()
+    await expect(page.locator("table")).to_contain_text(shop.world.supplier.name)
+    await _accessible(page, "admin-suppliers")
+    await _tab_reaches_every_control(page)
     await page.get_by_role("link", name="Revendeurs").click()
     await expect(page.get_by_role("heading", name="Revendeurs", exact=True)).to_be_visible()
     await page.get_by_label("Nom").fill("Boutique Bizerte")
