@@ -245,3 +245,76 @@ async def test_accounts_are_visible_only_within_scope(
     ).status_code == 404
     listed = await client.get("/api/v1/resellers", headers=supplier_headers)
     assert [r["id"] for r in listed.json()["data"]] == [world.reseller.id]
+
+
+async def test_admins_change_a_suppliers_and_a_resellers_contact_details(
+    client: httpx.AsyncClient, session: WriteSession
+) -> None:
+    world = await make_world(session)
+    await session.commit()
+    headers = await login(client, world.admin)
+
+    supplier = await client.patch(
+        f"/api/v1/suppliers/{world.supplier.id}",
+        json={"name": "Sahel Dépôt", "email": "depot@sahel.tn"},
+        headers=headers,
+    )
+    reseller = await client.patch(
+        f"/api/v1/resellers/{world.reseller.id}",
+        json={"phone": "+216 20 000 000", "email": None},
+        headers=headers,
+    )
+
+    assert supplier.status_code == 200, supplier.text
+    assert supplier.json()["data"]["name"] == "Sahel Dépôt"
+    assert supplier.json()["data"]["email"] == "depot@sahel.tn"
+    assert reseller.status_code == 200, reseller.text
+    assert reseller.json()["data"]["phone"] == "+216 20 000 000"
+    assert reseller.json()["data"]["supplierId"] == world.supplier.id
+
+
+@pytest.mark.parametrize(
+    "body", [{"name": None}, {"name": ""}, {"email": "nope"}, {"supplierId": 1}, {"phone": "1"}]
+)
+async def test_bad_supplier_and_reseller_changes_are_refused_and_change_nothing(
+    client: httpx.AsyncClient, session: WriteSession, body: dict[str, object]
+) -> None:
+    world = await make_world(session)
+    await session.commit()
+    headers = await login(client, world.admin)
+
+    for path in (
+        f"/api/v1/suppliers/{world.supplier.id}",
+        f"/api/v1/resellers/{world.reseller.id}",
+    ):
+        answer = await client.patch(path, json=body, headers=headers)
+        assert answer.status_code == 400, answer.text
+        assert (await client.get(path, headers=headers)).json()["data"]["name"] != ""
+
+
+@pytest.mark.parametrize("who", ["supplier_user", "reseller_user", "agent"])
+async def test_only_admins_change_suppliers_and_resellers(
+    client: httpx.AsyncClient, session: WriteSession, who: str
+) -> None:
+    world = await make_world(session)
+    await session.commit()
+    headers = await login(client, getattr(world, who))
+
+    for path in (
+        f"/api/v1/suppliers/{world.supplier.id}",
+        f"/api/v1/resellers/{world.reseller.id}",
+    ):
+        answer = await client.patch(path, json={"name": "Taken over"}, headers=headers)
+        assert answer.status_code == 403
+
+
+async def test_changing_an_unknown_supplier_is_404(
+    client: httpx.AsyncClient, session: WriteSession
+) -> None:
+    admin = await make_user(session, role=Role.ADMIN)
+    await session.commit()
+    headers = await login(client, admin)
+
+    answer = await client.patch("/api/v1/suppliers/999999", json={"name": "X"}, headers=headers)
+
+    assert answer.status_code == 404

@@ -342,6 +342,8 @@ async def test_every_other_resource_answers(shop: Shop) -> None:
             reseller_id=reseller["id"],
         )
         renamed = admin.accounts.users.update(user["id"], name="Souk owner")
+        assert admin.accounts.suppliers.update(supplier["id"], phone="+216 70 000 000")["phone"]
+        assert admin.accounts.resellers.update(reseller["id"], name="Souk 2")["name"] == "Souk 2"
         assert admin.accounts.suppliers.get(supplier["id"])["name"] == "Atlas"
         assert admin.accounts.resellers.get(reseller["id"])["supplierId"] == supplier["id"]
         assert admin.accounts.suppliers.list(limit=1).total >= 2
@@ -491,9 +493,11 @@ METHODS = {
     "GET /suppliers": "accounts.suppliers.list",
     "POST /suppliers": "accounts.suppliers.create",
     "GET /suppliers/{supplier_id}": "accounts.suppliers.get",
+    "PATCH /suppliers/{supplier_id}": "accounts.suppliers.update",
     "GET /resellers": "accounts.resellers.list",
     "POST /resellers": "accounts.resellers.create",
     "GET /resellers/{reseller_id}": "accounts.resellers.get",
+    "PATCH /resellers/{reseller_id}": "accounts.resellers.update",
     "GET /users": "accounts.users.list",
     "POST /users": "accounts.users.create",
     "PATCH /users/{user_id}": "accounts.users.update",

@@ -378,3 +378,65 @@ async def test_a_user_without_a_role_is_refused_next_to_the_field(
     )
 
     assert page.status_code == 400 and 'id="error-role"' in page.text
+
+
+async def test_the_admin_edits_a_suppliers_contact_details(
+    client: httpx.AsyncClient, shop: Shop
+) -> None:
+    csrf = await sign_in(client, shop.world.admin)
+    path = f"/app/admin/suppliers/{shop.world.supplier.id}"
+
+    page = await client.post(
+        path,
+        data={"csrf_token": csrf, "name": "Dépôt Sousse", "email": "", "phone": "+216 73 000 000"},
+        follow_redirects=True,
+    )
+
+    assert page.status_code == 200 and "Modifications enregistrées." in page.text
+    assert 'value="Dépôt Sousse"' in page.text and 'value="+216 73 000 000"' in page.text
+    assert "Dépôt Sousse" in (await client.get("/app/admin/suppliers")).text
+
+
+async def test_the_admin_edits_a_reseller_and_a_bad_email_is_shown_next_to_its_field(
+    client: httpx.AsyncClient, shop: Shop
+) -> None:
+    csrf = await sign_in(client, shop.world.admin)
+    path = f"/app/admin/resellers/{shop.world.reseller.id}"
+
+    refused = await client.post(
+        path, data={"csrf_token": csrf, "name": "Nouveau nom", "email": "nope"}
+    )
+    renamed = await client.post(
+        path, data={"csrf_token": csrf, "name": "Nouveau nom"}, follow_redirects=True
+    )
+
+    assert refused.status_code == 400 and 'id="error-email"' in refused.text
+    assert 'value="Nouveau nom"' in renamed.text
+
+
+async def test_a_supplier_name_cannot_be_emptied(client: httpx.AsyncClient, shop: Shop) -> None:
+    csrf = await sign_in(client, shop.world.admin)
+    path = f"/app/admin/suppliers/{shop.world.supplier.id}"
+
+    page = await client.post(path, data={"csrf_token": csrf, "name": " "})
+
+    assert page.status_code == 400 and 'id="error-name"' in page.text
+    assert shop.world.supplier.name in (await client.get(path)).text
+
+
+@pytest.mark.parametrize("kind", ["suppliers", "resellers"])
+async def test_editing_a_supplier_or_reseller_is_for_admins_with_the_csrf_token(
+    client: httpx.AsyncClient, shop: Shop, kind: str
+) -> None:
+    party = shop.world.supplier if kind == "suppliers" else shop.world.reseller
+    path = f"/app/admin/{kind}/{party.id}"
+    await sign_in(client, shop.world.admin)
+    assert (await client.post(path, data={"name": "Forged"})).status_code == 403
+    assert (await client.get(f"/app/admin/{kind}/999999")).status_code == 404
+    client.cookies.clear()
+    csrf = await sign_in(client, shop.world.reseller_user)
+
+    answer = await client.post(path, data={"csrf_token": csrf, "name": "Taken over"})
+
+    assert answer.status_code == 403
+    assert (await client.get(path)).status_code == 403

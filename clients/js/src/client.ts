@@ -58,8 +58,10 @@ import type {
   QueueSettings,
   QueueSettingsInput,
   Reseller,
+  ResellerChanges,
   StatusChange,
   Supplier,
+  SupplierChanges,
   User,
   UserChanges,
   WebhookEvent,
@@ -568,6 +570,15 @@ export class Suppliers {
   async create(supplier: NewSupplier): Promise<Supplier> {
     return data<Supplier>(this.transport, { method: "POST", path: "/suppliers", body: supplier });
   }
+
+  /** `PATCH /suppliers/{id}` (admins): name, email, phone (`null` clears email or phone). */
+  async update(supplierId: number, changes: SupplierChanges): Promise<Supplier> {
+    return data<Supplier>(this.transport, {
+      method: "PATCH",
+      path: `/suppliers/${segment(supplierId)}`,
+      body: changes,
+    });
+  }
 }
 
 export class Resellers {
@@ -593,6 +604,15 @@ export class Resellers {
   /** `POST /resellers` (admins): a reseller selling for `supplierId`. */
   async create(reseller: NewReseller): Promise<Reseller> {
     return data<Reseller>(this.transport, { method: "POST", path: "/resellers", body: reseller });
+  }
+
+  /** `PATCH /resellers/{id}` (admins): name, email, phone; its supplier stays. */
+  async update(resellerId: number, changes: ResellerChanges): Promise<Reseller> {
+    return data<Reseller>(this.transport, {
+      method: "PATCH",
+      path: `/resellers/${segment(resellerId)}`,
+      body: changes,
+    });
   }
 }
 

@@ -61,8 +61,10 @@ export type NewUser = Schemas["UserCreate"];
 export type UserChanges = Schemas["UserUpdate"];
 export type Supplier = Schemas["SupplierOut"];
 export type NewSupplier = Schemas["SupplierCreate"];
+export type SupplierChanges = Schemas["SupplierUpdate"];
 export type Reseller = Schemas["ResellerOut"];
 export type NewReseller = Schemas["ResellerCreate"];
+export type ResellerChanges = Schemas["ResellerUpdate"];
 export type LoginResult = Pick<
   Schemas["LoginAnswer"],
   "token" | "tokenType" | "expiresAt" | "user"

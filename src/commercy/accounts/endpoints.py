@@ -8,8 +8,10 @@ from commercy.accounts import service
 from commercy.accounts.schemas import (
     ResellerCreate,
     ResellerOut,
+    ResellerUpdate,
     SupplierCreate,
     SupplierOut,
+    SupplierUpdate,
     UserCreate,
     UserUpdate,
 )
@@ -58,6 +60,17 @@ async def get_supplier(
     return envelope(SupplierOut.model_validate(supplier))
 
 
+@router.patch("/suppliers/{supplier_id}", response_model=Envelope[SupplierOut])
+async def update_supplier(
+    supplier_id: PathId, body: SupplierUpdate, actor: AdminActor, session: WriteSessionDep
+) -> dict[str, Any]:
+    """Change a supplier's name, email or phone (admins only); `null` clears email or phone."""
+    supplier = await service.update_supplier(
+        session, actor=actor, supplier_id=supplier_id, data=body
+    )
+    return envelope(SupplierOut.model_validate(supplier), message="Supplier updated")
+
+
 @router.get("/resellers", response_model=Page[ResellerOut])
 async def list_resellers(
     actor: CurrentActor, session: ReadSessionDep, page: PageDep
@@ -90,6 +103,18 @@ async def get_reseller(
     """One reseller; 404 when it is outside your scope."""
     reseller = await service.get_reseller(session, actor=actor, reseller_id=reseller_id)
     return envelope(ResellerOut.model_validate(reseller))
+
+
+@router.patch("/resellers/{reseller_id}", response_model=Envelope[ResellerOut])
+async def update_reseller(
+    reseller_id: PathId, body: ResellerUpdate, actor: AdminActor, session: WriteSessionDep
+) -> dict[str, Any]:
+    """Change a reseller's name, email or phone (admins only); `null` clears email or phone.
+    Its supplier stays: its products and orders belong to that supplier."""
+    reseller = await service.update_reseller(
+        session, actor=actor, reseller_id=reseller_id, data=body
+    )
+    return envelope(ResellerOut.model_validate(reseller), message="Reseller updated")
 
 
 @router.get("/users", response_model=Page[UserOut])

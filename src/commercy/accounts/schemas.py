@@ -27,6 +27,30 @@ class SupplierCreate(StrictWireModel):
     phone: Phone | None = None
 
 
+class _ContactUpdate(StrictWireModel):
+    """A partial change of a supplier or reseller: a field sent is changed (``email`` and
+    ``phone`` cleared by ``null``); ``name`` cannot be cleared."""
+
+    name: Name | None = None
+    email: Email | None = None
+    phone: Phone | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _name_not_null(cls, value: str | None) -> str | None:
+        if value is None:
+            raise ValueError("name cannot be null")
+        return value
+
+
+class SupplierUpdate(_ContactUpdate):
+    pass
+
+
+class ResellerUpdate(_ContactUpdate):
+    pass
+
+
 class SupplierOut(WireModel):
     id: int
     name: str

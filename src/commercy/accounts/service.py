@@ -8,7 +8,14 @@ from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from commercy.accounts.models import Reseller, Supplier
-from commercy.accounts.schemas import ResellerCreate, SupplierCreate, UserCreate, UserUpdate
+from commercy.accounts.schemas import (
+    ResellerCreate,
+    ResellerUpdate,
+    SupplierCreate,
+    SupplierUpdate,
+    UserCreate,
+    UserUpdate,
+)
 from commercy.auth.actor import Actor, check_own_id
 from commercy.auth.models import Role, User
 from commercy.auth.service import get_user_by_identifier
@@ -47,6 +54,16 @@ async def get_supplier(session: AsyncSession, *, actor: Actor, supplier_id: int)
     return supplier
 
 
+async def update_supplier(
+    session: WriteSession, *, actor: Actor, supplier_id: int, data: SupplierUpdate
+) -> Supplier:
+    supplier = await get_supplier(session, actor=actor, supplier_id=supplier_id)
+    for field, value in data.model_dump(exclude_unset=True).items():
+        setattr(supplier, field, value)
+    await session.flush()
+    return supplier
+
+
 # --- resellers -----------------------------------------------------------------------------
 
 
@@ -78,6 +95,16 @@ async def get_reseller(session: AsyncSession, *, actor: Actor, reseller_id: int)
     reseller = await session.scalar(_visible_resellers(actor).where(Reseller.id == reseller_id))
     if reseller is None:
         raise NotFound(f"Reseller {reseller_id} not found")
+    return reseller
+
+
+async def update_reseller(
+    session: WriteSession, *, actor: Actor, reseller_id: int, data: ResellerUpdate
+) -> Reseller:
+    reseller = await get_reseller(session, actor=actor, reseller_id=reseller_id)
+    for field, value in data.model_dump(exclude_unset=True).items():
+        setattr(reseller, field, value)
+    await session.flush()
     return reseller
 
 

@@ -12,7 +12,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import FormData
 
 from commercy.accounts import service
-from commercy.accounts.schemas import ResellerCreate, SupplierCreate, UserCreate, UserUpdate
+from commercy.accounts.schemas import (
+    ResellerCreate,
+    ResellerUpdate,
+    SupplierCreate,
+    SupplierUpdate,
+    UserCreate,
+    UserUpdate,
+)
 from commercy.auth.models import Role
 from commercy.core.database import ReadSessionDep, WriteSessionDep
 from commercy.core.errors import (
@@ -146,6 +153,66 @@ async def create_supplier(
     return RedirectResponse(f"/app/admin/suppliers?done=created#supplier-{supplier.id}", 303)
 
 
+@router.get("/suppliers/{supplier_id}")
+async def supplier_page(
+    request: Request, supplier_id: PathId, user: SignedInUser, session: ReadSessionDep
+) -> Response:
+    _admin(user)
+    supplier = await service.get_supplier(session, actor=user.actor, supplier_id=supplier_id)
+    return _contact_page(request, user, supplier, kind="supplier")
+
+
+@router.post("/suppliers/{supplier_id}")
+async def update_supplier(
+    request: Request, supplier_id: PathId, user: CheckedUser, session: WriteSessionDep
+) -> Response:
+    _admin(user)
+    form = await request.form()
+    try:
+        await service.update_supplier(
+            session,
+            actor=user.actor,
+            supplier_id=supplier_id,
+            data=_contact_change(SupplierUpdate, form),
+        )
+    except CommercyError as exc:
+        if exc.status_code == 404:
+            raise
+        supplier = await service.get_supplier(session, actor=user.actor, supplier_id=supplier_id)
+        errors, message = _problem(exc)
+        values = _echo(form, SUPPLIER_FIELDS)
+        return _contact_page(
+            request, user, supplier, kind="supplier", errors=errors, message=message, values=values
+        )
+    return RedirectResponse(f"/app/admin/suppliers/{supplier_id}?done=updated", 303)
+
+
+def _contact_change(model: type[Body], form: FormData) -> Body:
+    """The edit form sends every field: an empty email or phone clears it, a name is needed."""
+    change = _read(model, form, SUPPLIER_FIELDS)
+    cleared = {name: None for name in ("email", "phone") if name not in change.model_fields_set}
+    if "name" not in change.model_fields_set:
+        raise ValidationFailed("name", "type a name")
+    return model.model_validate({**change.model_dump(exclude_unset=True), **cleared})
+
+
+def _contact_page(
+    request: Request, user: SignedIn, party: Any, *, kind: str, **context: Any
+) -> Response:
+    status_code = 400 if context.get("errors") or context.get("message") else 200
+    values = {"name": party.name, "email": party.email or "", "phone": party.phone or ""}
+    return render(
+        request,
+        "admin_contact.html",
+        user=user,
+        status_code=status_code,
+        party=party,
+        kind=kind,
+        notice=_notice(request.query_params.get("done")),
+        **{"errors": {}, "values": values, "message": None, **context},
+    )
+
+
 # --- resellers ----------------------------------------------------------------------------------
 
 RESELLER_FIELDS = ("name", "supplierId", "email", "phone")
@@ -203,6 +270,40 @@ async def create_reseller(
             request, user, session, status_code=400, errors=errors, message=message, values=values
         )
     return RedirectResponse(f"/app/admin/resellers?done=created#reseller-{reseller.id}", 303)
+
+
+@router.get("/resellers/{reseller_id}")
+async def reseller_page(
+    request: Request, reseller_id: PathId, user: SignedInUser, session: ReadSessionDep
+) -> Response:
+    _admin(user)
+    reseller = await service.get_reseller(session, actor=user.actor, reseller_id=reseller_id)
+    return _contact_page(request, user, reseller, kind="reseller")
+
+
+@router.post("/resellers/{reseller_id}")
+async def update_reseller(
+    request: Request, reseller_id: PathId, user: CheckedUser, session: WriteSessionDep
+) -> Response:
+    _admin(user)
+    form = await request.form()
+    try:
+        await service.update_reseller(
+            session,
+            actor=user.actor,
+            reseller_id=reseller_id,
+            data=_contact_change(ResellerUpdate, form),
+        )
+    except CommercyError as exc:
+        if exc.status_code == 404:
+            raise
+        reseller = await service.get_reseller(session, actor=user.actor, reseller_id=reseller_id)
+        errors, message = _problem(exc)
+        values = _echo(form, SUPPLIER_FIELDS)
+        return _contact_page(
+            request, user, reseller, kind="reseller", errors=errors, message=message, values=values
+        )
+    return RedirectResponse(f"/app/admin/resellers/{reseller_id}?done=updated", 303)
 
 
 # --- users --------------------------------------------------------------------------------------

@@ -478,6 +478,19 @@ class Suppliers(_Resource):
             Supplier, await self._data(Call("POST", "/suppliers", json=calls.body(None, fields)))
         )
 
+    async def update(
+        self,
+        supplier_id: int,
+        *,
+        name: str | None = None,
+        email: str | None = None,
+        phone: str | None = None,
+    ) -> Supplier:
+        """``PATCH /suppliers/{id}`` (admins): changes the fields given."""
+        fields = _given(name=name, email=email, phone=phone)
+        call = Call("PATCH", f"/suppliers/{supplier_id}", json=calls.body(None, fields))
+        return cast(Supplier, await self._data(call))
+
 
 class Resellers(_Resource):
     async def list(self, *, page: int | None = None, limit: int | None = None) -> Page[Reseller]:
@@ -496,6 +509,19 @@ class Resellers(_Resource):
         return cast(
             Reseller, await self._data(Call("POST", "/resellers", json=calls.body(None, fields)))
         )
+
+    async def update(
+        self,
+        reseller_id: int,
+        *,
+        name: str | None = None,
+        email: str | None = None,
+        phone: str | None = None,
+    ) -> Reseller:
+        """``PATCH /resellers/{id}`` (admins): changes the fields given (not the supplier)."""
+        fields = _given(name=name, email=email, phone=phone)
+        call = Call("PATCH", f"/resellers/{reseller_id}", json=calls.body(None, fields))
+        return cast(Reseller, await self._data(call))
 
 
 class Users(_Resource):

@@ -460,6 +460,19 @@ class Suppliers(_Resource):
         fields = _given(name=name, email=email, phone=phone)
         return cast(Supplier, self._data(Call("POST", "/suppliers", json=calls.body(None, fields))))
 
+    def update(
+        self,
+        supplier_id: int,
+        *,
+        name: str | None = None,
+        email: str | None = None,
+        phone: str | None = None,
+    ) -> Supplier:
+        """``PATCH /suppliers/{id}`` (admins): changes the fields given."""
+        fields = _given(name=name, email=email, phone=phone)
+        call = Call("PATCH", f"/suppliers/{supplier_id}", json=calls.body(None, fields))
+        return cast(Supplier, self._data(call))
+
 
 class Resellers(_Resource):
     def list(self, *, page: int | None = None, limit: int | None = None) -> Page[Reseller]:
@@ -476,6 +489,19 @@ class Resellers(_Resource):
         """``POST /resellers`` (admins): a reseller selling for ``supplier_id``."""
         fields = _given(name=name, supplier_id=supplier_id, email=email, phone=phone)
         return cast(Reseller, self._data(Call("POST", "/resellers", json=calls.body(None, fields))))
+
+    def update(
+        self,
+        reseller_id: int,
+        *,
+        name: str | None = None,
+        email: str | None = None,
+        phone: str | None = None,
+    ) -> Reseller:
+        """``PATCH /resellers/{id}`` (admins): changes the fields given (not the supplier)."""
+        fields = _given(name=name, email=email, phone=phone)
+        call = Call("PATCH", f"/resellers/{reseller_id}", json=calls.body(None, fields))
+        return cast(Reseller, self._data(call))
 
 
 class Users(_Resource):
