@@ -74,6 +74,7 @@ NAVIGATION = (
     NavItem(N_("Stock"), "/app/stock", SUPPLIERS),
     NavItem(N_("Orders"), "/app/orders", EVERYONE),
     NavItem(N_("Dashboard"), "/app/dashboard", frozenset({Role.RESELLER, Role.ADMIN})),
+    NavItem(N_("Settings"), "/app/settings", frozenset({Role.RESELLER, Role.ADMIN})),
 )
 
 
