@@ -10,7 +10,7 @@ from commercy.auth.models import Role
 from commercy.core.database import WriteSession
 from commercy.integrations.digishare.service import NOTIFY_ORDER
 from commercy.outbox.models import JobState, OutboxJob
-from tests.factories import Shop, make_mapping, make_reseller, make_user
+from tests.factories import PASSWORD, Shop, make_mapping, make_reseller, make_user
 from tests.web.conftest import sign_in
 
 CLOSED_PORT = "http://127.0.0.1:9"
@@ -340,3 +340,47 @@ async def test_every_settings_action_needs_the_csrf_token(
     assert answer.status_code == 403
     api = await client.get("/api/v1/integrations/digishare", headers=shop.reseller)
     assert api.status_code == 404
+
+
+async def test_an_unknown_webhook_authentication_is_a_message(
+    client: httpx.AsyncClient, shop: Shop
+) -> None:
+    csrf = await sign_in(client, shop.world.reseller_user)
+
+    answer = await _save_digishare(client, csrf, webhookType="carrier-pigeon")
+
+    assert answer.status_code == 400
+    assert 'id="error-webhookType"' in answer.text
+
+
+async def test_a_disabled_agent_can_no_longer_sign_in(
+    client: httpx.AsyncClient, session: WriteSession, shop: Shop
+) -> None:
+    agent = shop.world.agent
+    csrf = await sign_in(client, shop.world.reseller_user)
+
+    await client.post(
+        f"/app/settings/agents/{agent.id}/active", data={"csrf_token": csrf, "isActive": "false"}
+    )
+    login = await client.post(
+        "/api/v1/auth/login", json={"identifier": agent.identifier, "password": PASSWORD}
+    )
+
+    assert login.status_code in (401, 403)
+
+
+async def test_a_reseller_cannot_toggle_another_resellers_agent(
+    client: httpx.AsyncClient, session: WriteSession, shop: Shop
+) -> None:
+    other = await make_reseller(session, supplier=shop.world.supplier)
+    foreign = await make_user(session, role=Role.AGENT, reseller=other)
+    await session.commit()
+    csrf = await sign_in(client, shop.world.reseller_user)
+
+    answer = await client.post(
+        f"/app/settings/agents/{foreign.id}/active", data={"csrf_token": csrf, "isActive": "false"}
+    )
+
+    assert answer.status_code == 404
+    users = (await client.get("/api/v1/users", headers=shop.admin)).json()["data"]
+    assert next(u for u in users if u["id"] == foreign.id)["isActive"] is True

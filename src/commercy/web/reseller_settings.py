@@ -257,13 +257,11 @@ def _integration_update(form: FormData, stored: IntegrationOut | None) -> Integr
     elif token := text("token"):
         body["token"] = token
     webhook_type = text("webhookType", 10)
-    secrets = (
-        WEBHOOK_SECRETS.get(WebhookAuthType(webhook_type))
-        if webhook_type in set(WebhookAuthType)
-        else None
+    secrets = next(
+        (fields for kind, fields in WEBHOOK_SECRETS.items() if kind == webhook_type), None
     )
     if secrets is None:
-        raise ValidationFailed("webhookAuth.type", "choose basic, bearer or header")
+        raise ValidationFailed("webhookType", "choose basic, bearer or header")
     given = {key: value for key, name in secrets if (value := text(name))}
     unchanged = stored is not None and stored.webhook_auth.type.value == webhook_type
     if given or not unchanged:
