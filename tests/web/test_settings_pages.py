@@ -59,7 +59,7 @@ async def test_secrets_never_appear_in_the_settings_page(
 
     for html in (page.text, refused.text):
         assert "tok-very-secret-123" not in html and "hook-secret-456" not in html
-    assert "définie" in page.text
+    assert "enregistré ; laissez vide pour le garder" in page.text
 
 
 async def test_an_empty_secret_keeps_the_stored_one(client: httpx.AsyncClient, shop: Shop) -> None:
