@@ -384,3 +384,25 @@ async def test_a_reseller_cannot_toggle_another_resellers_agent(
     assert answer.status_code == 404
     users = (await client.get("/api/v1/users", headers=shop.admin)).json()["data"]
     assert next(u for u in users if u["id"] == foreign.id)["isActive"] is True
+
+
+async def test_an_admin_blocks_a_phone_and_creates_an_agent_for_the_chosen_reseller(
+    client: httpx.AsyncClient, shop: Shop
+) -> None:
+    csrf = await sign_in(client, shop.world.admin)
+    query = f"?resellerId={shop.world.reseller.id}"
+
+    blocked = await client.post(
+        f"/app/settings/blocked-phones{query}",
+        data={"csrf_token": csrf, "phone": "20 555 888", "reason": "Fraude"},
+    )
+    created = await client.post(
+        f"/app/settings/agents{query}",
+        data={"csrf_token": csrf, "identifier": "sana@example.com", "password": "a-long-pass-2"},
+    )
+
+    assert blocked.status_code == 303 and created.status_code == 303
+    entries = (await client.get("/api/v1/blocked-phones", headers=shop.reseller)).json()["data"]
+    assert [entry["reason"] for entry in entries] == ["Fraude"]
+    users = (await client.get("/api/v1/users", headers=shop.reseller)).json()["data"]
+    assert "sana@example.com" in [user["identifier"] for user in users]
