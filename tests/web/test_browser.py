@@ -5,6 +5,7 @@ Screenshots of each main screen go to tmp/web-screenshots/ (not committed) for a
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -396,3 +397,52 @@ async def test_an_admin_creates_a_reseller_and_its_agent_who_then_signs_in_to_th
     await _sign_in(page, base_url, "agent.bizerte@example.com")
     await expect(page.get_by_role("heading", name="Appels")).to_be_visible()
     assert page.url.endswith("/app/calls")
+
+
+async def test_a_reseller_filters_exports_then_changes_and_tests_its_digishare_settings(
+    base_url: str, page: Page, shop: Shop, orders: tuple[Order, Order]
+) -> None:
+    from playwright.async_api import expect
+
+    pending, confirmed = orders
+    await _sign_in(page, base_url, shop.world.reseller_user.identifier)
+    await page.get_by_label("Statut", exact=True).select_option("confirmed")
+    await expect(page.locator("#results")).to_contain_text("Commandes trouvées : 1")
+    await expect(page.locator("#results")).not_to_contain_text(pending.order_number)
+
+    async with page.expect_download() as downloading:
+        await page.get_by_role("link", name="Exporter en CSV").click()
+    download = await downloading.value
+    saved_to = Path(await download.path())
+    exported = await asyncio.to_thread(saved_to.read_text, encoding="utf-8-sig")
+    assert confirmed.order_number in exported and pending.order_number not in exported
+    # The download's content-type, asked of the same link with the page's own session.
+    content_type: str = await page.evaluate(
+        "fetch(document.querySelector('a[download]').href).then(r => r.headers.get('content-type'))"
+    )
+    assert content_type.startswith("text/csv")
+
+    await page.get_by_role("link", name="Paramètres").click()
+    await expect(page.get_by_role("heading", name="Intégration Digishare")).to_be_visible()
+    await _accessible(page, "settings-digishare")
+    await _tab_reaches_every_control(page)
+    await page.get_by_label("Adresse de l'API Digishare").fill("http://127.0.0.1:9")
+    await page.get_by_label("Jeton", exact=True).fill("a-token-typed-in-the-browser")
+    await page.get_by_label("Jeton du webhook (bearer)").fill("a-webhook-token")
+    await page.get_by_label("Id du type de ticket").fill("type-from-the-browser")
+    await page.get_by_role("button", name="Enregistrer", exact=True).click()
+    await expect(page.get_by_test_id("notice")).to_have_text("Paramètres enregistrés.")
+    await expect(page.get_by_label("Id du type de ticket")).to_have_value("type-from-the-browser")
+    assert "a-token-typed-in-the-browser" not in await page.content()
+
+    await page.get_by_role("button", name="Tester la connexion").click()  # a closed port
+    await expect(page.get_by_test_id("connection")).to_contain_text("Digishare est injoignable")
+    await _accessible(page, "settings-digishare-tested")
+
+    for tab in ("Téléphones bloqués", "Agents du centre d'appels", "Converty"):
+        await page.get_by_role("link", name=tab, exact=True).click()
+        await expect(page.get_by_role("link", name=tab, exact=True)).to_have_attribute(
+            "aria-current", "page"
+        )
+        await _accessible(page, f"settings-{tab.split()[0].lower()}")
+        await _tab_reaches_every_control(page)

@@ -16,7 +16,7 @@ from commercy.core.database import Database
 from commercy.core.errors import CommercyError, describe_validation_errors
 from commercy.core.ratelimit import RateLimits
 from commercy.core.settings import Settings
-from commercy.web import admin, calls, dashboard, supplier
+from commercy.web import admin, calls, dashboard, reseller_settings, supplier
 from commercy.web.dependencies import CsrfRefused, SignInRequired
 from commercy.web.endpoints import router
 from commercy.web.i18n import TEMPLATES_DIR
@@ -47,6 +47,7 @@ def create_web_app(*, settings: Settings, database: Database, rate_limits: RateL
     web.include_router(dashboard.router)
     web.include_router(calls.router)
     web.include_router(admin.router)
+    web.include_router(reseller_settings.router)
     _install_error_pages(web)
     return web
 

@@ -78,6 +78,7 @@ NAVIGATION = (
     NavItem(N_("Suppliers"), "/app/admin/suppliers", ADMINS),
     NavItem(N_("Resellers"), "/app/admin/resellers", ADMINS),
     NavItem(N_("Users"), "/app/admin/users", ADMINS),
+    NavItem(N_("Settings"), "/app/settings", frozenset({Role.RESELLER, Role.ADMIN})),
 )
 
 
