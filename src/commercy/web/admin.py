@@ -95,10 +95,6 @@ def _notice(raw: str | None) -> str | None:
     return raw if raw in NOTICES else None
 
 
-def _pages(total: int) -> int:
-    return max(1, -(-total // forms.PAGE_SIZE))
-
-
 # --- suppliers ----------------------------------------------------------------------------------
 
 SUPPLIER_FIELDS = ("name", "email", "phone")
@@ -128,7 +124,7 @@ async def _suppliers_page(
         suppliers=suppliers,
         total=total,
         page=page.page,
-        pages=_pages(total),
+        pages=forms.page_count(total),
         notice=_notice(request.query_params.get("done")),
         **{"errors": {}, "values": {}, "message": None, **context},
     )
@@ -247,7 +243,7 @@ async def _resellers_page(
         suppliers=suppliers,
         total=total,
         page=page.page,
-        pages=_pages(total),
+        pages=forms.page_count(total),
         notice=_notice(request.query_params.get("done")),
         **{"errors": {}, "values": {}, "message": None, **context},
     )
@@ -356,7 +352,7 @@ async def _users_page(
         reseller_names={reseller.id: reseller.name for reseller in resellers},
         total=total,
         page=page.page,
-        pages=_pages(total),
+        pages=forms.page_count(total),
         notice=_notice(query.get("done")),
         **{"errors": {}, "values": {}, "message": None, **context},
     )

@@ -205,7 +205,7 @@ async def orders_page(request: Request, user: SignedInUser, session: ReadSession
             **context,
         )
     orders, total = await queries.list_orders(session, actor=user.actor, filters=filters, page=page)
-    pages = max(1, -(-total // page.limit))
+    pages = forms.page_count(total, page.limit)
     return render(
         request,
         template,

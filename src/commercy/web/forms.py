@@ -79,6 +79,11 @@ async def order_list_filters(query: QueryParams, zone: ZoneInfo) -> queries.Orde
     )
 
 
+def page_count(total: int, size: int = PAGE_SIZE) -> int:
+    """How many pages of ``size`` rows ``total`` rows fill; an empty list is still one page."""
+    return max(1, -(-total // size))
+
+
 def page_of(query: QueryParams) -> Page:
     raw = query.get("page") or "1"
     if not (raw.isascii() and raw.isdigit() and len(raw) <= 7 and 1 <= int(raw) <= MAX_PAGE):

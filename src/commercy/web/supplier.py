@@ -93,7 +93,7 @@ async def shipping_page(request: Request, user: SignedInUser, session: ReadSessi
         orders=orders,
         total=total,
         page=page.page,
-        pages=max(1, -(-total // SHIPPING_PAGE_SIZE)),
+        pages=forms.page_count(total, SHIPPING_PAGE_SIZE),
         updated=_count(query.get("updated")),
         refused=_count(query.get("refused")),
     )
@@ -174,7 +174,7 @@ async def _stock_page(
         products=products,
         total=total,
         page=page.page,
-        pages=max(1, -(-total // STOCK_PAGE_SIZE)),
+        pages=forms.page_count(total, STOCK_PAGE_SIZE),
         low_stock=LOW_STOCK,
         errors=errors or {},
     )
