@@ -3,6 +3,8 @@ VENV ?= .venv
 PYTHON ?= python3
 BIN := $(VENV)/bin
 POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
+# Tests wait on subprocesses, sockets and fsync more than on the CPU: three workers keep two cores busy.
+TEST_WORKERS ?= 3
 
 .PHONY: install run test test-sqlite test-postgres lint format services browser fonts node-tools clean bench
 
@@ -23,10 +25,10 @@ run: install
 test: install services browser fonts node-tools lint test-sqlite test-postgres
 
 test-sqlite: install node-tools
-	$(BIN)/pytest --db sqlite
+	$(BIN)/pytest --db sqlite -n $(TEST_WORKERS)
 
 test-postgres: install services
-	COMMERCY_TEST_POSTGRES_URL=$(POSTGRES_URL) $(BIN)/pytest --db postgres --ignore=tests/sandbox
+	COMMERCY_TEST_POSTGRES_URL=$(POSTGRES_URL) $(BIN)/pytest --db postgres --ignore=tests/sandbox -n $(TEST_WORKERS)
 
 lint: install
 	$(BIN)/ruff check src tests bench postman clients/python examples clients/js/scripts

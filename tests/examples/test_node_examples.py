@@ -104,40 +104,45 @@ class Checkout:
 @pytest.fixture
 def checkout(settings: Settings, shop: Shop, tmp_path: Path) -> Iterator[Checkout]:
     """The API, allowing the page's origin by CORS, and the page served by serve.mjs on its
-    own origin (another port), as a reseller's shop would be."""
-    port = free_port()
-    origin = f"http://127.0.0.1:{port}"
-    allowing = settings.model_copy(update={"cors_origins": [origin]})
-    with live_server(create_app(allowing)) as api_url:
-        log = (tmp_path / "serve.log").open("w")
-        server = subprocess.Popen(
-            ["node", "serve.mjs"],
-            cwd=CHECKOUT,
-            env={**_node_env(api_url, shop), "PORT": str(port)},
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            _wait_for(f"{origin}/config.js", server, tmp_path / "serve.log")
-            yield Checkout(page_url=f"{origin}/", api_url=api_url)
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
-            log.close()
+    own origin (another port), as a reseller's shop would be. The free port is only free when
+    asked: another test process may take it first, so a page server that cannot bind is
+    started again on another port."""
+    for attempt in range(3):
+        port = free_port()
+        origin = f"http://127.0.0.1:{port}"
+        allowing = settings.model_copy(update={"cors_origins": [origin]})
+        with live_server(create_app(allowing)) as api_url:
+            log_path = tmp_path / f"serve-{attempt}.log"
+            with log_path.open("w") as log:
+                server = subprocess.Popen(
+                    ["node", "serve.mjs"],
+                    cwd=CHECKOUT,
+                    env={**_node_env(api_url, shop), "PORT": str(port)},
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                )
+                try:
+                    if _answers(f"{origin}/config.js", server):
+                        yield Checkout(page_url=f"{origin}/", api_url=api_url)
+                        return
+                finally:
+                    server.terminate()
+                    server.wait(timeout=10)
+            if "EADDRINUSE" not in log_path.read_text():
+                pytest.fail(f"serve.mjs did not answer:\n{log_path.read_text()}")
+    pytest.fail("serve.mjs found no free port in three tries")
 
 
-def _wait_for(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"serve.mjs stopped:\n{log.read_text()}")
+def _answers(url: str, process: subprocess.Popen[bytes]) -> bool:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and process.poll() is None:
         try:
             if httpx.get(url, timeout=1).status_code == 200:
-                return
+                return True
         except httpx.TransportError:
             pass
         time.sleep(0.1)
-    pytest.fail(f"serve.mjs did not answer:\n{log.read_text()}")
+    return False
 
 
 @pytest.fixture
