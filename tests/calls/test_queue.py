@@ -206,17 +206,24 @@ async def test_releasing_returns_the_order_to_the_queue(
     assert await next_id(client, shop.reseller) == order
 
 
-async def test_only_the_holder_or_an_admin_releases_a_claim(
-    client: httpx.AsyncClient, session: WriteSession, shop: Shop
+async def test_another_agent_may_not_release_a_claim_but_its_reseller_and_admins_may(
+    client: httpx.AsyncClient, session: WriteSession, shop: Shop, settings: Settings
 ) -> None:
-    (order,) = await queued(session, shop)
-    assert (await claim(client, shop.agent, order)).status_code == 200
+    first, second = await queued(session, shop, 2)
+    colleague = await make_user(session, role=Role.AGENT, reseller=shop.world.reseller)
+    await session.commit()
+    assert (await claim(client, shop.agent, first)).status_code == 200
 
-    refused = await client.delete(f"/api/v1/orders/{order}/claim", headers=shop.reseller)
-    released = await client.delete(f"/api/v1/orders/{order}/claim", headers=shop.admin)
+    refused = await client.delete(
+        f"/api/v1/orders/{first}/claim", headers=bearer(colleague, settings)
+    )
+    by_reseller = await client.delete(f"/api/v1/orders/{first}/claim", headers=shop.reseller)
+    assert (await claim(client, shop.agent, second)).status_code == 200
+    by_admin = await client.delete(f"/api/v1/orders/{second}/claim", headers=shop.admin)
 
     assert refused.status_code == 409
-    assert released.status_code == 204
+    assert (by_reseller.status_code, by_admin.status_code) == (204, 204)
+    assert await next_id(client, shop.reseller) == first
 
 
 async def test_claiming_an_order_outside_the_scope_answers_404(

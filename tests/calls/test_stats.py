@@ -42,6 +42,18 @@ async def test_stats_count_each_agents_calls_of_the_day(
     assert len(rows) == 2
 
 
+async def test_giving_up_on_an_order_is_not_a_reached_call(
+    client: httpx.AsyncClient, session: WriteSession, shop: Shop
+) -> None:
+    first, second = await queued(session, shop, 2)
+    await claimed_call(client, shop.agent, first, outcome="abandoned")
+    await claimed_call(client, shop.agent, second, outcome="confirmed")
+
+    (agent,) = await _stats(client, shop.agent)
+
+    assert (agent["attempts"], agent["reached"], agent["confirmationRate"]) == (2, 1, 1.0)
+
+
 async def test_an_agent_sees_only_its_own_numbers(
     client: httpx.AsyncClient, session: WriteSession, shop: Shop
 ) -> None:

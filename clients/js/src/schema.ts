@@ -618,8 +618,9 @@ export interface paths {
         post: operations["claim_order_api_v1_orders__reference__claim_post"];
         /**
          * Release Order
-         * @description Give the order back to the queue without calling. Its holder may release it, and an
-         *     admin anyone's claim; another user gets 409. An order nobody holds: nothing to do.
+         * @description Give the order back to the queue without calling. Its holder may release it, and so
+         *     may the order's reseller (its agents' employer) and an admin; another agent gets 409. An
+         *     order nobody holds: nothing to do.
          */
         delete: operations["release_order_api_v1_orders__reference__claim_delete"];
         options?: never;

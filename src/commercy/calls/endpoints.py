@@ -96,8 +96,9 @@ async def claim_order(
     responses={204: {"description": "The order is back in the queue"}},
 )
 async def release_order(reference: str, actor: CurrentActor, session: WriteSessionDep) -> Response:
-    """Give the order back to the queue without calling. Its holder may release it, and an
-    admin anyone's claim; another user gets 409. An order nobody holds: nothing to do."""
+    """Give the order back to the queue without calling. Its holder may release it, and so
+    may the order's reseller (its agents' employer) and an admin; another agent gets 409. An
+    order nobody holds: nothing to do."""
     await service.release(session, actor=actor, reference=reference)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 

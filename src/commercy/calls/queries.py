@@ -188,7 +188,7 @@ async def call_stats(
             _ATTEMPTS.agent_user_id,
             func.max(_ATTEMPTS.agent_label).label("agent"),
             func.count().label("attempts"),
-            func.sum(case((_ATTEMPTS.outcome.in_(_UNREACHED), 0), else_=1)).label("reached"),
+            func.sum(case((_ATTEMPTS.outcome.in_(_NO_CONVERSATION), 0), else_=1)).label("reached"),
             func.sum(case((confirmed, 1), else_=0)).label("confirmed"),
             func.sum(case((_ATTEMPTS.outcome == CallOutcome.CANCELED.value, 1), else_=0)).label(
                 "canceled"
@@ -203,7 +203,8 @@ async def call_stats(
     return [dict(row._mapping) for row in await session.execute(statement)]
 
 
-_UNREACHED = [outcome.value for outcome in UNREACHED]
+#: An agent who gives up on an order (`abandoned`) did not reach the customer either.
+_NO_CONVERSATION = [outcome.value for outcome in UNREACHED | {CallOutcome.ABANDONED}]
 
 
 # --- the agent's screen ---------------------------------------------------------------------

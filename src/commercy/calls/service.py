@@ -159,13 +159,15 @@ async def claim(
 
 
 async def release(session: WriteSession, *, actor: Actor, reference: str) -> None:
-    """End the claim: its holder, or an admin for anyone's. No claim: nothing to do."""
+    """End the claim: its holder, the reseller its agents work for, or an admin. No claim:
+    nothing to do."""
     check_may_call(actor)
     order = await _lock(session, actor=actor, reference=reference)
     if order.claimed_by_user_id is None:
         return
     mine = order.claimed_by_user_id == actor.user_id
-    if not mine and _claim_active(order, utcnow()) and not actor.is_admin:
+    supervises = actor.is_admin or actor.role is Role.RESELLER  # the order is in its scope
+    if not mine and not supervises and _claim_active(order, utcnow()):
         raise await _claimed_elsewhere(session, order)
     order.claimed_by_user_id = order.claim_expires_at = None
     await session.flush()
