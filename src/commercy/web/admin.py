@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
-from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import FormData
 
@@ -21,13 +22,8 @@ from commercy.accounts.schemas import (
     UserUpdate,
 )
 from commercy.auth.models import Role
-from commercy.core.database import ReadSessionDep, WriteSessionDep
-from commercy.core.errors import (
-    CommercyError,
-    Forbidden,
-    ValidationFailed,
-    describe_validation_errors,
-)
+from commercy.core.database import ReadSessionDep, WriteSession, WriteSessionDep
+from commercy.core.errors import CommercyError, Forbidden, ValidationFailed
 from commercy.core.ids import PathId, parse_id
 from commercy.core.pagination import Page
 from commercy.core.schemas import StrictWireModel
@@ -57,11 +53,7 @@ def _read(model: type[Body], form: FormData, fields: tuple[str, ...]) -> Body:
         text = forms.form_text(form, name, max_length=400)
         if text.strip():
             values[name] = _id(name, text) if name.endswith("Id") else text
-    try:
-        return model.model_validate(values)
-    except ValidationError as exc:
-        problem = describe_validation_errors([dict(error) for error in exc.errors()])
-        raise ValidationFailed(problem["field"] or fields[0], problem["message"]) from None
+    return forms.validated(model, values)
 
 
 def _id(name: str, text: str) -> int:
@@ -82,22 +74,29 @@ def _echo(form: FormData, fields: tuple[str, ...]) -> dict[str, str]:
     return values
 
 
-def _problem(exc: CommercyError) -> tuple[dict[str, str], str | None]:
-    """A service's refusal as field errors (next to their field) or one message."""
-    details = exc.details or {}
-    field = details.get("field")
-    if isinstance(field, str) and field:
-        return {field: str(details.get("message", exc.message))}, None
-    return {}, exc.message
-
-
 def _notice(raw: str | None) -> str | None:
     return raw if raw in NOTICES else None
 
 
-# --- suppliers ----------------------------------------------------------------------------------
+# --- suppliers and resellers -------------------------------------------------------------------
 
-SUPPLIER_FIELDS = ("name", "email", "phone")
+CONTACT_FIELDS = ("name", "email", "phone")
+SUPPLIER_FIELDS = CONTACT_FIELDS
+RESELLER_FIELDS = ("name", "supplierId", "email", "phone")
+
+
+@dataclass(frozen=True, slots=True)
+class Party:
+    """What differs between the supplier and the reseller screens; the handlers are shared."""
+
+    kind: str
+    fields: tuple[str, ...]
+    create_model: type[StrictWireModel]
+    update_model: type[StrictWireModel]
+    create: Callable[[WriteSession, Any], Awaitable[Any]]
+    get: Callable[[AsyncSession, SignedIn, int], Awaitable[Any]]
+    update: Callable[[WriteSession, SignedIn, int, Any], Awaitable[Any]]
+    list_page: Callable[..., Awaitable[Response]]
 
 
 @router.get("/suppliers")
@@ -128,90 +127,6 @@ async def _suppliers_page(
         notice=_notice(request.query_params.get("done")),
         **{"errors": {}, "values": {}, "message": None, **context},
     )
-
-
-@router.post("/suppliers")
-async def create_supplier(
-    request: Request, user: CheckedUser, session: WriteSessionDep
-) -> Response:
-    _admin(user)
-    form = await request.form()
-    try:
-        supplier = await service.create_supplier(
-            session, data=_read(SupplierCreate, form, SUPPLIER_FIELDS)
-        )
-    except CommercyError as exc:
-        errors, message = _problem(exc)
-        values = _echo(form, SUPPLIER_FIELDS)
-        return await _suppliers_page(
-            request, user, session, status_code=400, errors=errors, message=message, values=values
-        )
-    return RedirectResponse(f"/app/admin/suppliers?done=created#supplier-{supplier.id}", 303)
-
-
-@router.get("/suppliers/{supplier_id}")
-async def supplier_page(
-    request: Request, supplier_id: PathId, user: SignedInUser, session: ReadSessionDep
-) -> Response:
-    _admin(user)
-    supplier = await service.get_supplier(session, actor=user.actor, supplier_id=supplier_id)
-    return _contact_page(request, user, supplier, kind="supplier")
-
-
-@router.post("/suppliers/{supplier_id}")
-async def update_supplier(
-    request: Request, supplier_id: PathId, user: CheckedUser, session: WriteSessionDep
-) -> Response:
-    _admin(user)
-    form = await request.form()
-    try:
-        await service.update_supplier(
-            session,
-            actor=user.actor,
-            supplier_id=supplier_id,
-            data=_contact_change(SupplierUpdate, form),
-        )
-    except CommercyError as exc:
-        if exc.status_code == 404:
-            raise
-        supplier = await service.get_supplier(session, actor=user.actor, supplier_id=supplier_id)
-        errors, message = _problem(exc)
-        values = _echo(form, SUPPLIER_FIELDS)
-        return _contact_page(
-            request, user, supplier, kind="supplier", errors=errors, message=message, values=values
-        )
-    return RedirectResponse(f"/app/admin/suppliers/{supplier_id}?done=updated", 303)
-
-
-def _contact_change(model: type[Body], form: FormData) -> Body:
-    """The edit form sends every field: an empty email or phone clears it, a name is needed."""
-    change = _read(model, form, SUPPLIER_FIELDS)
-    cleared = {name: None for name in ("email", "phone") if name not in change.model_fields_set}
-    if "name" not in change.model_fields_set:
-        raise ValidationFailed("name", "type a name")
-    return model.model_validate({**change.model_dump(exclude_unset=True), **cleared})
-
-
-def _contact_page(
-    request: Request, user: SignedIn, party: Any, *, kind: str, **context: Any
-) -> Response:
-    status_code = 400 if context.get("errors") or context.get("message") else 200
-    values = {"name": party.name, "email": party.email or "", "phone": party.phone or ""}
-    return render(
-        request,
-        "admin_contact.html",
-        user=user,
-        status_code=status_code,
-        party=party,
-        kind=kind,
-        notice=_notice(request.query_params.get("done")),
-        **{"errors": {}, "values": values, "message": None, **context},
-    )
-
-
-# --- resellers ----------------------------------------------------------------------------------
-
-RESELLER_FIELDS = ("name", "supplierId", "email", "phone")
 
 
 @router.get("/resellers")
@@ -249,57 +164,148 @@ async def _resellers_page(
     )
 
 
+SUPPLIERS = Party(
+    kind="supplier",
+    fields=SUPPLIER_FIELDS,
+    create_model=SupplierCreate,
+    update_model=SupplierUpdate,
+    create=lambda session, data: service.create_supplier(session, data=data),
+    get=lambda session, user, id_: service.get_supplier(session, actor=user.actor, supplier_id=id_),
+    update=lambda session, user, id_, data: service.update_supplier(
+        session, actor=user.actor, supplier_id=id_, data=data
+    ),
+    list_page=_suppliers_page,
+)
+RESELLERS = Party(
+    kind="reseller",
+    fields=RESELLER_FIELDS,
+    create_model=ResellerCreate,
+    update_model=ResellerUpdate,
+    create=lambda session, data: service.create_reseller(session, data=data),
+    get=lambda session, user, id_: service.get_reseller(session, actor=user.actor, reseller_id=id_),
+    update=lambda session, user, id_, data: service.update_reseller(
+        session, actor=user.actor, reseller_id=id_, data=data
+    ),
+    list_page=_resellers_page,
+)
+
+
+@router.post("/suppliers")
+async def create_supplier(
+    request: Request, user: CheckedUser, session: WriteSessionDep
+) -> Response:
+    return await _create(request, user, session, SUPPLIERS)
+
+
+@router.get("/suppliers/{supplier_id}")
+async def supplier_page(
+    request: Request, supplier_id: PathId, user: SignedInUser, session: ReadSessionDep
+) -> Response:
+    return await _party_page(request, user, session, SUPPLIERS, supplier_id)
+
+
+@router.post("/suppliers/{supplier_id}")
+async def update_supplier(
+    request: Request, supplier_id: PathId, user: CheckedUser, session: WriteSessionDep
+) -> Response:
+    return await _update(request, user, session, SUPPLIERS, supplier_id)
+
+
 @router.post("/resellers")
 async def create_reseller(
     request: Request, user: CheckedUser, session: WriteSessionDep
 ) -> Response:
-    _admin(user)
-    form = await request.form()
-    try:
-        reseller = await service.create_reseller(
-            session, data=_read(ResellerCreate, form, RESELLER_FIELDS)
-        )
-    except CommercyError as exc:
-        errors, message = _problem(exc)
-        values = _echo(form, RESELLER_FIELDS)
-        return await _resellers_page(
-            request, user, session, status_code=400, errors=errors, message=message, values=values
-        )
-    return RedirectResponse(f"/app/admin/resellers?done=created#reseller-{reseller.id}", 303)
+    return await _create(request, user, session, RESELLERS)
 
 
 @router.get("/resellers/{reseller_id}")
 async def reseller_page(
     request: Request, reseller_id: PathId, user: SignedInUser, session: ReadSessionDep
 ) -> Response:
-    _admin(user)
-    reseller = await service.get_reseller(session, actor=user.actor, reseller_id=reseller_id)
-    return _contact_page(request, user, reseller, kind="reseller")
+    return await _party_page(request, user, session, RESELLERS, reseller_id)
 
 
 @router.post("/resellers/{reseller_id}")
 async def update_reseller(
     request: Request, reseller_id: PathId, user: CheckedUser, session: WriteSessionDep
 ) -> Response:
+    return await _update(request, user, session, RESELLERS, reseller_id)
+
+
+async def _create(
+    request: Request, user: SignedIn, session: WriteSession, party: Party
+) -> Response:
     _admin(user)
     form = await request.form()
     try:
-        await service.update_reseller(
+        created = await party.create(session, _read(party.create_model, form, party.fields))
+    except CommercyError as exc:
+        return await party.list_page(
+            request,
+            user,
             session,
-            actor=user.actor,
-            reseller_id=reseller_id,
-            data=_contact_change(ResellerUpdate, form),
+            status_code=400,
+            values=_echo(form, party.fields),
+            **forms.refusal(exc).shown(),
         )
+    return RedirectResponse(f"/app/admin/{party.kind}s?done=created#{party.kind}-{created.id}", 303)
+
+
+async def _party_page(
+    request: Request, user: SignedIn, session: AsyncSession, party: Party, party_id: int
+) -> Response:
+    _admin(user)
+    found = await party.get(session, user, party_id)
+    return _contact_page(request, user, found, kind=party.kind)
+
+
+async def _update(
+    request: Request, user: SignedIn, session: WriteSession, party: Party, party_id: int
+) -> Response:
+    """The name, email and phone of a supplier or reseller (an empty email or phone clears it)."""
+    _admin(user)
+    form = await request.form()
+    try:
+        await party.update(session, user, party_id, _contact_change(party.update_model, form))
     except CommercyError as exc:
         if exc.status_code == 404:
             raise
-        reseller = await service.get_reseller(session, actor=user.actor, reseller_id=reseller_id)
-        errors, message = _problem(exc)
-        values = _echo(form, SUPPLIER_FIELDS)
+        found = await party.get(session, user, party_id)
         return _contact_page(
-            request, user, reseller, kind="reseller", errors=errors, message=message, values=values
+            request,
+            user,
+            found,
+            kind=party.kind,
+            values=_echo(form, CONTACT_FIELDS),
+            **forms.refusal(exc).shown(),
         )
-    return RedirectResponse(f"/app/admin/resellers/{reseller_id}?done=updated", 303)
+    return RedirectResponse(f"/app/admin/{party.kind}s/{party_id}?done=updated", 303)
+
+
+def _contact_change(model: type[Body], form: FormData) -> Body:
+    """The edit form sends every field: an empty email or phone clears it, a name is needed."""
+    change = _read(model, form, CONTACT_FIELDS)
+    cleared = {name: None for name in ("email", "phone") if name not in change.model_fields_set}
+    if "name" not in change.model_fields_set:
+        raise ValidationFailed("name", "type a name")
+    return model.model_validate({**change.model_dump(exclude_unset=True), **cleared})
+
+
+def _contact_page(
+    request: Request, user: SignedIn, party: Any, *, kind: str, **context: Any
+) -> Response:
+    status_code = 400 if context.get("errors") or context.get("message") else 200
+    values = {"name": party.name, "email": party.email or "", "phone": party.phone or ""}
+    return render(
+        request,
+        "admin_contact.html",
+        user=user,
+        status_code=status_code,
+        party=party,
+        kind=kind,
+        notice=_notice(request.query_params.get("done")),
+        **{"errors": {}, "values": values, "message": None, **context},
+    )
 
 
 # --- users --------------------------------------------------------------------------------------
@@ -378,10 +384,9 @@ async def create_user(request: Request, user: CheckedUser, session: WriteSession
             session, actor=user.actor, data=_read(UserCreate, form, _attachment_only(form))
         )
     except CommercyError as exc:
-        errors, message = _problem(exc)
         values = _echo(form, tuple(name for name in USER_FIELDS if name != "password"))
         return await _users_page(
-            request, user, session, status_code=400, errors=errors, message=message, values=values
+            request, user, session, status_code=400, values=values, **forms.refusal(exc).shown()
         )
     return RedirectResponse(f"/app/admin/users/{created.id}?done=created", 303)
 
@@ -445,14 +450,7 @@ async def update_user(
     except CommercyError as exc:
         if exc.status_code == 404:
             raise
-        errors, message = _problem(exc)
         return await _user_page(
-            request,
-            user,
-            session,
-            user_id=user_id,
-            status_code=400,
-            errors=errors,
-            message=message,
+            request, user, session, user_id=user_id, status_code=400, **forms.refusal(exc).shown()
         )
     return RedirectResponse(f"/app/admin/users/{user_id}?done=updated", 303)

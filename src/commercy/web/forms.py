@@ -3,12 +3,15 @@ answers a clear message for bad input rather than an error page or a 500."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
+from pydantic import BaseModel, ValidationError
 from starlette.datastructures import FormData, QueryParams
 
-from commercy.core.errors import ValidationFailed
+from commercy.core.errors import CommercyError, ValidationFailed, describe_validation_errors
 from commercy.core.pagination import Page
 from commercy.core.text import control_character_error
 from commercy.orders import queries
@@ -17,6 +20,47 @@ from commercy.orders.filters import order_filters
 PAGE_SIZE = 25
 MAX_PAGE = 1_000_000  # as the API's lists
 FILTER_NAMES = ("status", "source", "search", "dateFrom", "dateTo", "duplicate", "blocked")
+Model = TypeVar("Model", bound=BaseModel)
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """A refusal as a page shows it: a message next to each field it names, else one message
+    for the whole form."""
+
+    status_code: int
+    errors: dict[str, str] = field(default_factory=dict)
+    message: str | None = None
+
+    def shown(self) -> dict[str, Any]:
+        """The ``errors`` and ``message`` a form template reads."""
+        return {"errors": self.errors, "message": self.message}
+
+
+def refusal(exc: CommercyError) -> Refusal:
+    """A service's (or a form's) refusal, each field's message kept apart."""
+    details = exc.details if isinstance(exc.details, dict) else {}
+    listed = details.get("errors") or ([details] if details.get("field") else [])
+    errors: dict[str, str] = {}
+    for error in listed:
+        name = error.get("field")
+        if isinstance(name, str) and name and name != "body" and name not in errors:
+            errors[name] = str(error.get("message") or exc.message)
+    if errors:
+        return Refusal(exc.status_code, errors=errors)
+    return Refusal(exc.status_code, message=str(details.get("message") or exc.message))
+
+
+def validated(model: type[Model], data: dict[str, Any]) -> Model:
+    """``data`` read by the API's own request model; every refusal named by its field, as the
+    API's validation error says it."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        details = describe_validation_errors([dict(error) for error in exc.errors()])
+        failure = ValidationFailed(details["field"], details["message"])
+        failure.details = details
+        raise failure from None
 
 
 def check_text(name: str, value: str, *, max_length: int, multi_line: bool = False) -> str:

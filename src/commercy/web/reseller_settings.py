@@ -6,11 +6,10 @@ endpoint calls, with the same actor, so the scoping rules are the API's."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
-from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import FormData
@@ -23,13 +22,7 @@ from commercy.blocklist.schemas import BlockedPhoneCreate
 from commercy.converty import service as converty
 from commercy.converty.schemas import MappingCreate, mapping_out
 from commercy.core.database import ReadSessionDep, WriteSessionDep
-from commercy.core.errors import (
-    CommercyError,
-    Forbidden,
-    NotFound,
-    ValidationFailed,
-    describe_validation_errors,
-)
+from commercy.core.errors import CommercyError, Forbidden, NotFound, ValidationFailed
 from commercy.core.ids import PathId, parse_id
 from commercy.core.pagination import Page
 from commercy.core.settings import Settings
@@ -76,8 +69,6 @@ WEBHOOK_SECRETS = {
         ("headerValue", "webhookHeaderValue"),
     ),
 }
-Problem = dict[str, Any]
-M = TypeVar("M", bound=BaseModel)
 
 
 # --- whose settings ---------------------------------------------------------------------------
@@ -105,19 +96,6 @@ def _suffix(user: SignedIn, reseller_id: int) -> str:
 def _for_admin(user: SignedIn, reseller_id: int) -> int | None:
     """The ``resellerId`` an admin's body names; a reseller's services use its own."""
     return reseller_id if user.actor.is_admin else None
-
-
-def _problem(exc: CommercyError) -> Problem:
-    details = exc.details if isinstance(exc.details, dict) else {}
-    return {"field": details.get("field"), "message": details.get("message") or exc.message}
-
-
-def _validated(model: type[M], data: dict[str, Any]) -> M:
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        problem = describe_validation_errors([dict(error) for error in exc.errors()])
-        raise ValidationFailed(problem["field"] or "body", problem["message"]) from None
 
 
 def _done(path: str, user: SignedIn, reseller_id: int, code: str) -> Response:
@@ -266,7 +244,7 @@ def _integration_update(form: FormData, stored: IntegrationOut | None) -> Integr
     unchanged = stored is not None and stored.webhook_auth.type.value == webhook_type
     if given or not unchanged:
         body["webhookAuth"] = {"type": webhook_type, **given}
-    return _validated(IntegrationUpdate, body)
+    return forms.validated(IntegrationUpdate, body)
 
 
 @router.post("/settings/digishare")
@@ -290,7 +268,7 @@ async def save_digishare(request: Request, user: CheckedUser, session: WriteSess
             tab="digishare",
             reseller_id=reseller_id,
             status_code=exc.status_code,
-            error=_problem(exc),
+            refusal=forms.refusal(exc),
             form=_kept(form),
         )
     return _done("digishare", user, reseller_id, "saved")
@@ -321,7 +299,7 @@ async def test_digishare(request: Request, user: CheckedUser, session: WriteSess
             tab="digishare",
             reseller_id=reseller_id,
             status_code=404,
-            error=_problem(exc),
+            refusal=forms.refusal(exc),
         )
     result: ConnectionTestOut = await digishare.check_connection(integration, settings=settings)
     return await _page(
@@ -344,7 +322,7 @@ async def retry_digishare_job(
             tab="digishare",
             reseller_id=reseller_id,
             status_code=exc.status_code,
-            error=_problem(exc),
+            refusal=forms.refusal(exc),
         )
     return _done("digishare", user, reseller_id, "retried")
 
@@ -371,7 +349,7 @@ async def block_phone(request: Request, user: CheckedUser, session: WriteSession
     settings: Settings = request.app.state.settings
     form = await request.form()
     try:
-        data = _validated(
+        data = forms.validated(
             BlockedPhoneCreate,
             {
                 "phone": forms.form_text(form, "phone", max_length=40),
@@ -391,7 +369,7 @@ async def block_phone(request: Request, user: CheckedUser, session: WriteSession
             tab="blocked-phones",
             reseller_id=reseller_id,
             status_code=exc.status_code,
-            error=_problem(exc),
+            refusal=forms.refusal(exc),
             form={name: form.get(name) for name in ("phone", "reason")},
         )
     return _done("blocked-phones", user, reseller_id, "blocked")
@@ -435,7 +413,7 @@ async def create_agent(request: Request, user: CheckedUser, session: WriteSessio
     reseller_id = await _acting(request, user)
     form = await request.form()
     try:
-        data = _validated(
+        data = forms.validated(
             UserCreate,
             {
                 "identifier": forms.form_text(form, "identifier", max_length=200).strip(),
@@ -455,7 +433,7 @@ async def create_agent(request: Request, user: CheckedUser, session: WriteSessio
             tab="agents",
             reseller_id=reseller_id,
             status_code=exc.status_code,
-            error=_problem(exc),
+            refusal=forms.refusal(exc),
             form={name: form.get(name) for name in ("identifier", "name")},
         )
     return _done("agents", user, reseller_id, "agent-created")
@@ -524,7 +502,7 @@ async def create_mapping(request: Request, user: CheckedUser, session: WriteSess
             tab="converty",
             reseller_id=reseller_id,
             status_code=exc.status_code,
-            error=_problem(exc),
+            refusal=forms.refusal(exc),
             form={name: form.get(name) for name in ("convertyProductId", "supplierProductId")},
         )
     return _done("converty", user, reseller_id, "mapped")
