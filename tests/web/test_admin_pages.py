@@ -211,10 +211,20 @@ async def test_an_agent_without_a_reseller_is_refused_next_to_the_field(
     )
 
 
-async def test_a_taken_identifier_is_refused_with_a_message(
-    client: httpx.AsyncClient, shop: Shop
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("fr", "Un utilisateur avec cet identifiant existe déjà."),
+        ("en", "A user with this identifier already exists."),
+    ],
+)
+async def test_a_taken_identifier_is_refused_in_the_users_language(
+    client: httpx.AsyncClient, shop: Shop, language: str, expected: str
 ) -> None:
     csrf = await sign_in(client, shop.world.admin)
+    await client.post(
+        "/app/preferences", data={"language": language, "csrf_token": csrf, "next": "/app/orders"}
+    )
 
     page = await client.post(
         "/app/admin/users",
@@ -227,7 +237,7 @@ async def test_a_taken_identifier_is_refused_with_a_message(
     )
 
     assert page.status_code == 400
-    assert 'data-testid="refusal"' in page.text and "already exists" in page.text
+    assert 'data-testid="refusal"' in page.text and expected in page.text
 
 
 async def test_users_are_filtered_by_role(client: httpx.AsyncClient, shop: Shop) -> None:

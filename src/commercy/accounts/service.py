@@ -132,7 +132,9 @@ async def create_user(session: WriteSession, *, actor: Actor | None, data: UserC
         data = data.model_copy(update={"reseller_id": actor.reseller_id})
     await _check_attachment(session, data)
     if await get_user_by_identifier(session, data.identifier) is not None:
-        raise Conflict(f"A user with identifier {data.identifier!r} already exists")
+        raise Conflict(
+            f"A user with identifier {data.identifier!r} already exists", code="identifier_taken"
+        )
     user = User(
         identifier=data.identifier,
         password_hash=await hash_password(data.password),
@@ -186,7 +188,9 @@ async def update_user(
 ) -> User:
     user = await get_user(session, actor=actor, user_id=user_id)
     if data.is_active is False and user.id == actor.user_id:
-        raise ValidationFailed("isActive", "You cannot disable your own account")
+        raise ValidationFailed(
+            "isActive", "You cannot disable your own account", code="disabling_self"
+        )
     changes = data.model_dump(exclude_unset=True)
     if "password" in changes:
         user.password_hash = await hash_password(changes.pop("password"))

@@ -143,6 +143,7 @@ async def create_mapping(
             "convertyProductId",
             f"Converty product {data.converty_product_id} is not in this reseller's catalogue; "
             "send it with POST /converty/products first",
+            code="not_in_catalogue",
         )
     product = await session.scalar(
         select(Product).where(
@@ -153,6 +154,7 @@ async def create_mapping(
         raise ValidationFailed(
             "supplierProductId",
             f"Product {data.supplier_product_id} is not a product of this reseller's supplier",
+            code="not_supplier_product",
         )
     taken = await session.scalar(
         select(ProductMapping.id).where(ProductMapping.converty_product_id == converty.id)
@@ -162,6 +164,7 @@ async def create_mapping(
             f"Converty product {data.converty_product_id} is already mapped; delete mapping "
             f"{taken} first",
             details={"mappingId": taken},
+            code="already_mapped",
         )
     mapping = ProductMapping(
         reseller_id=reseller.id, converty_product_id=converty.id, product_id=product.id

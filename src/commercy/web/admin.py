@@ -246,7 +246,7 @@ async def _create(
             session,
             status_code=400,
             values=_echo(form, party.fields),
-            **forms.refusal(exc).shown(),
+            **forms.refusal(request, exc).shown(),
         )
     return RedirectResponse(f"/app/admin/{party.kind}s?done=created#{party.kind}-{created.id}", 303)
 
@@ -277,7 +277,7 @@ async def _update(
             found,
             kind=party.kind,
             values=_echo(form, CONTACT_FIELDS),
-            **forms.refusal(exc).shown(),
+            **forms.refusal(request, exc).shown(),
         )
     return RedirectResponse(f"/app/admin/{party.kind}s/{party_id}?done=updated", 303)
 
@@ -386,7 +386,12 @@ async def create_user(request: Request, user: CheckedUser, session: WriteSession
     except CommercyError as exc:
         values = _echo(form, tuple(name for name in USER_FIELDS if name != "password"))
         return await _users_page(
-            request, user, session, status_code=400, values=values, **forms.refusal(exc).shown()
+            request,
+            user,
+            session,
+            status_code=400,
+            values=values,
+            **forms.refusal(request, exc).shown(),
         )
     return RedirectResponse(f"/app/admin/users/{created.id}?done=created", 303)
 
@@ -451,6 +456,11 @@ async def update_user(
         if exc.status_code == 404:
             raise
         return await _user_page(
-            request, user, session, user_id=user_id, status_code=400, **forms.refusal(exc).shown()
+            request,
+            user,
+            session,
+            user_id=user_id,
+            status_code=400,
+            **forms.refusal(request, exc).shown(),
         )
     return RedirectResponse(f"/app/admin/users/{user_id}?done=updated", 303)

@@ -171,7 +171,7 @@ async def record_outcome(
             session,
             order,
             status_code=exc.status_code,
-            refusal=forms.refusal(exc),
+            refusal=forms.refusal(request, exc),
         )
     order = await calls.next_order(session, actor=user.actor, settings=settings)
     return await _work(
@@ -261,7 +261,7 @@ async def _panel(
         order=order,
         attempts=await calls_queries.attempts(session, order_id=order.id),
         confirmation=await events.confirmation(session, order.id),
-        edit_refusal=forms.refusal(refusal) if refusal else None,
+        edit_refusal=forms.refusal(request, refusal) if refusal else None,
         **context,
     )
 

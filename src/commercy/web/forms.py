@@ -10,12 +10,16 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ValidationError
 from starlette.datastructures import FormData, QueryParams
+from starlette.requests import Request
 
 from commercy.core.errors import CommercyError, ValidationFailed, describe_validation_errors
 from commercy.core.pagination import Page
 from commercy.core.text import control_character_error
 from commercy.orders import queries
 from commercy.orders.filters import order_filters
+from commercy.web import messages
+from commercy.web.dependencies import LANGUAGE_COOKIE
+from commercy.web.i18n import language_of
 
 PAGE_SIZE = 25
 MAX_PAGE = 1_000_000  # as the API's lists
@@ -37,18 +41,23 @@ class Refusal:
         return {"errors": self.errors, "message": self.message}
 
 
-def refusal(exc: CommercyError) -> Refusal:
-    """A service's (or a form's) refusal, each field's message kept apart."""
+def refusal(request: Request, exc: CommercyError) -> Refusal:
+    """A service's (or a form's) refusal in the page's language, each field's message apart."""
+    language = language_of(request.cookies.get(LANGUAGE_COOKIE))
     details = exc.details if isinstance(exc.details, dict) else {}
     listed = details.get("errors") or ([details] if details.get("field") else [])
     errors: dict[str, str] = {}
     for error in listed:
         name = error.get("field")
         if isinstance(name, str) and name and name != "body" and name not in errors:
-            errors[name] = str(error.get("message") or exc.message)
+            error = {"message": exc.message, **error}
+            errors[name] = messages.field_message(error, code=exc.code, language=language)
     if errors:
         return Refusal(exc.status_code, errors=errors)
-    return Refusal(exc.status_code, message=str(details.get("message") or exc.message))
+    text = str(details.get("message") or exc.message)
+    return Refusal(
+        exc.status_code, message=messages.whole_message(text, code=exc.code, language=language)
+    )
 
 
 def validated(model: type[Model], data: dict[str, Any]) -> Model:
@@ -57,7 +66,15 @@ def validated(model: type[Model], data: dict[str, Any]) -> Model:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        details = describe_validation_errors([dict(error) for error in exc.errors()])
+        raw = exc.errors()
+        details = describe_validation_errors([dict(error) for error in raw])
+        for described, error in zip(details["errors"], raw, strict=True):
+            # The limits a page's own words name ("at least 8 characters").
+            described["ctx"] = {
+                key: value
+                for key, value in (error.get("ctx") or {}).items()
+                if isinstance(value, int | str)
+            }
         failure = ValidationFailed(details["field"], details["message"])
         failure.details = details
         raise failure from None

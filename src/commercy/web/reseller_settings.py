@@ -268,7 +268,7 @@ async def save_digishare(request: Request, user: CheckedUser, session: WriteSess
             tab="digishare",
             reseller_id=reseller_id,
             status_code=exc.status_code,
-            refusal=forms.refusal(exc),
+            refusal=forms.refusal(request, exc),
             form=_kept(form),
         )
     return _done("digishare", user, reseller_id, "saved")
@@ -299,7 +299,7 @@ async def test_digishare(request: Request, user: CheckedUser, session: WriteSess
             tab="digishare",
             reseller_id=reseller_id,
             status_code=404,
-            refusal=forms.refusal(exc),
+            refusal=forms.refusal(request, exc),
         )
     result: ConnectionTestOut = await digishare.check_connection(integration, settings=settings)
     return await _page(
@@ -322,7 +322,7 @@ async def retry_digishare_job(
             tab="digishare",
             reseller_id=reseller_id,
             status_code=exc.status_code,
-            refusal=forms.refusal(exc),
+            refusal=forms.refusal(request, exc),
         )
     return _done("digishare", user, reseller_id, "retried")
 
@@ -369,7 +369,7 @@ async def block_phone(request: Request, user: CheckedUser, session: WriteSession
             tab="blocked-phones",
             reseller_id=reseller_id,
             status_code=exc.status_code,
-            refusal=forms.refusal(exc),
+            refusal=forms.refusal(request, exc),
             form={name: form.get(name) for name in ("phone", "reason")},
         )
     return _done("blocked-phones", user, reseller_id, "blocked")
@@ -433,7 +433,7 @@ async def create_agent(request: Request, user: CheckedUser, session: WriteSessio
             tab="agents",
             reseller_id=reseller_id,
             status_code=exc.status_code,
-            refusal=forms.refusal(exc),
+            refusal=forms.refusal(request, exc),
             form={name: form.get(name) for name in ("identifier", "name")},
         )
     return _done("agents", user, reseller_id, "agent-created")
@@ -502,7 +502,7 @@ async def create_mapping(request: Request, user: CheckedUser, session: WriteSess
             tab="converty",
             reseller_id=reseller_id,
             status_code=exc.status_code,
-            refusal=forms.refusal(exc),
+            refusal=forms.refusal(request, exc),
             form={name: form.get(name) for name in ("convertyProductId", "supplierProductId")},
         )
     return _done("converty", user, reseller_id, "mapped")
