@@ -117,14 +117,24 @@ def _mappings() -> Select[ProductMapping]:
     )
 
 
-async def list_mappings(
-    session: AsyncSession, *, actor: Actor, reseller_id: int | None
-) -> Sequence[ProductMapping]:
+def _scoped_mappings(actor: Actor, reseller_id: int | None) -> Select[ProductMapping]:
     scope = _read_scope(actor, reseller_id)
     statement = _mappings()
     if scope is not None:
         statement = statement.where(ProductMapping.reseller_id == scope)
-    return (await session.scalars(statement)).all()
+    return statement
+
+
+async def list_mappings(
+    session: AsyncSession, *, actor: Actor, reseller_id: int | None
+) -> Sequence[ProductMapping]:
+    return (await session.scalars(_scoped_mappings(actor, reseller_id))).all()
+
+
+async def page_of_mappings(
+    session: AsyncSession, *, actor: Actor, reseller_id: int | None, page: Page
+) -> tuple[Sequence[ProductMapping], int]:
+    return await paginate(session, _scoped_mappings(actor, reseller_id), page=page)
 
 
 async def create_mapping(

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
@@ -74,6 +75,12 @@ def _echo(form: FormData, fields: tuple[str, ...]) -> dict[str, str]:
     return values
 
 
+def _kept(**filters: str | None) -> str:
+    """The list's filters for its pager's links, ending with ``&`` when there are any."""
+    kept = urlencode({name: value for name, value in filters.items() if value})
+    return f"{kept}&" if kept else ""
+
+
 def _notice(raw: str | None) -> str | None:
     return raw if raw in NOTICES else None
 
@@ -114,7 +121,10 @@ async def _suppliers_page(
     **context: Any,
 ) -> Response:
     page = forms.page_of(request.query_params)
-    suppliers, total = await service.list_suppliers(session, actor=user.actor, page=page)
+    search = forms.search_of(request.query_params)
+    suppliers, total = await service.list_suppliers(
+        session, actor=user.actor, page=page, search=search
+    )
     return render(
         request,
         "admin_suppliers.html",
@@ -124,6 +134,8 @@ async def _suppliers_page(
         total=total,
         page=page.page,
         pages=forms.page_count(total),
+        search=search,
+        list_query=_kept(search=search),
         notice=_notice(request.query_params.get("done")),
         **{"errors": {}, "values": {}, "message": None, **context},
     )
@@ -144,7 +156,10 @@ async def _resellers_page(
     **context: Any,
 ) -> Response:
     page = forms.page_of(request.query_params)
-    resellers, total = await service.list_resellers(session, actor=user.actor, page=page)
+    search = forms.search_of(request.query_params)
+    resellers, total = await service.list_resellers(
+        session, actor=user.actor, page=page, search=search
+    )
     suppliers, _ = await service.list_suppliers(
         session, actor=user.actor, page=Page(page=1, limit=CHOICES_LIMIT)
     )
@@ -159,6 +174,8 @@ async def _resellers_page(
         total=total,
         page=page.page,
         pages=forms.page_count(total),
+        search=search,
+        list_query=_kept(search=search),
         notice=_notice(request.query_params.get("done")),
         **{"errors": {}, "values": {}, "message": None, **context},
     )
@@ -340,7 +357,10 @@ async def _users_page(
     forms.check_text("role", query.get("role") or "", max_length=16)
     role = _role_filter(query.get("role"))
     page = forms.page_of(query)
-    users, total = await service.list_users(session, actor=user.actor, page=page, role=role)
+    search = forms.search_of(query)
+    users, total = await service.list_users(
+        session, actor=user.actor, page=page, role=role, search=search
+    )
     choices = Page(page=1, limit=CHOICES_LIMIT)
     suppliers, _ = await service.list_suppliers(session, actor=user.actor, page=choices)
     resellers, _ = await service.list_resellers(session, actor=user.actor, page=choices)
@@ -352,6 +372,8 @@ async def _users_page(
         users=users,
         role=role,
         roles=list(Role),
+        search=search,
+        list_query=_kept(role=role.value if role else None, search=search),
         suppliers=suppliers,
         resellers=resellers,
         supplier_names={supplier.id: supplier.name for supplier in suppliers},

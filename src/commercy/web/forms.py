@@ -140,15 +140,20 @@ async def order_list_filters(query: QueryParams, zone: ZoneInfo) -> queries.Orde
     )
 
 
+def search_of(query: QueryParams) -> str | None:
+    """A list's search box (a part of a name or an identifier), checked as the orders' one."""
+    return check_text("search", query.get("search") or "", max_length=100).strip() or None
+
+
 def page_count(total: int, size: int = PAGE_SIZE) -> int:
     """How many pages of ``size`` rows ``total`` rows fill; an empty list is still one page."""
     return max(1, -(-total // size))
 
 
-def page_of(query: QueryParams) -> Page:
-    raw = query.get("page") or "1"
+def page_of(query: QueryParams, name: str = "page") -> Page:
+    raw = query.get(name) or "1"
     if not (raw.isascii() and raw.isdigit() and len(raw) <= 7 and 1 <= int(raw) <= MAX_PAGE):
-        raise ValidationFailed("page", f"a page number from 1 to {MAX_PAGE:,}")
+        raise ValidationFailed(name, f"a page number from 1 to {MAX_PAGE:,}")
     return Page(page=int(raw), limit=PAGE_SIZE)
 
 

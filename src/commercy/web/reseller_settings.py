@@ -10,7 +10,6 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import FormData
 
@@ -49,7 +48,10 @@ TABS = {
     "agents": N_("Call-center agents"),
     "converty": "Converty",
 }
+#: The reseller choices an admin is offered.
 LIST_SIZE = 100
+#: The Converty tab's second list pages by its own parameter (``page`` is the mappings').
+CATALOGUE_PAGE = "catalogPage"
 #: What a redirect after an action says, by its ``done`` code.
 NOTICES = {
     "saved": N_("Settings saved."),
@@ -96,6 +98,10 @@ def _suffix(user: SignedIn, reseller_id: int) -> str:
 def _for_admin(user: SignedIn, reseller_id: int) -> int | None:
     """The ``resellerId`` an admin's body names; a reseller's services use its own."""
     return reseller_id if user.actor.is_admin else None
+
+
+def _pager(page: Page, total: int) -> dict[str, int]:
+    return {"page": page.page, "pages": forms.page_count(total, page.limit)}
 
 
 def _done(path: str, user: SignedIn, reseller_id: int, code: str) -> Response:
@@ -185,16 +191,15 @@ async def _digishare_context(
     settings: Settings = request.app.state.settings
     integration = await _integration(session, reseller_id)
     described = digishare.describe(integration, settings=settings) if integration else None
+    page = forms.page_of(request.query_params)
     jobs, failed = await digishare.list_jobs(
-        session,
-        reseller_id=reseller_id,
-        state=JobState.FAILED,
-        page=Page(page=1, limit=LIST_SIZE),
+        session, reseller_id=reseller_id, state=JobState.FAILED, page=page
     )
     return {
         "integration": described,
         "failed_jobs": jobs,
         "failed_total": failed,
+        **_pager(page, failed),
         "statuses": list(OrderStatus),
         "webhook_types": list(WebhookAuthType),
         "form": None,
@@ -333,14 +338,11 @@ async def retry_digishare_job(
 async def _blocked_context(
     request: Request, user: SignedIn, session: AsyncSession, reseller_id: int
 ) -> dict[str, Any]:
+    page = forms.page_of(request.query_params)
     entries, total = await blocklist.list_blocked(
-        session,
-        actor=user.actor,
-        page=Page(page=1, limit=LIST_SIZE),
-        reseller_id=reseller_id,
-        phone=None,
+        session, actor=user.actor, page=page, reseller_id=reseller_id, phone=None
     )
-    return {"blocked": entries, "blocked_total": total, "form": None}
+    return {"blocked": entries, "blocked_total": total, "form": None, **_pager(page, total)}
 
 
 @router.post("/settings/blocked-phones")
@@ -390,22 +392,12 @@ async def unblock_phone(
 async def _agents_context(
     request: Request, user: SignedIn, session: AsyncSession, reseller_id: int
 ) -> dict[str, Any]:
-    if user.actor.is_admin:
-        # Admins manage every user: the page shows the chosen reseller's agents.
-        agents = (
-            await session.scalars(
-                select(User)
-                .where(User.role == Role.AGENT, User.reseller_id == reseller_id)
-                .order_by(User.id)
-                .limit(LIST_SIZE)
-            )
-        ).all()
-    else:
-        found, _ = await accounts.list_users(
-            session, actor=user.actor, page=Page(page=1, limit=LIST_SIZE)
-        )
-        agents = [agent for agent in found if agent.role is Role.AGENT]
-    return {"agents": agents, "form": None}
+    page = forms.page_of(request.query_params)
+    # A reseller manages its own agents only; an admin every user, so the chosen reseller's.
+    agents, total = await accounts.list_users(
+        session, actor=user.actor, page=page, role=Role.AGENT, reseller_id=reseller_id
+    )
+    return {"agents": agents, "form": None, **_pager(page, total)}
 
 
 @router.post("/settings/agents")
@@ -463,15 +455,23 @@ async def _converty_context(
     request: Request, user: SignedIn, session: AsyncSession, reseller_id: int
 ) -> dict[str, Any]:
     scope = _for_admin(user, reseller_id)
+    catalogue_page = forms.page_of(request.query_params, CATALOGUE_PAGE)
     catalogue, total = await converty.list_catalog(
-        session, actor=user.actor, page=Page(page=1, limit=LIST_SIZE), reseller_id=scope
+        session, actor=user.actor, page=catalogue_page, reseller_id=scope
     )
-    mappings = await converty.list_mappings(session, actor=user.actor, reseller_id=scope)
+    page = forms.page_of(request.query_params)
+    mappings, mapped = await converty.page_of_mappings(
+        session, actor=user.actor, reseller_id=scope, page=page
+    )
     return {
         "catalogue": catalogue,
         "catalogue_total": total,
+        "catalogue_page": catalogue_page.page,
+        "catalogue_pages": forms.page_count(total, catalogue_page.limit),
+        "catalogue_param": CATALOGUE_PAGE,
         "mappings": [mapping_out(mapping) for mapping in mappings],
         "form": None,
+        **_pager(page, mapped),
     }
 
 
