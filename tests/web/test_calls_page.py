@@ -266,6 +266,39 @@ async def test_a_bad_field_is_named_next_to_it_and_nothing_changes(
     assert after["version"] == before["version"]
 
 
+@pytest.mark.parametrize(
+    ("language", "expected", "unexpected"),
+    [
+        ("fr", "Numéro de téléphone invalide : 8 à 15 chiffres", "digits"),
+        ("en", "Not a phone number: 8 to 15 digits", "chiffres"),
+    ],
+)
+async def test_a_bad_phone_is_refused_in_the_users_language(
+    client: httpx.AsyncClient,
+    session: WriteSession,
+    shop: Shop,
+    language: str,
+    expected: str,
+    unexpected: str,
+) -> None:
+    (order_id,) = await queued(session, shop)
+    csrf = await sign_in(client, shop.world.agent)
+    await client.post(
+        "/app/preferences", data={"language": language, "csrf_token": csrf, "next": "/app/calls"}
+    )
+    await _take_next(client, csrf)
+    before = await order_of(client, shop.agent, order_id)
+
+    answer = await client.post(
+        f"/app/calls/{order_id}/edit",
+        data={"csrf_token": csrf, "version": str(before["version"]), "customerPhone": "12"},
+        headers={"HX-Request": "true"},
+    )
+
+    assert answer.status_code == 400
+    assert expected in answer.text and unexpected not in answer.text
+
+
 async def test_suppliers_get_403_on_the_agents_screen(
     client: httpx.AsyncClient, shop: Shop
 ) -> None:

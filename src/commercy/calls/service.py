@@ -195,9 +195,13 @@ def _check_callback(data: CallIn, now: datetime) -> None:
             "callbackAt", f"callbackAt has no meaning when the outcome is {data.outcome.value}"
         )
     if data.callback_at <= now:
-        raise ValidationFailed("callbackAt", "callbackAt must be in the future")
+        raise ValidationFailed(
+            "callbackAt", "callbackAt must be in the future", code="callback_in_past"
+        )
     if data.callback_at - now > MAX_CALLBACK_AHEAD:
-        raise ValidationFailed("callbackAt", "callbackAt is at most a year ahead")
+        raise ValidationFailed(
+            "callbackAt", "callbackAt is at most a year ahead", code="callback_too_late"
+        )
 
 
 async def record_call(

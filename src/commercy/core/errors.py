@@ -51,11 +51,15 @@ class CommercyError(Exception):
         *,
         details: dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
+        code: str | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.details = details
         self.headers = headers
+        # A stable name of this refusal, for a caller that says it in its own words (the web
+        # app, in the user's language). Not sent on the wire: the message is the API's.
+        self.code = code
 
 
 def field_details(field: str, message: str) -> dict[str, Any]:
@@ -68,8 +72,8 @@ class ValidationFailed(CommercyError):
     status_code = 400
     error = "Validation error"
 
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__("Invalid input data", details=field_details(field, message))
+    def __init__(self, field: str, message: str, *, code: str | None = None) -> None:
+        super().__init__("Invalid input data", details=field_details(field, message), code=code)
 
 
 class Unauthorized(CommercyError):

@@ -85,23 +85,23 @@ async def dashboard(request: Request, user: SignedInUser, session: ReadSessionDe
         raise Forbidden("The dashboard is for resellers, suppliers and admins")
     query = request.query_params
     raw_from, raw_to = query.get("from") or None, query.get("to") or None
-    today = datetime.now(ZoneInfo(user.time_zone)).date()
+    zone = ZoneInfo(user.time_zone)
+    today = datetime.now(zone).date()
     for name, raw in (("from", raw_from), ("to", raw_to)):
         if raw is not None and _local_day(name, raw) is None:
             raise ValidationFailed(name, "a day, YYYY-MM-DD")
     # The stats service's own checks (order, at most 366 days); today is the user's today.
     first, last = read_period(raw_from, raw_to or today.isoformat())
-    totals, days = await queries.order_figures(
-        session, actor=user.actor, date_from=first, date_to=last, group_by=GroupBy.DAY
+    figures = partial(
+        queries.order_figures, session, actor=user.actor, date_from=first, date_to=last, zone=zone
     )
+    totals, days = await figures(group_by=GroupBy.DAY)
     per_day = [
         figures_out(figures) for figures in queries.every_day(days, date_from=first, date_to=last)
     ]
     groupings = {}
     for grouping in GROUPINGS:
-        _, groups = await queries.order_figures(
-            session, actor=user.actor, date_from=first, date_to=last, group_by=grouping
-        )
+        _, groups = await figures(group_by=grouping)
         groupings[grouping.value] = [figures_out(figures) for figures in groups[:TOP_GROUPS]]
     bars, peak = day_bars(per_day)
     return render(

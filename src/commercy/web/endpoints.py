@@ -300,6 +300,7 @@ async def change_status(
             reference,
             status_code=exc.status_code,
             refusal=exc,
+            shown=forms.refusal(request, exc),
             attempted=raw_status if isinstance(exc, Conflict) else None,
         )
     return _see_other(f"/app/orders/{order.order_number}?changed=status")
