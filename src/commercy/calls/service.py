@@ -4,7 +4,7 @@ outcome moves the order through the orders' own lifecycle (stock, history, 409 r
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
@@ -25,6 +25,7 @@ from commercy.calls.schemas import (
     CallStatsOut,
     QueueCounts,
 )
+from commercy.core import periods
 from commercy.core.database import WriteSession, utcnow
 from commercy.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from commercy.core.pagination import Page
@@ -380,24 +381,6 @@ async def queue(
 
 # --- the numbers ----------------------------------------------------------------------------
 
-#: The longest span one stats request covers.
-MAX_STATS_DAYS = 366
-
-
-def _stats_span(date_from: date | None, date_to: date | None) -> tuple[datetime, datetime]:
-    """[first day 00:00 UTC, the day after the last) — the last 30 days by default."""
-    last = date_to or utcnow().date()
-    if last == date.max:
-        raise ValidationFailed("to", "to is a day before 9999-12-31")
-    # Near the calendar's first day, the default 30 days start on that day.
-    first = date_from or max(last, date.min + timedelta(days=29)) - timedelta(days=29)
-    if first > last:
-        raise ValidationFailed("from", "from is after to")
-    if (last - first).days >= MAX_STATS_DAYS:
-        raise ValidationFailed("from", f"A request covers at most {MAX_STATS_DAYS} days")
-    since = datetime(first.year, first.month, first.day, tzinfo=UTC)
-    return since, datetime(last.year, last.month, last.day, tzinfo=UTC) + timedelta(days=1)
-
 
 async def call_stats(
     session: AsyncSession,
@@ -409,7 +392,8 @@ async def call_stats(
 ) -> list[CallStatsOut]:
     """Per agent and day. Admins see every agent, resellers their agents, an agent itself."""
     check_may_call(actor)
-    since, until = _stats_span(date_from, date_to)
+    first, last = periods.report_period(date_from, date_to, today=utcnow().date())
+    since, until = periods.utc_bounds(first, last)
     if actor.role is Role.AGENT:
         if agent_id not in (None, actor.user_id):
             raise Forbidden("Agents see their own numbers only", details={"field": "agentId"})
