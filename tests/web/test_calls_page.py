@@ -9,11 +9,13 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
+from sqlalchemy import update
 
+from commercy.calls.models import CallAttempt
 from commercy.core.database import WriteSession
 from commercy.core.errors import ValidationFailed
 from commercy.web import forms
-from tests.calls.helpers import claim, order_of, queued
+from tests.calls.helpers import claim, claimed_call, order_of, queued
 from tests.factories import Shop, make_reseller, make_user
 from tests.web.conftest import sign_in
 
@@ -391,3 +393,29 @@ async def test_the_live_stream_ends_when_the_session_ends(
     answer = await asyncio.wait_for(stream, timeout=5)
 
     assert "event: signedout" in answer.text
+
+
+async def test_the_agents_day_starts_at_its_own_midnight(
+    client: httpx.AsyncClient, session: WriteSession, shop: Shop
+) -> None:
+    """Far east of UTC, a call just after local midnight falls on the previous UTC day, and
+    one just before it on the agent's yesterday."""
+    kiritimati = ZoneInfo("Pacific/Kiritimati")
+    today = datetime.now(kiritimati).date()
+    midnight = datetime(today.year, today.month, today.day, tzinfo=kiritimati)
+    first, second, third = await queued(session, shop, 3)
+    for order, outcome in ((first, "confirmed"), (second, "not_reached"), (third, "canceled")):
+        assert (await claimed_call(client, shop.agent, order, outcome=outcome)).status_code == 201
+    moments = {first: midnight + timedelta(minutes=1), second: midnight - timedelta(minutes=1)}
+    for order_id, moment in moments.items():
+        await session.execute(
+            update(CallAttempt).where(CallAttempt.order_id == order_id).values(created_at=moment)
+        )
+    await session.commit()
+    csrf = await sign_in(client, shop.world.agent)
+    await client.post("/app/preferences", data={"time_zone": kiritimati.key, "csrf_token": csrf})
+
+    page = " ".join((await client.get("/app/calls")).text.split())
+
+    assert "Appels aujourd'hui <strong>2</strong>" in page
+    assert "Confirmée <strong>1</strong>" in page

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -402,6 +403,29 @@ async def call_stats(
         session, actor=actor, since=since, until=until, agent_id=agent_id
     )
     return [_stats_row(row) for row in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class AgentDay:
+    attempts: int
+    confirmed: int
+    confirmation_rate: float | None
+
+
+async def agent_day(session: AsyncSession, *, actor: Actor, zone: ZoneInfo) -> AgentDay:
+    """The actor's own calls since midnight where it works (its day, not UTC's)."""
+    check_may_call(actor)
+    today = datetime.now(zone).date()
+    since = datetime(today.year, today.month, today.day, tzinfo=zone)
+    until = datetime.combine(today + timedelta(days=1), datetime.min.time(), tzinfo=zone)
+    rows = await queries.call_stats(
+        session, actor=actor, since=since, until=until, agent_id=actor.user_id
+    )
+    attempts = sum(int(row["attempts"]) for row in rows)
+    reached = sum(int(row["reached"] or 0) for row in rows)
+    confirmed = sum(int(row["confirmed"] or 0) for row in rows)
+    rate = round(confirmed / reached, 4) if reached else None
+    return AgentDay(attempts=attempts, confirmed=confirmed, confirmation_rate=rate)
 
 
 def _stats_row(row: dict[str, Any]) -> CallStatsOut:

@@ -60,15 +60,9 @@ def _settings(request: Request) -> Settings:
 
 
 async def _day(session: AsyncSession, user: SignedIn) -> dict[str, Any]:
-    """The user's calls today (UTC day, as the stats endpoint counts)."""
-    today = utcnow().date()
-    rows = await calls.call_stats(
-        session, actor=user.actor, date_from=today, date_to=today, agent_id=user.actor.user_id
-    )
-    if not rows:
-        return {"attempts": 0, "confirmed": 0, "rate": None}
-    row = rows[0]
-    return {"attempts": row.attempts, "confirmed": row.confirmed, "rate": row.confirmation_rate}
+    """The user's calls today, in its time zone."""
+    day = await calls.agent_day(session, actor=user.actor, zone=ZoneInfo(user.time_zone))
+    return {"attempts": day.attempts, "confirmed": day.confirmed, "rate": day.confirmation_rate}
 
 
 async def _work(
