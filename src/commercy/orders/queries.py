@@ -53,6 +53,13 @@ def scope_conditions(actor: Actor) -> tuple[list[ColumnElement[bool]], dict[str,
     return [_SCOPES[name] for name in params], params
 
 
+def scope_filter(actor: Actor) -> list[ColumnElement[bool]]:
+    """The conditions of the actor's scope with their values bound in, for statements that
+    join the orders table to others and run without named parameters."""
+    columns = {"scope_supplier_id": _ORDERS.supplier_id, "scope_reseller_id": _ORDERS.reseller_id}
+    return [columns[name] == value for name, value in scope(actor).items()]
+
+
 def visible_orders(actor: Actor) -> Select[Order]:
     params = scope(actor)
     return select(Order).where(*(_SCOPES[name] for name in params)).params(params)
