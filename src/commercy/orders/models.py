@@ -74,6 +74,13 @@ class Order(TimestampMixin, Base):
         Index("ix_orders_reseller_id_created_at", "reseller_id", "created_at"),
         Index("ix_orders_reseller_id_status_created_at", "reseller_id", "status", "created_at"),
         Index("ix_orders_supplier_id_created_at", "supplier_id", "created_at"),
+        # A reseller's list sorted by another column than created_at (see orders.queries.SORTS;
+        # order_number has its unique index): its pages are read in order instead of sorting
+        # every order of the reseller for each one.
+        *(
+            Index(f"ix_orders_reseller_id_{column}_id", "reseller_id", column, "id")
+            for column in ("total", "updated_at", "customer_name", "status")
+        ),
         # The duplicate check on create: the reseller's recent orders from one number.
         Index(
             "ix_orders_reseller_id_customer_phone_created_at",
