@@ -200,20 +200,25 @@ async def orders_page(request: Request, user: SignedInUser, session: ReadSession
             problem=problem,
             orders=[],
             total=0,
+            more=False,
             page=1,
             pages=1,
             **context,
         )
-    orders, total = await queries.list_orders(session, actor=user.actor, filters=filters, page=page)
-    pages = forms.page_count(total, page.limit)
+    counted_to = page.offset + forms.COUNTED_AHEAD
+    orders, counted = await queries.list_orders(
+        session, actor=user.actor, filters=filters, page=page, count_up_to=counted_to + 1
+    )
+    total = min(counted, counted_to)
     return render(
         request,
         template,
         user=user,
         orders=orders,
         total=total,
+        more=counted > counted_to,
         page=page.page,
-        pages=pages,
+        pages=forms.page_count(total, page.limit),
         **context,
     )
 
