@@ -81,6 +81,8 @@ class Order(TimestampMixin, Base):
             Index(f"ix_orders_reseller_id_{column}_id", "reseller_id", column, "id")
             for column in ("total", "updated_at", "customer_name", "status")
         ),
+        # An admin's list: every reseller's orders, newest first.
+        Index("ix_orders_created_at_id", "created_at", "id"),
         # The duplicate check on create: the reseller's recent orders from one number.
         Index(
             "ix_orders_reseller_id_customer_phone_created_at",
@@ -105,6 +107,14 @@ class Order(TimestampMixin, Base):
         ),
         # The call queue (commercy.calls): a reseller's orders being confirmed, by due time.
         Index("ix_orders_call_queue", "reseller_id", "status", "next_call_at"),
+        # The order an agent holds a claim on (the agent's screen): few rows, so partial.
+        Index(
+            "ix_orders_claimed_by_user_id_claim_expires_at",
+            "claimed_by_user_id",
+            "claim_expires_at",
+            sqlite_where=text("claimed_by_user_id IS NOT NULL"),
+            postgresql_where=text("claimed_by_user_id IS NOT NULL"),
+        ),
         # PostgreSQL also gets ix_orders_search_trgm (pg_trgm GIN over the searched columns)
         # from its migration; SQLite has no such index, so it is not declared here.
     )
