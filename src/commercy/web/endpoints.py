@@ -205,20 +205,16 @@ async def orders_page(request: Request, user: SignedInUser, session: ReadSession
             pages=1,
             **context,
         )
-    counted_to = page.offset + forms.COUNTED_AHEAD
-    orders, counted = await queries.list_orders(
-        session, actor=user.actor, filters=filters, page=page, count_up_to=counted_to + 1
-    )
-    total = min(counted, counted_to)
+    found = await forms.orders_page(session, actor=user.actor, filters=filters, page=page)
     return render(
         request,
         template,
         user=user,
-        orders=orders,
-        total=total,
-        more=counted > counted_to,
+        orders=found.orders,
+        total=found.total,
+        more=found.more,
         page=page.page,
-        pages=forms.page_count(total, page.limit),
+        pages=found.pages,
         **context,
     )
 

@@ -1,13 +1,18 @@
 """Reading what a browser sends (query strings and forms) with the API's rules, so a page
-answers a clear message for bad input rather than an error page or a 500."""
+answers a clear message for bad input rather than an error page or a 500; and the pages of the
+orders lists that read them."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import FormData, QueryParams
 
+from commercy.auth.actor import Actor
 from commercy.core.errors import ValidationFailed
 from commercy.core.pagination import Page
 from commercy.core.text import control_character_error
@@ -80,6 +85,26 @@ async def order_list_filters(query: QueryParams, zone: ZoneInfo) -> queries.Orde
         blocked=_flag("blocked", query.get("blocked")),
         sort=query.get("sort") or "-createdAt",
     )
+
+
+@dataclass(frozen=True, slots=True)
+class OrdersPage:
+    orders: list[dict[str, Any]]
+    total: int
+    more: bool  # more orders than ``total`` (counted no further)
+    pages: int
+
+
+async def orders_page(
+    session: AsyncSession, *, actor: Actor, filters: queries.OrderFilters, page: Page
+) -> OrdersPage:
+    """A page of the orders list, counted no further than :data:`COUNTED_AHEAD` past it."""
+    counted_to = page.offset + COUNTED_AHEAD
+    orders, counted = await queries.list_orders(
+        session, actor=actor, filters=filters, page=page, count_up_to=counted_to + 1
+    )
+    total = min(counted, counted_to)
+    return OrdersPage(orders, total, counted > counted_to, page_count(total, page.limit))
 
 
 def page_count(total: int, size: int = PAGE_SIZE) -> int:
