@@ -20,8 +20,8 @@ from commercy.orders import queries
 from commercy.orders.filters import order_filters
 
 PAGE_SIZE = 25
-#: The orders page counts the orders only this far past the start of its page: counting every
-#: match of a broad search or an admin's whole table would cost more than the page itself.
+#: The orders and shipping pages count their orders only this far past the start of the page:
+#: counting every match of a broad search or an admin's whole table costs more than the page.
 COUNTED_AHEAD = 1_000
 MAX_PAGE = 1_000_000  # as the API's lists
 FILTER_NAMES = ("status", "source", "search", "dateFrom", "dateTo", "duplicate", "blocked")
