@@ -220,12 +220,18 @@ def list_query(actor: Actor, filters: OrderFilters) -> tuple[PageQuery, dict[str
 
 
 async def list_orders(
-    session: AsyncSession, *, actor: Actor, filters: OrderFilters, page: Page
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    filters: OrderFilters,
+    page: Page,
+    count_up_to: int | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
-    """A page of orders as plain column values: a list answer needs nothing more, and
-    building ORM objects for it would cost more than the query itself."""
+    """A page of orders as plain column values (a list answer needs nothing more, and
+    building ORM objects for it would cost more than the query itself), and their count, which
+    stops at ``count_up_to`` when given."""
     query, params = list_query(actor, filters)
-    return await fetch_page(session, query, params, page=page)
+    return await fetch_page(session, query, params, page=page, count_up_to=count_up_to)
 
 
 async def export_orders(

@@ -1,5 +1,6 @@
 """Reading what a browser sends (query strings and forms) with the API's rules, so a page
-answers a clear message for bad input rather than an error page or a 500."""
+answers a clear message for bad input rather than an error page or a 500; and the pages of the
+orders lists that read them."""
 
 from __future__ import annotations
 
@@ -9,9 +10,11 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import FormData, QueryParams
 from starlette.requests import Request
 
+from commercy.auth.actor import Actor
 from commercy.core.errors import CommercyError, ValidationFailed, describe_validation_errors
 from commercy.core.pagination import Page
 from commercy.core.text import control_character_error
@@ -22,6 +25,9 @@ from commercy.web.dependencies import LANGUAGE_COOKIE
 from commercy.web.i18n import language_of
 
 PAGE_SIZE = 25
+#: The orders and shipping pages count their orders only this far past the start of the page:
+#: counting every match of a broad search or an admin's whole table costs more than the page.
+COUNTED_AHEAD = 1_000
 MAX_PAGE = 1_000_000  # as the API's lists
 FILTER_NAMES = ("status", "source", "search", "dateFrom", "dateTo", "duplicate", "blocked")
 Model = TypeVar("Model", bound=BaseModel)
@@ -143,6 +149,26 @@ async def order_list_filters(query: QueryParams, zone: ZoneInfo) -> queries.Orde
 def search_of(query: QueryParams) -> str | None:
     """A list's search box (a part of a name or an identifier), checked as the orders' one."""
     return check_text("search", query.get("search") or "", max_length=100).strip() or None
+
+
+@dataclass(frozen=True, slots=True)
+class OrdersPage:
+    orders: list[dict[str, Any]]
+    total: int
+    more: bool  # more orders than ``total`` (counted no further)
+    pages: int
+
+
+async def orders_page(
+    session: AsyncSession, *, actor: Actor, filters: queries.OrderFilters, page: Page
+) -> OrdersPage:
+    """A page of the orders list, counted no further than :data:`COUNTED_AHEAD` past it."""
+    counted_to = page.offset + COUNTED_AHEAD
+    orders, counted = await queries.list_orders(
+        session, actor=actor, filters=filters, page=page, count_up_to=counted_to + 1
+    )
+    total = min(counted, counted_to)
+    return OrdersPage(orders, total, counted > counted_to, page_count(total, page.limit))
 
 
 def page_count(total: int, size: int = PAGE_SIZE) -> int:

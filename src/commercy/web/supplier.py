@@ -18,7 +18,7 @@ from commercy.core.database import ReadSessionDep, WriteSessionDep
 from commercy.core.errors import Forbidden, ValidationFailed
 from commercy.core.ids import PathId, parse_id
 from commercy.core.pagination import Page
-from commercy.orders import documents, queries, service
+from commercy.orders import documents, service
 from commercy.orders.filters import order_filters
 from commercy.orders.models import OrderStatus
 from commercy.orders.schemas import BulkStatusIn
@@ -73,7 +73,7 @@ async def shipping_page(request: Request, user: SignedInUser, session: ReadSessi
     tab = _tab(query.get("tab"))
     page = forms.page_of(query)
     filters = await order_filters(status_=[TABS[tab][0].value], sort="createdAt")
-    orders, total = await queries.list_orders(
+    found = await forms.orders_page(
         session,
         actor=user.actor,
         filters=filters,
@@ -85,10 +85,11 @@ async def shipping_page(request: Request, user: SignedInUser, session: ReadSessi
         user=user,
         tab=tab,
         moves=TABS[tab][1],
-        orders=orders,
-        total=total,
+        orders=found.orders,
+        total=found.total,
+        more=found.more,
         page=page.page,
-        pages=forms.page_count(total, SHIPPING_PAGE_SIZE),
+        pages=found.pages,
         updated=_count(query.get("updated")),
         refused=_count(query.get("refused")),
     )
