@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 import asyncpg
 from fastapi import Depends, Request
-from sqlalchemy import DateTime, Enum, MetaData, Select, event
+from sqlalchemy import DateTime, Enum, MetaData, Select, Table, event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -69,6 +69,13 @@ def utcnow() -> datetime:
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {datetime: UTCDateTime}
+
+
+def table_of(model: type[Base]) -> Table:
+    """A model's table, typed as one: for Core statements (inserts) on hot paths."""
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
 
 
 class TimestampMixin:
