@@ -24,9 +24,13 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
+    ARRAY,
     Insert,
+    Integer,
+    Numeric,
     Select,
     String,
+    Text,
     and_,
     bindparam,
     cast,
@@ -37,6 +41,7 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
+    text,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
@@ -44,7 +49,7 @@ from sqlalchemy.orm import make_transient_to_detached
 from commercy.blocklist.models import BlockedPhone
 from commercy.catalog.models import Product
 from commercy.converty.models import ConvertyProduct, ProductMapping
-from commercy.core.database import WriteSession, table_of
+from commercy.core.database import InTransaction, WriteSession, table_of
 from commercy.orders.lifecycle import OPEN
 from commercy.orders.models import Order, OrderItem, OrderStatusChange
 
@@ -138,7 +143,7 @@ def _facts_statement() -> Select[Any]:
 
 # Products first, then the flags of the whole order repeated on each row: when no product
 # matches, the order is refused anyway and its flags are not needed.
-_FACTS = _facts_statement()
+_FACTS = InTransaction(_facts_statement())
 
 
 async def creation_facts(
@@ -151,32 +156,43 @@ async def creation_facts(
     duplicate_since: datetime | None,
 ) -> CreationFacts:
     """Everything a create reads, in one statement (see the module's docstring)."""
-    rows = (
-        await session.execute(
-            _FACTS,
-            {
-                "reseller_id": reseller_id,
-                "supplier_id": supplier_id,
-                "product_ids": list(product_ids),
-                "phone": phones[0],
-                "phones": list(phones),
-                "duplicate_since": duplicate_since,
-            },
-        )
-    ).all()
+    rows = await _FACTS.rows(
+        session,
+        {
+            "reseller_id": reseller_id,
+            "supplier_id": supplier_id,
+            "product_ids": list(product_ids),
+            "phone": phones[0],
+            "phones": list(phones),
+            "duplicate_since": duplicate_since,
+        },
+    )
     products = {
-        row.id: ProductFact(row.name, row.code, row.image, bool(row.mapped), row.mapped_image)
+        row["id"]: ProductFact(
+            row["name"], row["code"], row["image"], bool(row["mapped"]), row["mapped_image"]
+        )
         for row in rows
     }
-    first = rows[0] if rows else None
+    first = rows[0] if rows else {}
     return CreationFacts(
         products=products,
-        possible_duplicate_of=first.possible_duplicate_of if first else None,
-        blocked_reason=first.blocked_reason if first else None,
+        possible_duplicate_of=first.get("possible_duplicate_of"),
+        blocked_reason=first.get("blocked_reason"),
     )
 
 
 # --- the inserts -----------------------------------------------------------------------------
+
+# The arrays of the PostgreSQL items insert: each parameter's item column, and its type.
+_ITEM_ARRAYS: dict[str, tuple[str, ARRAY[Any]]] = {
+    "product_ids": ("product_id", ARRAY(Integer)),
+    "product_names": ("product_name", ARRAY(String)),
+    "product_codes": ("product_code", ARRAY(String)),
+    "quantities": ("quantity", ARRAY(Integer)),
+    "unit_prices": ("unit_price", ARRAY(Numeric(12, 3))),
+    "notes": ("notes", ARRAY(Text)),
+    "product_images": ("product_image", ARRAY(String)),
+}
 
 # Every column of a new order but its id, number and barcode, which the insert computes.
 _ORDER_VALUES = (
@@ -208,9 +224,35 @@ def _insert_order_statement(dialect: str) -> Insert:
     )
 
 
-_INSERT_ORDER = {name: _insert_order_statement(name) for name in ("postgresql", "sqlite")}
+_INSERT_ORDER = {
+    name: InTransaction(_insert_order_statement(name)) for name in ("postgresql", "sqlite")
+}
 _INSERT_ITEMS = insert(table_of(OrderItem)).returning(_ITEMS.id, sort_by_parameter_order=True)
-_INSERT_HISTORY = insert(table_of(OrderStatusChange)).returning(_HISTORY.id)
+# PostgreSQL: every item in one statement, a column per array; ids follow the items' order.
+_INSERT_ITEMS_FROM_ARRAYS = InTransaction(
+    text(
+        "INSERT INTO order_items (order_id, product_id, product_name, product_code, quantity, "
+        "unit_price, notes, product_image) SELECT :order_id, i.product_id, i.product_name, "
+        "i.product_code, i.quantity, i.unit_price, i.notes, i.product_image FROM unnest("
+        "CAST(:product_ids AS INTEGER[]), CAST(:product_names AS VARCHAR[]), "
+        "CAST(:product_codes AS VARCHAR[]), CAST(:quantities AS INTEGER[]), "
+        "CAST(:unit_prices AS NUMERIC[]), CAST(:notes AS TEXT[]), "
+        "CAST(:product_images AS VARCHAR[])) WITH ORDINALITY AS i(product_id, product_name, "
+        "product_code, quantity, unit_price, notes, product_image, position) "
+        "ORDER BY i.position RETURNING id"
+    ).bindparams(
+        bindparam("order_id", type_=Integer),
+        *(bindparam(name, type_=type_) for name, (_, type_) in _ITEM_ARRAYS.items()),
+    )
+)
+_HISTORY_VALUES = (
+    "order_id", "from_status", "to_status", "actor_label", "actor_user_id", "note", "created_at",
+)  # fmt: skip
+_INSERT_HISTORY = InTransaction(
+    insert(table_of(OrderStatusChange))
+    .values({name: bindparam(name, type_=_HISTORY[name].type) for name in _HISTORY_VALUES})
+    .returning(_HISTORY.id)
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,10 +285,11 @@ async def insert_order(
         "number_prefix": f"ORD-{int(created_at.timestamp() * 1000)}-",
     }
     dialect = session.get_bind().dialect.name
-    order_id, number = (await session.execute(_INSERT_ORDER[dialect], values)).one()
+    (inserted,) = await _INSERT_ORDER[dialect].rows(session, values)
+    order_id, number = inserted["id"], inserted["order_number"]
     item_rows = [{"order_id": order_id, **_item_values(item)} for item in items]
-    item_ids = (await session.scalars(_INSERT_ITEMS, item_rows)).all()
-    history_id = await session.scalar(_INSERT_HISTORY, {"order_id": order_id, **history})
+    item_ids = await _insert_items(session, dialect=dialect, order_id=order_id, rows=item_rows)
+    history_id = await _INSERT_HISTORY.scalar(session, {"order_id": order_id, **history})
     created = Order(
         id=order_id,
         order_number=number,
@@ -262,6 +305,18 @@ async def insert_order(
     # ``changes`` is left out of the insert: SQL NULL, not JSON null, as the ORM wrote it.
     created.history = [OrderStatusChange(id=history_id, order_id=order_id, changes=None, **history)]
     return _attached(session, created)
+
+
+async def _insert_items(
+    session: WriteSession, *, dialect: str, order_id: int, rows: list[dict[str, Any]]
+) -> list[int]:
+    """The items' ids, in the order of ``rows``."""
+    if dialect != "postgresql":
+        return list((await session.scalars(_INSERT_ITEMS, rows)).all())
+    params = {name: [row[column] for row in rows] for name, (column, _) in _ITEM_ARRAYS.items()}
+    inserted = await _INSERT_ITEMS_FROM_ARRAYS.rows(session, {"order_id": order_id, **params})
+    # One statement takes its ids from the sequence in the order it inserts the rows.
+    return sorted(row["id"] for row in inserted)
 
 
 def _item_values(item: NewItem) -> dict[str, Any]:

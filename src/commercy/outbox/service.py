@@ -7,10 +7,10 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Insert, Select, bindparam, insert, or_, select, update
+from sqlalchemy import ColumnElement, Select, bindparam, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from commercy.core.database import WriteSession, table_of, utcnow
+from commercy.core.database import InTransaction, WriteSession, table_of, utcnow
 from commercy.core.pagination import Page, paginate
 from commercy.outbox import signals
 from commercy.outbox.models import JobState, OutboxJob
@@ -45,19 +45,19 @@ _JOB_VALUES = ("kind", "payload", "progress", "state", "attempts", "reseller_id"
                "run_after", "created_at", "updated_at")  # fmt: skip
 
 
-def enqueue_statement(condition: ColumnElement[bool]) -> Insert:
+def enqueue_statement(condition: ColumnElement[bool]) -> InTransaction:
     """A job's ``INSERT ... SELECT ... WHERE condition``: the check and the job in one
     statement, for a hot path. Build it once; run it with :func:`enqueue_where`."""
     table = table_of(OutboxJob)
     values = select(*(bindparam(name, type_=table.c[name].type) for name in _JOB_VALUES))
-    return (
+    return InTransaction(
         insert(table).from_select(list(_JOB_VALUES), values.where(condition)).returning(table.c.id)
     )
 
 
 async def enqueue_where(
     session: WriteSession,
-    statement: Insert,
+    statement: InTransaction,
     *,
     kind: str,
     payload: dict[str, Any],
@@ -68,8 +68,8 @@ async def enqueue_where(
     """Record a job in the caller's transaction when the condition of ``statement`` (from
     :func:`enqueue_statement`, with its own ``params``) holds; the job's id, or None."""
     now = utcnow()
-    job_id: int | None = await session.scalar(
-        statement,
+    job_id: int | None = await statement.scalar(
+        session,
         {
             **(params or {}),
             "kind": kind,
