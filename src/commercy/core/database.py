@@ -11,7 +11,7 @@ from typing import Annotated, Any, cast
 
 import asyncpg
 from fastapi import Depends, Request
-from sqlalchemy import DateTime, Enum, Insert, MetaData, Select, Table, TextClause, event
+from sqlalchemy import DateTime, Enum, Insert, MetaData, Select, Table, TextClause, Update, event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -276,7 +276,7 @@ class InTransaction:
     statement's own bind processors (UTC datetimes, enums, JSON); rows come back as dicts of
     what the driver returns."""
 
-    def __init__(self, statement: Insert | Select[Any] | TextClause) -> None:
+    def __init__(self, statement: Insert | Update | Select[Any] | TextClause) -> None:
         self.statement = statement
         self._compiled: dict[str, SQLCompiler] = {}
 

@@ -27,7 +27,7 @@ from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import SQLAlchemyError
 
-from commercy.core.database import WriteSession, table_of, utcnow
+from commercy.core.database import InTransaction, WriteSession, table_of, utcnow
 from commercy.core.errors import Conflict, Unprocessable, ValidationFailed
 from commercy.core.text import control_character_error
 from commercy.orders.models import IdempotencyKey
@@ -76,6 +76,15 @@ _CLAIM = (
     .values({name: bindparam(name, type_=_KEYS[name].type) for name in _CLAIM_VALUES})
     .on_conflict_do_nothing(index_elements=["user_id", "key"])
     .returning(_KEYS.id)
+)
+
+_COMPLETE = InTransaction(
+    update(table_of(IdempotencyKey))
+    .where(_KEYS.id == bindparam("key_id"))
+    .values(
+        response_status=bindparam("response_status", type_=_KEYS.response_status.type),
+        response_body=bindparam("response_body", type_=_KEYS.response_body.type),
+    )
 )
 
 
@@ -169,10 +178,8 @@ async def complete(
     session: WriteSession, *, claimed: Claim, status_code: int, body: dict[str, Any]
 ) -> None:
     """Store the response in the request's transaction: it commits with the order, or not."""
-    await session.execute(
-        update(IdempotencyKey)
-        .where(IdempotencyKey.id == claimed.key_id)
-        .values(response_status=status_code, response_body=body)
+    await _COMPLETE.execute(
+        session, {"key_id": claimed.key_id, "response_status": status_code, "response_body": body}
     )
 
 
