@@ -10,9 +10,11 @@ Get: the order, its items and its history. Status: lock, update, history line. W
 raw event once (ON CONFLICT DO NOTHING), then the status change of its order.
 
 With BENCH_FLOOR_WORK=product, create runs instead every statement Commercy's create runs,
-hand-written, in one transaction (the caller's account, the products and their Converty
-images, the order, its number, items, first history line, the Digishare job and its NOTIFY):
-the floor of the product's own database work, with the driver alone.
+hand-written, in one transaction (the caller's account; the products with their Converty
+images, the possible duplicate and the blocked reason in one read; the order with its number;
+its items; its first history line; the Digishare job and its NOTIFY): the floor of the
+product's own database work, with the driver alone. Keep it in step with
+``commercy.orders.repository`` and the create's listeners.
 """
 
 from __future__ import annotations
@@ -211,70 +213,78 @@ class ProductWorkStore(PostgresStore):
         items = body["products"]
         ids = [i["productId"] for i in items]
         subtotal = sum(Decimal(str(i["price"])) * i["quantity"] for i in items)
+        phone = body["customerPhone"]
         async with self.pool.acquire() as conn, conn.transaction():
             await conn.fetchrow(
                 "SELECT u.id, u.role, u.reseller_id, r.supplier_id FROM users u "
                 "LEFT JOIN resellers r ON r.id = u.reseller_id WHERE u.id = $1 AND u.is_active",
                 self.user_id,
             )
+            # The products with their Converty image, the possible duplicate and the blocked
+            # reason: one statement, as orders.repository.creation_facts.
             products = await conn.fetch(
-                "SELECT id, name, code, image FROM products WHERE supplier_id = $1 "
-                "AND id = ANY($2::int[])",
-                self.supplier_id, ids,
+                "SELECT p.id, p.name, p.code, p.image, EXISTS (SELECT 1 FROM product_mappings m "
+                "WHERE m.reseller_id = $1 AND m.product_id = p.id) AS mapped, "
+                "(SELECT c.image FROM product_mappings m JOIN converty_products c "
+                "ON c.id = m.converty_product_id WHERE m.reseller_id = $1 AND m.product_id = p.id "
+                "AND c.image IS NOT NULL AND c.image != '' ORDER BY m.id DESC LIMIT 1) "
+                "AS mapped_image, "
+                "(SELECT o.order_number FROM orders o WHERE o.reseller_id = $1 "
+                "AND o.customer_phone = $4 AND o.created_at >= $5 AND o.status IN ('pending', "
+                "'not_reached', 'phone_closed', 'rapported', 'more_information', "
+                "'not_available') AND NOT o.blocked ORDER BY o.created_at DESC, o.id DESC "
+                "LIMIT 1) AS possible_duplicate_of, "
+                "(SELECT b.reason FROM blocked_phones b WHERE b.phone = ANY($6::text[]) "
+                "AND (b.reseller_id = $1 OR b.reseller_id IS NULL) "
+                "ORDER BY b.reseller_id IS NULL, b.id LIMIT 1) AS blocked_reason "
+                "FROM products p WHERE p.supplier_id = $2 AND p.id = ANY($3::int[])",
+                self.reseller_id, self.supplier_id, ids, phone,
+                now - dt.timedelta(hours=72), [phone],
             )  # fmt: skip
-            await conn.fetch(
-                "SELECT m.product_id, c.image FROM product_mappings m JOIN converty_products c "
-                "ON c.id = m.converty_product_id WHERE m.reseller_id = $1 "
-                "AND m.product_id = ANY($2::int[])",
-                self.reseller_id, ids,
-            )  # fmt: skip
-            placeholder = f"PENDING-{uuid.uuid4().hex}"
-            order_id = await conn.fetchval(
-                "INSERT INTO orders (order_number, barcode, reseller_id, supplier_id, "
+            flags = products[0]
+            # The order with its number from the id's sequence, in the insert itself.
+            order_id, number = await conn.fetchrow(
+                "INSERT INTO orders (id, order_number, barcode, reseller_id, supplier_id, "
                 "created_by_user_id, status, payment_status, source, customer_name, "
                 "customer_phone, wa_id, customer_address, customer_city, customer_governorate, "
-                "shipping_cost, subtotal, total, created_at, updated_at) VALUES ($1, $1, $2, $3, "
-                "$4, 'pending', 'unpaid', $5, $6, $7, $8, $9, $10, $11, 0, $12, $12, $13, $13) "
-                "RETURNING id",
-                placeholder, self.reseller_id, self.supplier_id, self.user_id,
-                body.get("source", "manual"), body.get("customerName"), body["customerPhone"],
-                body["customerPhone"][1:], body.get("customerAddress"), body.get("customerCity"),
-                body.get("customerGovernorate"), subtotal, now,
+                "shipping_cost, subtotal, total, possible_duplicate_of, blocked, blocked_reason, "
+                "call_attempts, version, created_at, updated_at) SELECT n.id, $1 || n.id, "
+                "$1 || n.id, $2, $3, $4, 'pending', 'unpaid', $5, $6, $7, $8, $9, $10, $11, 0, "
+                "$12, $12, $13, $14, $15, 0, 1, $16, $16 "
+                "FROM (SELECT nextval('orders_id_seq') AS id) n RETURNING id, order_number",
+                f"ORD-{int(now.timestamp() * 1000)}-", self.reseller_id, self.supplier_id,
+                self.user_id, body.get("source", "manual"), body.get("customerName"), phone,
+                phone[1:], body.get("customerAddress"), body.get("customerCity"),
+                body.get("customerGovernorate"), subtotal, flags["possible_duplicate_of"],
+                flags["blocked_reason"] is not None, flags["blocked_reason"], now,
             )  # fmt: skip
             named = {row["id"]: row for row in products}
-            await conn.executemany(
+            await conn.fetch(
                 "INSERT INTO order_items (order_id, product_id, product_name, product_code, "
-                "quantity, unit_price, notes, product_image) VALUES ($1, $2, $3, $4, $5, $6, $7, "
-                "$8)",
-                [
-                    (order_id, i["productId"], named[i["productId"]]["name"],
-                     named[i["productId"]]["code"], i["quantity"], Decimal(str(i["price"])),
-                     i.get("notes"), named[i["productId"]]["image"])
-                    for i in items
-                ],
+                "quantity, unit_price, notes, product_image) SELECT $1, i.p, i.na, i.c, i.q, "
+                "i.pr, i.no, i.im FROM unnest($2::int[], $3::text[], $4::text[], $5::int[], "
+                "$6::numeric[], $7::text[], $8::text[]) WITH ORDINALITY "
+                "AS i(p, na, c, q, pr, no, im, n) ORDER BY i.n RETURNING id",
+                order_id, ids, [named[i]["name"] for i in ids], [named[i]["code"] for i in ids],
+                [i["quantity"] for i in items], [Decimal(str(i["price"])) for i in items],
+                [i.get("notes") for i in items],
+                [named[i]["mapped_image"] or named[i]["image"] for i in ids],
             )  # fmt: skip
-            await conn.execute(
+            await conn.fetchval(
                 "INSERT INTO order_status_changes (order_id, from_status, to_status, "
                 "actor_label, actor_user_id, note, created_at) VALUES ($1, NULL, 'pending', "
-                "'reseller:bench', $2, 'Order created', $3)",
+                "'reseller:bench', $2, 'Order created', $3) RETURNING id",
                 order_id, self.user_id, now,
             )  # fmt: skip
-            number = f"ORD-{int(now.timestamp() * 1000)}-{order_id}"
-            await conn.execute(
-                "UPDATE orders SET order_number = $2, barcode = $2, updated_at = $3 WHERE id = $1",
-                order_id, number, now,
+            # The Digishare job, written only when the integration is enabled.
+            job_id = await conn.fetchval(
+                "INSERT INTO outbox_jobs (kind, payload, progress, state, attempts, reseller_id, "
+                "order_id, run_after, created_at, updated_at) SELECT 'digishare.notify_order', "
+                "$2, '{}', 'pending', 0, $1, $3, $4, $4, $4 WHERE EXISTS (SELECT 1 FROM "
+                "digishare_integrations WHERE reseller_id = $1 AND enabled) RETURNING id",
+                self.reseller_id, json.dumps({"order_id": order_id}), order_id, now,
             )  # fmt: skip
-            integration = await conn.fetchval(
-                "SELECT id FROM digishare_integrations WHERE reseller_id = $1 AND enabled",
-                self.reseller_id,
-            )
-            if integration is not None:
-                await conn.execute(
-                    "INSERT INTO outbox_jobs (kind, reseller_id, order_id, payload, progress, "
-                    "state, attempts, run_after, created_at, updated_at) VALUES "
-                    "('digishare.notify_order', $1, $2, $3, '{}', 'pending', 0, $4, $4, $4)",
-                    self.reseller_id, order_id, json.dumps({"order_id": order_id}), now,
-                )  # fmt: skip
+            if job_id is not None:
                 await conn.execute("NOTIFY commercy_outbox")
         return {"orderNumber": number, "id": order_id}
 

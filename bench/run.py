@@ -58,6 +58,13 @@ SCALE_DURATION = float(os.environ.get("BENCH_SCALE_DURATION", "2" if QUICK else 
 RATIO_PAIRS = int(os.environ.get("BENCH_RATIO_PAIRS", "1" if QUICK else "3"))
 # Each web page is requested this many times on the scale set (median and p95 of them).
 WEB_RUNS = int(os.environ.get("BENCH_WEB_RUNS", "5" if QUICK else "20"))
+# The PostgreSQL pass's scenario groups to run (BENCH_SCENARIOS=create: create with and without
+# Idempotency-Key, and create at half its peak).
+SCENARIO_GROUPS = ("list", "get", "status", "webhook", "create", "compression", "outbox")
+CHOSEN_SCENARIOS = os.environ.get("BENCH_SCENARIOS", ",".join(SCENARIO_GROUPS)).split(",")
+# Another checkout's src/ (the code before a change): its create runs beside the product's,
+# alternating with it, against the same floors, in the same run.
+BEFORE_SRC = os.environ.get("BENCH_BEFORE_SRC", "")
 LIST_FILTERS = "limit=50&status=pending,not_reached,confirmed&source=facebook_page,site_web,api"
 HUGE = "1000000000/minute"
 RESULTS_MD = BENCH / "RESULTS.md"
@@ -229,7 +236,7 @@ class PostgresStage:
 
 @contextmanager
 def postgres_stage(secrets_env: dict[str, str]) -> Iterator[PostgresStage]:
-    name = "commercy_bench"
+    name = os.environ.get("BENCH_DATABASE", "commercy_bench")
     dsn = pg_dsn(name)
     asyncio.run(recreate_database(name))
     env = product_env(dsn, secrets_env)
@@ -258,7 +265,12 @@ def postgres_pass(report: Report, secrets_env: dict[str, str]) -> None:
         floor_server("framework-floor-postgres", stage.dsn, stage.seeded,
                      app="bench.framework_floor:create_app") as framework,
         floor_server("work-floor-postgres", stage.dsn, stage.seeded, work="product") as work,
+        ExitStack() as optional,
     ):  # fmt: skip
+        before = None
+        if BEFORE_SRC:
+            before_env = {**stage.env, "PYTHONPATH": BEFORE_SRC}
+            before = optional.enter_context(product_server("product-before-postgres", before_env))
         seeded, loaded, product, token = stage.seeded, stage.loaded, stage.product, stage.token
         common = {
             "BENCH_TOKEN": token,
@@ -272,7 +284,7 @@ def postgres_pass(report: Report, secrets_env: dict[str, str]) -> None:
 
         def measured(scenario: str, script: str, path: str, *, target: str = "",
                      with_work: bool = False, extra: dict[str, str] | None = None,
-                     ) -> Measure:  # fmt: skip
+                     with_before: bool = False) -> Measure:  # fmt: skip
             """The floor, the framework floor (and the product's work on the floor), then the
             product, back to back on the same data; one row. A scenario with a ratio target
             runs its floor and product pair RATIO_PAIRS times, alternating, and keeps the pair
@@ -285,15 +297,23 @@ def postgres_pass(report: Report, secrets_env: dict[str, str]) -> None:
 
             floor_m, framework_m = run(floor, "floor"), run(framework, "framework")
             work_m = run(work, "work") if with_work else None
-            pairs = [(run(product, "product"), floor_m)]
-            for _ in range(RATIO_PAIRS - 1 if target else 0):
-                floor_next = run(floor, "floor")
-                pairs.append((run(product, "product"), floor_next))
+            pairs, befores = [(run(product, "product"), floor_m)], []
+            for index in range(RATIO_PAIRS if target else 1):
+                if index:
+                    floor_next = run(floor, "floor")
+                    pairs.append((run(product, "product"), floor_next))
+                if before is not None and with_before:
+                    befores.append((run(before, "before"), pairs[-1][1]))
             pairs.sort(key=lambda pair: pair[0].rps / pair[1].rps)
             product_m, floor_m = pairs[len(pairs) // 2]
             met = _ratio_met(product_m, floor_m) if target else None
             report.add(product_m, floor_m, target=target, met=met, framework=framework_m,
                        work=work_m, spread=[p.rps / f.rps for p, f in pairs])  # fmt: skip
+            if befores:
+                befores.sort(key=lambda pair: pair[0].rps / pair[1].rps)
+                before_m, before_floor = befores[len(befores) // 2]
+                report.add(before_m, before_floor, name=f"{scenario} (before: {BEFORE_SRC})",
+                           work=work_m, spread=[p.rps / f.rps for p, f in befores])  # fmt: skip
             return product_m
 
         def half_peak(peak: Measure, script: str, path: str) -> None:
@@ -305,19 +325,32 @@ def postgres_pass(report: Report, secrets_env: dict[str, str]) -> None:
             report.add(half, target="p99 < 50 ms", met=half.p99_ms < 50 and half.errors == 0,
                        name=f"{peak.scenario} @ ½ peak ({half.rate:g}/s)")  # fmt: skip
 
-        list_m = measured("list page (50, filters)", "list.lua", list_path, target="ratio ≥ 0.5")
-        half_peak(list_m, "list.lua", list_path)
-        measured("get order", "get.lua", "/api/v1/orders/1")
+        if "list" in CHOSEN_SCENARIOS:
+            list_m = measured("list page (50, filters)", "list.lua", list_path,
+                              target="ratio ≥ 0.5")  # fmt: skip
+            half_peak(list_m, "list.lua", list_path)
+        if "get" in CHOSEN_SCENARIOS:
+            measured("get order", "get.lua", "/api/v1/orders/1")
         moving = {"BENCH_ORDER_MAX": str(_mid(loaded))}
-        measured("status update", "status.lua", "/api/v1/orders/1/status", extra=moving)
-        measured("Digishare webhook ingest", "webhook.lua", "/api/v1/webhooks", extra=moving)
-        create_m = measured("create order", "create.lua", "/api/v1/orders",
-                            target="ratio ≥ 0.5", with_work=True)  # fmt: skip
-        half_peak(create_m, "create.lua", "/api/v1/orders")
-        measured("create + Idempotency-Key", "create.lua", "/api/v1/orders",
-                 extra={"BENCH_IDEMPOTENCY": "1"})  # fmt: skip
-        report.compression = compression(product, token, list_path)
-        add_outbox_lag(report, stage)
+        if "status" in CHOSEN_SCENARIOS:
+            measured("status update", "status.lua", "/api/v1/orders/1/status", extra=moving)
+        if "webhook" in CHOSEN_SCENARIOS:
+            measured("Digishare webhook ingest", "webhook.lua", "/api/v1/webhooks", extra=moving)
+        if "create" in CHOSEN_SCENARIOS:
+            create_m = measured("create order", "create.lua", "/api/v1/orders",
+                                target="ratio ≥ 0.5", with_work=True,
+                                with_before=True)  # fmt: skip
+            half_peak(create_m, "create.lua", "/api/v1/orders")
+            keyed_m = measured("create + Idempotency-Key", "create.lua", "/api/v1/orders",
+                               extra={"BENCH_IDEMPOTENCY": "1"}, with_before=True)  # fmt: skip
+            report.notes.append(
+                f"Create with Idempotency-Key / create without: {keyed_m.rps / create_m.rps:.2f}"
+                " (target ≥ 0.8)"
+            )
+        if "compression" in CHOSEN_SCENARIOS:
+            report.compression = compression(product, token, list_path)
+        if "outbox" in CHOSEN_SCENARIOS:
+            add_outbox_lag(report, stage)
 
 
 def outbox_pass(report: Report, secrets_env: dict[str, str]) -> None:
@@ -446,7 +479,7 @@ def outbox(stage: PostgresStage) -> outbox_lag.Lag:
 
 
 def scale_pass(report: Report, secrets_env: dict[str, str]) -> None:
-    name = "commercy_bench_scale"
+    name = os.environ.get("BENCH_DATABASE", "commercy_bench") + "_scale"
     dsn = pg_dsn(name)
     asyncio.run(recreate_database(name))
     env = product_env(dsn, secrets_env)

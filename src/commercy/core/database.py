@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import asyncpg
 from fastapi import Depends, Request
-from sqlalchemy import DateTime, Enum, MetaData, Select, event
+from sqlalchemy import DateTime, Enum, Insert, MetaData, Select, Table, TextClause, Update, event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -69,6 +69,13 @@ def utcnow() -> datetime:
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {datetime: UTCDateTime}
+
+
+def table_of(model: type[Base]) -> Table:
+    """A model's table, typed as one: for Core statements (inserts) on hot paths."""
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
 
 
 class TimestampMixin:
@@ -262,6 +269,78 @@ class Precompiled:
             assert isinstance(compiled, SQLCompiler)
             self._compiled[dialect.name] = compiled
         return compiled
+
+
+class InTransaction:
+    """A hot write's statement (or a read inside a write), compiled once per dialect.
+
+    Once the request's PostgreSQL transaction has begun (its first statement went through the
+    session), it runs straight on the session's asyncpg connection, inside that transaction:
+    SQLAlchemy's execution and result layers cost more than a small statement. Before that, and
+    on SQLite, it runs through the session, which begins the transaction. Values go through the
+    statement's own bind processors (UTC datetimes, enums, JSON); rows come back as dicts of
+    what the driver returns."""
+
+    def __init__(self, statement: Insert | Update | Select[Any] | TextClause) -> None:
+        self.statement = statement
+        self._compiled: dict[str, SQLCompiler] = {}
+
+    async def rows(self, session: AsyncSession, params: Mapping[str, Any]) -> list[dict[str, Any]]:
+        driver = await _asyncpg_in_transaction(session)
+        if driver is None:
+            result = await session.execute(self.statement, params)
+            return [dict(row._mapping) for row in result]
+        sql, args = self._positional(session, params)
+        return [dict(record) for record in await driver.fetch(sql, *args)]
+
+    async def scalar(self, session: AsyncSession, params: Mapping[str, Any]) -> Any:
+        driver = await _asyncpg_in_transaction(session)
+        if driver is None:
+            return await session.scalar(self.statement, params)
+        sql, args = self._positional(session, params)
+        return await driver.fetchval(sql, *args)
+
+    async def execute(self, session: AsyncSession, params: Mapping[str, Any]) -> None:
+        """Run a statement that returns no rows."""
+        driver = await _asyncpg_in_transaction(session)
+        if driver is None:
+            await session.execute(self.statement, params)
+            return
+        sql, args = self._positional(session, params)
+        await driver.execute(sql, *args)
+
+    def _positional(
+        self, session: AsyncSession, params: Mapping[str, Any]
+    ) -> tuple[str, list[Any]]:
+        dialect = session.get_bind().dialect
+        compiled = self._compiled.get(dialect.name)
+        if compiled is None:
+            built = self.statement.compile(dialect=dialect)
+            assert isinstance(built, SQLCompiler)
+            compiled = self._compiled[dialect.name] = built
+        state = compiled.construct_expanded_state(dict(params))
+        # The statement's own processors, and those of the values an IN list expanded into.
+        own = cast("Mapping[str, Callable[[Any], Any]]", compiled._bind_processors)
+        processors = {**own, **state.processors}
+        values = state.parameters
+        args = [
+            processors[name](values[name]) if name in processors else values[name]
+            for name in state.positiontup or ()
+        ]
+        return state.statement, args
+
+
+async def _asyncpg_in_transaction(session: AsyncSession) -> asyncpg.Connection | None:
+    """The asyncpg connection under ``session`` when its transaction has begun, else None."""
+    return await session.run_sync(_driver_in_transaction)
+
+
+def _driver_in_transaction(session: Session) -> asyncpg.Connection | None:
+    connection = session.connection()
+    if connection.dialect.driver != "asyncpg":
+        return None
+    driver: asyncpg.Connection = connection.connection.driver_connection
+    return driver if driver.is_in_transaction() else None
 
 
 async def _autocommit_asyncpg(session: AsyncSession) -> asyncpg.Connection | None:

@@ -23,11 +23,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import SQLAlchemyError
 
-from commercy.core.database import WriteSession, utcnow
+from commercy.core.database import InTransaction, WriteSession, table_of, utcnow
 from commercy.core.errors import Conflict, Unprocessable, ValidationFailed
 from commercy.core.text import control_character_error
 from commercy.orders.models import IdempotencyKey
@@ -38,6 +38,7 @@ KEY_TTL = timedelta(hours=24)
 # A claim this old with no response belongs to a request that died after its claim: take over.
 STALE_CLAIM = timedelta(seconds=60)
 MAX_KEY_LENGTH = 255
+_CLAIM_VALUES = ("user_id", "key", "request_hash", "created_at", "expires_at")
 
 
 def fingerprint(body: Any) -> str:
@@ -68,27 +69,44 @@ class Claim:
     separate: bool  # claimed in its own committed transaction (PostgreSQL)
 
 
+_KEYS = IdempotencyKey.__table__.c
+# Built once: every keyed create runs it.
+_CLAIM = (
+    pg_insert(table_of(IdempotencyKey))
+    .values({name: bindparam(name, type_=_KEYS[name].type) for name in _CLAIM_VALUES})
+    .on_conflict_do_nothing(index_elements=["user_id", "key"])
+    .returning(_KEYS.id)
+)
+
+_COMPLETE = InTransaction(
+    update(table_of(IdempotencyKey))
+    .where(_KEYS.id == bindparam("key_id"))
+    .values(
+        response_status=bindparam("response_status", type_=_KEYS.response_status.type),
+        response_body=bindparam("response_body", type_=_KEYS.response_body.type),
+    )
+)
+
+
 async def claim(
     session: WriteSession, *, user_id: int, key: str, request_hash: str
 ) -> Claim | Replay:
     """Claim ``key`` for this request, or answer with what the first request with it got.
 
-    On PostgreSQL this commits: whatever the request read so far (its caller), then the claim
-    in a transaction of its own. The order's transaction starts afresh after it."""
+    On PostgreSQL this commits the request's transaction so far (it has only read its caller)
+    with the claim in it. The order's transaction starts afresh after it."""
     if session.get_bind().dialect.name != "postgresql":
         return await _claim_in(session, user_id=user_id, key=key, request_hash=request_hash)
-    await session.commit()
+    now = utcnow()
     key_id = await session.scalar(
-        pg_insert(IdempotencyKey)
-        .values(
-            user_id=user_id,
-            key=key,
-            request_hash=request_hash,
-            created_at=utcnow(),
-            expires_at=utcnow() + KEY_TTL,
-        )
-        .on_conflict_do_nothing(index_elements=["user_id", "key"])
-        .returning(IdempotencyKey.id)
+        _CLAIM,
+        {
+            "user_id": user_id,
+            "key": key,
+            "request_hash": request_hash,
+            "created_at": now,
+            "expires_at": now + KEY_TTL,
+        },
     )
     if key_id is None:
         existing = await session.scalar(_existing(user_id, key).with_for_update())
@@ -160,10 +178,8 @@ async def complete(
     session: WriteSession, *, claimed: Claim, status_code: int, body: dict[str, Any]
 ) -> None:
     """Store the response in the request's transaction: it commits with the order, or not."""
-    await session.execute(
-        update(IdempotencyKey)
-        .where(IdempotencyKey.id == claimed.key_id)
-        .values(response_status=status_code, response_body=body)
+    await _COMPLETE.execute(
+        session, {"key_id": claimed.key_id, "response_status": status_code, "response_body": body}
     )
 
 

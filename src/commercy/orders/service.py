@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import uuid
 from collections import Counter
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import timedelta
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
@@ -16,16 +15,13 @@ from sqlalchemy.orm import joinedload, selectinload
 from commercy.accounts.models import Reseller, Supplier
 from commercy.auth.actor import Actor, check_own_id
 from commercy.auth.models import Role
-from commercy.blocklist import service as blocklist_service
-from commercy.catalog import service as catalog_service
 from commercy.catalog.models import Product
-from commercy.converty import service as converty_service
 from commercy.core.database import WriteSession, utcnow
 from commercy.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from commercy.core.phones import normalize_phone, whatsapp_id
 from commercy.core.schemas import MONEY_MAX
 from commercy.core.settings import Settings
-from commercy.orders import amounts, events, lifecycle, queries, versions
+from commercy.orders import amounts, events, lifecycle, queries, repository, versions
 from commercy.orders.models import (
     Order,
     OrderItem,
@@ -34,7 +30,7 @@ from commercy.orders.models import (
     OrderStatusChange,
     PaymentStatus,
 )
-from commercy.orders.schemas import OrderCreate
+from commercy.orders.schemas import OrderCreate, OrderItemIn
 
 SUR_PLACE = "Sur place"
 
@@ -139,42 +135,28 @@ async def _order_parties(
     return reseller.id, data.supplier_id
 
 
-@dataclass
-class _Checked:
-    products: dict[int, catalog_service.ProductFacts]
-    images: dict[int, str | None]
-    errors: list[tuple[str, str]] = field(default_factory=list)
-
-
-async def _check_items(
-    session: AsyncSession, *, data: OrderCreate, reseller_id: int, supplier_id: int, max_items: int
-) -> _Checked:
-    ids = [item.product_id for item in data.products]
-    checked = _Checked(
-        products=await catalog_service.products_by_id(
-            session, supplier_id=supplier_id, product_ids=ids
-        ),
-        images=await converty_service.mapped_images(
-            session, reseller_id=reseller_id, product_ids=ids
-        ),
-    )
-    if len(ids) > max_items:
-        checked.errors.append(("products", f"An order has 1 to {max_items} items"))
-    for index, product_id in enumerate(ids):
-        where = f"products.{index}.productId"
-        if product_id not in checked.products:
-            checked.errors.append(
+def _check_items(
+    data: OrderCreate, facts: repository.CreationFacts, *, supplier_id: int, max_items: int
+) -> list[tuple[str, str]]:
+    errors: list[tuple[str, str]] = []
+    if len(data.products) > max_items:
+        errors.append(("products", f"An order has 1 to {max_items} items"))
+    for index, item in enumerate(data.products):
+        where, product_id = f"products.{index}.productId", item.product_id
+        product = facts.products.get(product_id)
+        if product is None:
+            errors.append(
                 (where, f"Product {product_id} is not a product of supplier {supplier_id}")
             )
-        elif data.source is OrderSource.CONVERTY and product_id not in checked.images:
-            checked.errors.append(
+        elif data.source is OrderSource.CONVERTY and not product.mapped:
+            errors.append(
                 (
                     where,
                     f"Product {product_id} has no Converty mapping for this reseller; create "
                     "one with POST /converty/product-mappings",
                 )
             )
-    return checked
+    return errors
 
 
 def _phones(data: OrderCreate, *, region: str) -> tuple[str, str | None]:
@@ -183,17 +165,12 @@ def _phones(data: OrderCreate, *, region: str) -> tuple[str, str | None]:
     return phone, phone2
 
 
-async def _possible_duplicate_of(
-    session: AsyncSession, *, reseller_id: int, phone: str, window_hours: int
-) -> str | None:
-    """The number of the reseller's most recent open order from ``phone`` created within the
-    window; None when none is."""
-    if window_hours == 0:
+def _duplicate_since(status: OrderStatus, *, window_hours: int) -> datetime | None:
+    """Since when an earlier open order from the same phone makes this one a possible
+    duplicate; None when the check does not apply (an order created closed, no window)."""
+    if status not in lifecycle.OPEN or window_hours == 0:
         return None
-    since = utcnow() - timedelta(hours=window_hours)
-    statement = queries.possible_duplicate(reseller_id=reseller_id, phone=phone, since=since)
-    number: str | None = await session.scalar(statement)
-    return number
+    return utcnow() - timedelta(hours=window_hours)
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,55 +179,42 @@ class _Flags:
     blocked_reason: str | None
 
 
-async def _flags(
-    session: AsyncSession,
-    *,
-    reseller_id: int,
-    phones: tuple[str, str | None],
-    status: OrderStatus,
-    settings: Settings,
-) -> _Flags:
-    """What an agent must know before calling: a likely duplicate (for an order created open),
-    and a blocked number (either phone, the reseller's list or the global one)."""
-    duplicate_of = None
-    if status in lifecycle.OPEN:
-        duplicate_of = await _possible_duplicate_of(
-            session,
-            reseller_id=reseller_id,
-            phone=phones[0],
-            window_hours=settings.duplicate_window_hours,
+def _start(data: OrderCreate) -> tuple[OrderStatus, PaymentStatus, str | None, str | None]:
+    """Status, payment, city and governorate an order starts with."""
+    status = data.status or OrderStatus.PENDING
+    if data.source is OrderSource.SUR_PLACE:
+        # A walk-in sale: handed over and paid at the counter.
+        return (
+            OrderStatus.DELIVERED,
+            PaymentStatus.PAID,
+            data.city or SUR_PLACE,
+            data.governorate or SUR_PLACE,
         )
-    reason = await blocklist_service.blocked_reason(
-        session, reseller_id=reseller_id, phones=[p for p in phones if p]
-    )
-    return _Flags(possible_duplicate_of=duplicate_of, blocked_reason=reason)
+    return status, PaymentStatus.UNPAID, data.city, data.governorate
 
 
 async def create_order(
     session: WriteSession, *, actor: Actor, data: OrderCreate, settings: Settings
 ) -> Order:
     """Create an order with its items and first history line; take stock when it starts in a
-    stock-holding status. Raises 400 (naming every bad field), 403 or 409; writes nothing then."""
+    stock-holding status. Raises 400 (naming every bad field), 403 or 409; writes nothing then.
+    Its statements are ``repository``'s: one read, then the inserts."""
     reseller_id, supplier_id = await _order_parties(session, actor=actor, data=data)
-    checked = await _check_items(
+    phone, phone2 = _phones(data, region=settings.default_phone_region)
+    status, payment, city, governorate = _start(data)
+    facts = await repository.creation_facts(
         session,
-        data=data,
         reseller_id=reseller_id,
         supplier_id=supplier_id,
-        max_items=settings.max_items_per_order,
+        product_ids=[item.product_id for item in data.products],
+        phones=[p for p in (phone, phone2) if p],
+        duplicate_since=_duplicate_since(status, window_hours=settings.duplicate_window_hours),
     )
-    if checked.errors:
-        raise invalid(checked.errors)
-    phone, phone2 = _phones(data, region=settings.default_phone_region)
-
-    status = data.status or OrderStatus.PENDING
-    payment = PaymentStatus.UNPAID
-    city, governorate = data.city, data.governorate
-    if data.source is OrderSource.SUR_PLACE:
-        # A walk-in sale: handed over and paid at the counter.
-        status, payment = OrderStatus.DELIVERED, PaymentStatus.PAID
-        city, governorate = city or SUR_PLACE, governorate or SUR_PLACE
-
+    errors = _check_items(
+        data, facts, supplier_id=supplier_id, max_items=settings.max_items_per_order
+    )
+    if errors:
+        raise invalid(errors)
     money = amounts.order_amounts(
         ((item.effective_price, item.quantity) for item in data.products),
         shipping=data.shipping_amount,
@@ -258,73 +222,62 @@ async def create_order(
     )
     if money.total > MONEY_MAX:
         raise invalid([("products", f"An order's total is at most {MONEY_MAX}")])
-    flags = await _flags(
+    flags = _Flags(facts.possible_duplicate_of, facts.blocked_reason)
+    now = utcnow()
+    order = await repository.insert_order(
         session,
-        reseller_id=reseller_id,
-        phones=(phone, phone2),
-        status=status,
-        settings=settings,
+        order={
+            "reseller_id": reseller_id,
+            "supplier_id": supplier_id,
+            "created_by_user_id": actor.user_id,
+            "status": status,
+            "payment_status": payment,
+            "source": data.source,
+            "customer_name": data.customer_name or None,
+            "customer_phone": phone,
+            "customer_phone2": phone2,
+            "wa_id": whatsapp_id(phone),
+            "customer_address": data.address_text or None,
+            "customer_city": city or None,
+            "customer_governorate": governorate or None,
+            "customer_zip_code": data.customer_zip_code or None,
+            "notes": data.notes or None,
+            "shipping_option": data.shipping_option or None,
+            "shipping_cost": money.shipping_cost,
+            "subtotal": money.subtotal,
+            "total": money.total,
+            "possible_duplicate_of": flags.possible_duplicate_of,
+            "blocked": flags.blocked_reason is not None,
+            "blocked_reason": flags.blocked_reason,
+            "created_at": now,
+            "updated_at": now,
+        },
+        items=[_new_item(item, facts.products[item.product_id]) for item in data.products],
+        history={
+            "from_status": None,
+            "to_status": status,
+            "actor_label": actor.label,
+            "actor_user_id": actor.user_id,
+            "note": _creation_note(data.source, flags),
+            "created_at": now,
+        },
     )
-    placeholder = f"PENDING-{uuid.uuid4().hex}"  # unique until the real number is known
-    order = Order(
-        order_number=placeholder,
-        barcode=placeholder,
-        reseller_id=reseller_id,
-        supplier_id=supplier_id,
-        created_by_user_id=actor.user_id,
-        status=status,
-        payment_status=payment,
-        source=data.source,
-        customer_name=data.customer_name or None,
-        customer_phone=phone,
-        customer_phone2=phone2,
-        wa_id=whatsapp_id(phone),
-        customer_address=data.address_text or None,
-        customer_city=city or None,
-        customer_governorate=governorate or None,
-        customer_zip_code=data.customer_zip_code or None,
-        notes=data.notes or None,
-        shipping_option=data.shipping_option or None,
-        shipping_cost=money.shipping_cost,
-        subtotal=money.subtotal,
-        total=money.total,
-        possible_duplicate_of=flags.possible_duplicate_of,
-        blocked=flags.blocked_reason is not None,
-        blocked_reason=flags.blocked_reason,
-    )
-    order.items = [
-        OrderItem(
-            product_id=item.product_id,
-            product_name=checked.products[item.product_id].name,
-            product_code=checked.products[item.product_id].code,
-            quantity=item.quantity,
-            unit_price=item.effective_price,
-            notes=item.notes or None,
-            product_image=checked.images.get(item.product_id)
-            or checked.products[item.product_id].image,
-        )
-        for item in data.products
-    ]
-    order.history = [
-        OrderStatusChange(
-            from_status=None,
-            to_status=status,
-            actor_label=actor.label,
-            actor_user_id=actor.user_id,
-            note=_creation_note(data.source, flags),
-        )
-    ]
-    session.add(order)
-    await session.flush()
-    # The number needs the id, so it is set once the row exists, in the same transaction.
-    order.order_number = order.barcode = _order_number(order)
-    await session.flush()
     if status in lifecycle.HOLDS_STOCK:
-        await _take_stock(session, order_id=order.id)
+        await take_quantities(session, _quantities_of(order.items))
     await events.order_created(session, order)
-    # The answer comes from the objects just written (items and history loaded with them);
-    # re-selecting them would only cost round trips.
     return order
+
+
+def _new_item(item: OrderItemIn, product: repository.ProductFact) -> repository.NewItem:
+    return repository.NewItem(
+        product_id=item.product_id,
+        product_name=product.name,
+        product_code=product.code,
+        quantity=item.quantity,
+        unit_price=item.effective_price,
+        notes=item.notes or None,
+        product_image=product.mapped_image or product.image,
+    )
 
 
 def _creation_note(source: OrderSource, flags: _Flags) -> str:
@@ -336,17 +289,17 @@ def _creation_note(source: OrderSource, flags: _Flags) -> str:
     return note
 
 
-def _order_number(order: Order) -> str:
-    return f"ORD-{int(order.created_at.timestamp() * 1000)}-{order.id}"
-
-
 # --- lifecycle ------------------------------------------------------------------------------
 
 
 async def _quantities(session: AsyncSession, *, order_id: int) -> list[tuple[int, int]]:
+    items = await session.scalars(select(OrderItem).where(OrderItem.order_id == order_id))
+    return _quantities_of(items)
+
+
+def _quantities_of(items: Iterable[OrderItem]) -> list[tuple[int, int]]:
     """(product id, quantity) per product, sorted by product id so that concurrent stock
     updates lock rows in the same order and cannot deadlock."""
-    items = await session.scalars(select(OrderItem).where(OrderItem.order_id == order_id))
     totals: Counter[int] = Counter()
     for item in items:
         totals[item.product_id] += item.quantity

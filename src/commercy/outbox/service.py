@@ -7,10 +7,10 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, or_, select, update
+from sqlalchemy import ColumnElement, Select, bindparam, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from commercy.core.database import WriteSession, utcnow
+from commercy.core.database import InTransaction, WriteSession, table_of, utcnow
 from commercy.core.pagination import Page, paginate
 from commercy.outbox import signals
 from commercy.outbox.models import JobState, OutboxJob
@@ -39,6 +39,54 @@ async def enqueue(
     await session.flush()
     await signals.mark_enqueued(session)
     return job
+
+
+_JOB_VALUES = ("kind", "payload", "progress", "state", "attempts", "reseller_id", "order_id",
+               "run_after", "created_at", "updated_at")  # fmt: skip
+
+
+def enqueue_statement(condition: ColumnElement[bool]) -> InTransaction:
+    """A job's ``INSERT ... SELECT ... WHERE condition``: the check and the job in one
+    statement, for a hot path. Build it once; run it with :func:`enqueue_where`."""
+    table = table_of(OutboxJob)
+    values = select(*(bindparam(name, type_=table.c[name].type) for name in _JOB_VALUES))
+    return InTransaction(
+        insert(table).from_select(list(_JOB_VALUES), values.where(condition)).returning(table.c.id)
+    )
+
+
+async def enqueue_where(
+    session: WriteSession,
+    statement: InTransaction,
+    *,
+    kind: str,
+    payload: dict[str, Any],
+    reseller_id: int | None = None,
+    order_id: int | None = None,
+    params: dict[str, Any] | None = None,
+) -> int | None:
+    """Record a job in the caller's transaction when the condition of ``statement`` (from
+    :func:`enqueue_statement`, with its own ``params``) holds; the job's id, or None."""
+    now = utcnow()
+    job_id: int | None = await statement.scalar(
+        session,
+        {
+            **(params or {}),
+            "kind": kind,
+            "payload": payload,
+            "progress": {},
+            "state": JobState.PENDING,
+            "attempts": 0,
+            "reseller_id": reseller_id,
+            "order_id": order_id,
+            "run_after": now,
+            "created_at": now,
+            "updated_at": now,
+        },
+    )
+    if job_id is not None:
+        await signals.mark_enqueued(session)
+    return job_id
 
 
 def _claimable(now: datetime) -> Select[OutboxJob]:

@@ -17,12 +17,13 @@ from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from commercy.core.database import Database
+from commercy.core.database import Database, InTransaction
 
 logger = logging.getLogger("commercy.outbox")
 
 CHANNEL = "commercy_outbox"
 _ENQUEUED = "commercy.outbox.enqueued"
+_NOTIFY = InTransaction(text(f"NOTIFY {CHANNEL}"))
 _listeners: set[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = set()
 
 
@@ -30,7 +31,7 @@ async def mark_enqueued(session: AsyncSession) -> None:
     """Called in the enqueueing transaction: wake workers once it commits."""
     session.sync_session.info[_ENQUEUED] = True
     if session.get_bind().dialect.name == "postgresql":
-        await session.execute(text(f"NOTIFY {CHANNEL}"))
+        await _NOTIFY.execute(session, {})
 
 
 @event.listens_for(Session, "after_commit")

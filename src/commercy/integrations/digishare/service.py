@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from commercy.accounts.models import Reseller
@@ -209,9 +209,19 @@ def describe(integration: DigishareIntegration, *, settings: Settings) -> Integr
     )
 
 
-async def notify_new_order(session: WriteSession, order: Order) -> OutboxJob | None:
+# The job opening an order's ticket, written only when the reseller's integration is enabled:
+# one statement for every order created.
+_INTEGRATIONS = DigishareIntegration.__table__.c
+_NOTIFY_WHEN_ENABLED = outbox_service.enqueue_statement(
+    exists().where(
+        _INTEGRATIONS.reseller_id == bindparam("integration_reseller_id"), _INTEGRATIONS.enabled
+    )
+)
+
+
+async def notify_new_order(session: WriteSession, order: Order) -> int | None:
     """Listens to new orders, in the order's own transaction: promise to open its Digishare
-    ticket.
+    ticket (the job's id; None when none is due).
 
     Walk-in sales (`sur_place`) are delivered already, orders from a blocked number are not
     to be confirmed, and resellers without an enabled integration confirm by phone: none of
@@ -219,20 +229,14 @@ async def notify_new_order(session: WriteSession, order: Order) -> OutboxJob | N
     """
     if order.source == OrderSource.SUR_PLACE or order.blocked:
         return None
-    integrations = DigishareIntegration.__table__.c  # Core: every order creation runs it
-    enabled = await session.scalar(
-        select(integrations.id).where(
-            integrations.reseller_id == order.reseller_id, integrations.enabled
-        )
-    )
-    if enabled is None:
-        return None
-    return await outbox_service.enqueue(
+    return await outbox_service.enqueue_where(
         session,
+        _NOTIFY_WHEN_ENABLED,
         kind=NOTIFY_ORDER,
         payload={"order_id": order.id},
         reseller_id=order.reseller_id,
         order_id=order.id,
+        params={"integration_reseller_id": order.reseller_id},
     )
 
 

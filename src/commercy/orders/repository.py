@@ -1,0 +1,339 @@
+"""The create's own statements: few round trips of plain SQL, built once.
+
+Creating an order is the API's hottest write. Through the ORM it cost two flushes of the unit of
+work (the number needs the id) and one lookup per fact. Here it is one read and three inserts,
+each a SQLAlchemy Core statement built once with every value a named parameter:
+
+- :func:`creation_facts`: the supplier's products among the items, each with its Converty
+  image for the reseller, the possible duplicate and the blocked reason, in one ``SELECT``
+  (the same answers as ``catalog_service.products_by_id``, ``converty_service.mapped_images``,
+  ``blocklist_service.blocked_reason`` and the duplicate probe of ``queries``, which
+  tests/orders/test_repository.py holds them to);
+- :func:`insert_order`: the order with its number in the insert itself (the id from
+  ``orders_id_seq`` on PostgreSQL, SQLite's next rowid under its write lock), then its items
+  and its first history line. The objects it returns are attached to the session as the ORM
+  would have left them, so the caller and the order's listeners see an ordinary order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    ARRAY,
+    Insert,
+    Integer,
+    Numeric,
+    Select,
+    String,
+    Text,
+    and_,
+    bindparam,
+    cast,
+    exists,
+    false,
+    func,
+    insert,
+    literal_column,
+    or_,
+    select,
+    text,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import make_transient_to_detached
+
+from commercy.blocklist.models import BlockedPhone
+from commercy.catalog.models import Product
+from commercy.converty.models import ConvertyProduct, ProductMapping
+from commercy.core.database import InTransaction, WriteSession, table_of
+from commercy.orders.lifecycle import OPEN
+from commercy.orders.models import Order, OrderItem, OrderStatusChange
+
+_ORDERS = Order.__table__.c
+_ITEMS = OrderItem.__table__.c
+_HISTORY = OrderStatusChange.__table__.c
+_PRODUCTS = Product.__table__.c
+_MAPPINGS = ProductMapping.__table__.c
+_CONVERTY = ConvertyProduct.__table__.c
+_BLOCKED = BlockedPhone.__table__.c
+
+# --- the facts a create needs ----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ProductFact:
+    """What an order line copies from its product, and its Converty mapping for the reseller."""
+
+    name: str
+    code: str | None
+    image: str | None
+    mapped: bool
+    mapped_image: str | None  # the newest mapping's image that is set
+
+
+@dataclass(frozen=True, slots=True)
+class CreationFacts:
+    products: dict[int, ProductFact]  # the supplier's products among those asked for
+    possible_duplicate_of: str | None
+    blocked_reason: str | None
+
+
+def _mapping_of_product() -> Any:
+    return and_(
+        _MAPPINGS.reseller_id == bindparam("reseller_id"), _MAPPINGS.product_id == _PRODUCTS.id
+    )
+
+
+def _facts_statement() -> Select[Any]:
+    mapped_image = (
+        select(_CONVERTY.image)
+        .join_from(
+            ProductMapping.__table__,
+            ConvertyProduct.__table__,
+            _CONVERTY.id == _MAPPINGS.converty_product_id,
+        )
+        .where(_mapping_of_product(), _CONVERTY.image.is_not(None), _CONVERTY.image != "")
+        .order_by(_MAPPINGS.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    # None for ``duplicate_since`` turns the probe off (an order created closed, a zero window).
+    duplicate_of = (
+        select(_ORDERS.order_number)
+        .where(
+            _ORDERS.reseller_id == bindparam("reseller_id"),
+            _ORDERS.customer_phone == bindparam("phone"),
+            _ORDERS.created_at >= bindparam("duplicate_since", type_=_ORDERS.created_at.type),
+            _ORDERS.status.in_(OPEN),
+            _ORDERS.blocked == false(),
+        )
+        .order_by(_ORDERS.created_at.desc(), _ORDERS.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    blocked_reason = (
+        select(_BLOCKED.reason)
+        .where(
+            _BLOCKED.phone.in_(bindparam("phones", expanding=True)),
+            or_(_BLOCKED.reseller_id == bindparam("reseller_id"), _BLOCKED.reseller_id.is_(None)),
+        )
+        .order_by(_BLOCKED.reseller_id.is_(None), _BLOCKED.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+    mapped = exists().where(_mapping_of_product())
+    return select(
+        _PRODUCTS.id,
+        _PRODUCTS.name,
+        _PRODUCTS.code,
+        _PRODUCTS.image,
+        mapped.label("mapped"),
+        mapped_image.label("mapped_image"),
+        duplicate_of.label("possible_duplicate_of"),
+        blocked_reason.label("blocked_reason"),
+    ).where(
+        _PRODUCTS.supplier_id == bindparam("supplier_id"),
+        _PRODUCTS.id.in_(bindparam("product_ids", expanding=True)),
+    )
+
+
+# Products first, then the flags of the whole order repeated on each row: when no product
+# matches, the order is refused anyway and its flags are not needed.
+_FACTS = InTransaction(_facts_statement())
+
+
+async def creation_facts(
+    session: AsyncSession,
+    *,
+    reseller_id: int,
+    supplier_id: int,
+    product_ids: Sequence[int],
+    phones: Sequence[str],
+    duplicate_since: datetime | None,
+) -> CreationFacts:
+    """Everything a create reads, in one statement (see the module's docstring)."""
+    rows = await _FACTS.rows(
+        session,
+        {
+            "reseller_id": reseller_id,
+            "supplier_id": supplier_id,
+            "product_ids": list(product_ids),
+            "phone": phones[0],
+            "phones": list(phones),
+            "duplicate_since": duplicate_since,
+        },
+    )
+    products = {
+        row["id"]: ProductFact(
+            row["name"], row["code"], row["image"], bool(row["mapped"]), row["mapped_image"]
+        )
+        for row in rows
+    }
+    first = rows[0] if rows else {}
+    return CreationFacts(
+        products=products,
+        possible_duplicate_of=first.get("possible_duplicate_of"),
+        blocked_reason=first.get("blocked_reason"),
+    )
+
+
+# --- the inserts -----------------------------------------------------------------------------
+
+# The arrays of the PostgreSQL items insert: each parameter's item column, and its type.
+_ITEM_ARRAYS: dict[str, tuple[str, ARRAY[Any]]] = {
+    "product_ids": ("product_id", ARRAY(Integer)),
+    "product_names": ("product_name", ARRAY(String)),
+    "product_codes": ("product_code", ARRAY(String)),
+    "quantities": ("quantity", ARRAY(Integer)),
+    "unit_prices": ("unit_price", ARRAY(Numeric(12, 3))),
+    "notes": ("notes", ARRAY(Text)),
+    "product_images": ("product_image", ARRAY(String)),
+}
+
+# Every column of a new order but its id, number and barcode, which the insert computes.
+_ORDER_VALUES = (
+    "reseller_id", "supplier_id", "created_by_user_id", "status", "payment_status", "source",
+    "customer_name", "customer_phone", "customer_phone2", "wa_id", "customer_address",
+    "customer_city", "customer_governorate", "customer_zip_code", "notes", "shipping_option",
+    "shipping_cost", "subtotal", "total", "possible_duplicate_of", "blocked", "blocked_reason",
+    "call_attempts", "version", "created_at", "updated_at",
+)  # fmt: skip
+
+
+def _insert_order_statement(dialect: str) -> Insert:
+    """``INSERT ... SELECT``: the next id once, and the number ``ORD-<ms>-<id>`` made of it."""
+    if dialect == "postgresql":
+        next_id = select(func.nextval(literal_column("'orders_id_seq'")).label("id"))
+    else:
+        # SQLite gives a new row max(rowid) + 1; its write lock is held (BEGIN IMMEDIATE).
+        next_id = select((func.coalesce(func.max(_ORDERS.id), 0) + 1).label("id"))
+    new = next_id.subquery("new_order")
+    number = bindparam("number_prefix", type_=String) + cast(new.c.id, String)
+    values = [bindparam(name, type_=_ORDERS[name].type) for name in _ORDER_VALUES]
+    return (
+        insert(table_of(Order))
+        .from_select(
+            ["id", "order_number", "barcode", *_ORDER_VALUES],
+            select(new.c.id, number, number, *values),
+        )
+        .returning(_ORDERS.id, _ORDERS.order_number)
+    )
+
+
+_INSERT_ORDER = {
+    name: InTransaction(_insert_order_statement(name)) for name in ("postgresql", "sqlite")
+}
+_INSERT_ITEMS = insert(table_of(OrderItem)).returning(_ITEMS.id, sort_by_parameter_order=True)
+# PostgreSQL: every item in one statement, a column per array; ids follow the items' order.
+_INSERT_ITEMS_FROM_ARRAYS = InTransaction(
+    text(
+        "INSERT INTO order_items (order_id, product_id, product_name, product_code, quantity, "
+        "unit_price, notes, product_image) SELECT :order_id, i.product_id, i.product_name, "
+        "i.product_code, i.quantity, i.unit_price, i.notes, i.product_image FROM unnest("
+        "CAST(:product_ids AS INTEGER[]), CAST(:product_names AS VARCHAR[]), "
+        "CAST(:product_codes AS VARCHAR[]), CAST(:quantities AS INTEGER[]), "
+        "CAST(:unit_prices AS NUMERIC[]), CAST(:notes AS TEXT[]), "
+        "CAST(:product_images AS VARCHAR[])) WITH ORDINALITY AS i(product_id, product_name, "
+        "product_code, quantity, unit_price, notes, product_image, position) "
+        "ORDER BY i.position RETURNING id"
+    ).bindparams(
+        bindparam("order_id", type_=Integer),
+        *(bindparam(name, type_=type_) for name, (_, type_) in _ITEM_ARRAYS.items()),
+    )
+)
+_HISTORY_VALUES = (
+    "order_id", "from_status", "to_status", "actor_label", "actor_user_id", "note", "created_at",
+)  # fmt: skip
+_INSERT_HISTORY = InTransaction(
+    insert(table_of(OrderStatusChange))
+    .values({name: bindparam(name, type_=_HISTORY[name].type) for name in _HISTORY_VALUES})
+    .returning(_HISTORY.id)
+)
+
+
+@dataclass(frozen=True, slots=True)
+class NewItem:
+    product_id: int
+    product_name: str
+    product_code: str | None
+    quantity: int
+    unit_price: Decimal
+    notes: str | None
+    product_image: str | None
+
+
+async def insert_order(
+    session: WriteSession,
+    *,
+    order: dict[str, Any],
+    items: Sequence[NewItem],
+    history: dict[str, Any],
+) -> Order:
+    """Insert the order (``order``: a value for each column of ``_ORDER_VALUES`` but the
+    defaults ``call_attempts`` and ``version``), its items and its first history line
+    (``history``: its columns but ``order_id`` and ``changes``); the order comes back with its
+    id and number, its items and history loaded, attached to ``session``."""
+    created_at: datetime = order["created_at"]
+    values = {
+        **order,
+        "call_attempts": 0,
+        "version": 1,
+        "number_prefix": f"ORD-{int(created_at.timestamp() * 1000)}-",
+    }
+    dialect = session.get_bind().dialect.name
+    (inserted,) = await _INSERT_ORDER[dialect].rows(session, values)
+    order_id, number = inserted["id"], inserted["order_number"]
+    item_rows = [{"order_id": order_id, **_item_values(item)} for item in items]
+    item_ids = await _insert_items(session, dialect=dialect, order_id=order_id, rows=item_rows)
+    history_id = await _INSERT_HISTORY.scalar(session, {"order_id": order_id, **history})
+    created = Order(
+        id=order_id,
+        order_number=number,
+        barcode=number,
+        next_call_at=None,
+        claimed_by_user_id=None,
+        claim_expires_at=None,
+        **{name: values[name] for name in _ORDER_VALUES},
+    )
+    created.items = [
+        OrderItem(id=item_id, **row) for item_id, row in zip(item_ids, item_rows, strict=True)
+    ]
+    # ``changes`` is left out of the insert: SQL NULL, not JSON null, as the ORM wrote it.
+    created.history = [OrderStatusChange(id=history_id, order_id=order_id, changes=None, **history)]
+    return _attached(session, created)
+
+
+async def _insert_items(
+    session: WriteSession, *, dialect: str, order_id: int, rows: list[dict[str, Any]]
+) -> list[int]:
+    """The items' ids, in the order of ``rows``."""
+    if dialect != "postgresql":
+        return list((await session.scalars(_INSERT_ITEMS, rows)).all())
+    params = {name: [row[column] for row in rows] for name, (column, _) in _ITEM_ARRAYS.items()}
+    inserted = await _INSERT_ITEMS_FROM_ARRAYS.rows(session, {"order_id": order_id, **params})
+    # One statement takes its ids from the sequence in the order it inserts the rows.
+    return sorted(row["id"] for row in inserted)
+
+
+def _item_values(item: NewItem) -> dict[str, Any]:
+    return {
+        "product_id": item.product_id,
+        "product_name": item.product_name,
+        "product_code": item.product_code,
+        "quantity": item.quantity,
+        "unit_price": item.unit_price,
+        "notes": item.notes,
+        "product_image": item.product_image,
+    }
+
+
+def _attached(session: AsyncSession, order: Order) -> Order:
+    """The rows just inserted, as persistent objects of the session: what a flush leaves."""
+    for instance in (order, *order.items, *order.history):
+        make_transient_to_detached(instance)
+    session.add(order)
+    return order
