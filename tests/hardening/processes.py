@@ -46,8 +46,35 @@ def api_process(
 ) -> Iterator[str]:
     """Start one API process on a free port; yield its base URL once it answers. ``serve``
     starts it the product's way, ``commercy serve`` (with ``demo``, ``--demo``), instead of
-    bare uvicorn."""
-    port = free_port()
+    bare uvicorn. A port is only free when asked: another test process may bind it first, so a
+    process that finds it taken is started again on another."""
+    for _ in range(3):
+        port = free_port()
+        log_path = log_dir / f"api-{port}.log"
+        process = _start(env, port=port, log_path=log_path, serve=serve, demo=demo)
+        base_url = f"http://127.0.0.1:{port}"
+        try:
+            _wait_until_up(process, base_url, timeout, log_path)
+        except PortTaken:
+            continue
+        except BaseException:
+            _stop(process)
+            raise
+        try:
+            yield base_url
+        finally:
+            _stop(process)
+        return
+    raise RuntimeError("no free port for the API process in three tries")
+
+
+class PortTaken(Exception):
+    """The process exited because another bound its port first."""
+
+
+def _start(
+    env: dict[str, str], *, port: int, log_path: Path, serve: bool, demo: bool
+) -> subprocess.Popen[bytes]:
     if serve:
         command = ["-m", "commercy", "serve", "--port", str(port), *(["--demo"] if demo else [])]
     else:
@@ -66,26 +93,23 @@ def api_process(
     inherited = {
         name: value for name, value in os.environ.items() if not name.startswith("COMMERCY_")
     }
-    log_path = log_dir / f"api-{port}.log"
     with log_path.open("wb") as log:
-        process = subprocess.Popen(
+        return subprocess.Popen(
             [sys.executable, *command],
             env={**inherited, **env},
-            cwd=log_dir,  # no developer's .env is read
+            cwd=log_path.parent,  # no developer's .env is read
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-        base_url = f"http://127.0.0.1:{port}"
-        try:
-            _wait_until_up(process, base_url, timeout, log_path)
-            yield base_url
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def _wait_until_up(
@@ -94,7 +118,10 @@ def _wait_until_up(
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"API process exited:\n{log_path.read_text()}")
+            output = log_path.read_text()
+            if "address already in use" in output:
+                raise PortTaken(output)
+            raise RuntimeError(f"API process exited:\n{output}")
         try:
             if httpx.get(f"{base_url}/api/v1/status", timeout=1).status_code == 200:
                 return
