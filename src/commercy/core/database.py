@@ -222,19 +222,22 @@ def _ensure_sqlite_directory(url: str) -> None:
 class Precompiled:
     """A hot read whose values are all named parameters, compiled once per dialect.
 
-    In an autocommit read (GET on PostgreSQL, :attr:`Database.read_sessionmaker`) it runs
-    straight on the session's asyncpg connection: for a small query, SQLAlchemy's execution
-    and result layers cost more than the query (bench/RESULTS.md). Anywhere else it runs
-    through the session. Values go to the driver as they are (ints, strings, string enums,
-    aware datetimes), and rows come back as dicts of what the driver returns: on asyncpg a
-    string enum is a plain ``str``, so callers convert what they need."""
+    On PostgreSQL it runs straight on the session's asyncpg connection, in an autocommit read
+    (GET, :attr:`Database.read_sessionmaker`) or in a transaction already begun (a write that
+    reads its result back): for a small query, SQLAlchemy's execution and result layers cost
+    more than the query (bench/RESULTS.md). Anywhere else (SQLite, a transaction whose first
+    statement this is) it runs through the session. Either way it reads what the database
+    holds (no autoflush): flush the session's pending changes first. Values go to the driver
+    as they are (ints, strings, string enums, aware datetimes), and rows come back as dicts of
+    what the driver returns: on asyncpg a string enum is a plain ``str``, so callers convert
+    what they need."""
 
     def __init__(self, statement: Select[Any]) -> None:
         self.statement = statement
         self._compiled: dict[str, SQLCompiler] = {}
 
     async def rows(self, session: AsyncSession, params: Mapping[str, Any]) -> list[dict[str, Any]]:
-        driver = await _autocommit_asyncpg(session)
+        driver = await _direct_asyncpg(session)
         if driver is None:
             result = await session.execute(self.statement, params)
             return [dict(row._mapping) for row in result]
@@ -243,7 +246,7 @@ class Precompiled:
         return [dict(record) for record in records]
 
     async def scalar(self, session: AsyncSession, params: Mapping[str, Any]) -> Any:
-        driver = await _autocommit_asyncpg(session)
+        driver = await _direct_asyncpg(session)
         if driver is None:
             return await session.scalar(self.statement, params)
         sql = self._sql(session).construct_expanded_state(dict(params))
@@ -259,16 +262,21 @@ class Precompiled:
         return compiled
 
 
-async def _autocommit_asyncpg(session: AsyncSession) -> asyncpg.Connection | None:
-    """The asyncpg connection under an autocommit session, else None. (In a transaction, a
-    statement sent around SQLAlchemy could run before the BEGIN it has not sent yet.)"""
-    return await session.run_sync(_autocommit_driver)  # one hop into SQLAlchemy, not two
+async def _direct_asyncpg(session: AsyncSession) -> asyncpg.Connection | None:
+    """The asyncpg connection under the session when a statement sent straight to it runs
+    where the session's own would: always in autocommit, and in a transaction once its
+    ``BEGIN`` is sent (before that, a statement sent around SQLAlchemy would run ahead of the
+    ``BEGIN`` it has not sent yet, outside the transaction). Else None."""
+    return await session.run_sync(_direct_driver)  # one hop into SQLAlchemy, not two
 
 
-def _autocommit_driver(session: Session) -> asyncpg.Connection | None:
+def _direct_driver(session: Session) -> asyncpg.Connection | None:
     connection = session.connection()
+    if connection.dialect.driver != "asyncpg":
+        return None
+    adapted = connection.connection.dbapi_connection
     autocommit = connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT"
-    if connection.dialect.driver != "asyncpg" or not autocommit:
+    if not autocommit and getattr(adapted, "_transaction", None) is None:
         return None
     driver: asyncpg.Connection = connection.connection.driver_connection
     return driver
