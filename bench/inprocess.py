@@ -2,7 +2,7 @@
 on uvloop, ``time.process_time()`` around each batch, min of several batches. Quicker and much
 less noisy than a server run on a shared machine, for comparing two versions of a hot path.
 
-    .venv/bin/python -m bench.inprocess get,status [--profile]
+    .venv/bin/python -m bench.inprocess get,status,webhook [--profile]
 
 ``--profile`` prints a pyinstrument profile of each scenario instead (pip install
 pyinstrument). The data set is the PostgreSQL pass's: the seed and BENCH_BASE_ORDERS orders,
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import itertools
 import json
 import os
 import random
@@ -31,6 +32,9 @@ from commercy.main import create_app
 DATABASE = "commercy_bench_inprocess"
 BATCH = 200
 BATCHES = 7
+JSON = {"content-type": "application/json"}
+# The seed's two confirmation statuses of the sandbox (see webhook.lua).
+WEBHOOK_STATUSES = ("u5hj8cd3pq6ya0lw", "r4tn7vy2gk9me1sx")
 STATUSES = ("pending", "not_reached", "phone_closed", "rapported", "more_information")
 
 Call = Callable[[], Awaitable[int]]
@@ -84,7 +88,8 @@ async def stage() -> tuple[Any, dict[str, Call], Any]:
     }
     env = run.product_env(dsn, secrets_env)
     os.environ.update(env)
-    seeded = await seed.seed(run.settings_for(env), sandbox_url=None)
+    # An integration whose Digishare is never called: the webhook scenario only receives.
+    seeded = await seed.seed(run.settings_for(env), sandbox_url="http://127.0.0.1:9")
     loaded = await run._load_base(dsn, seeded)
     app = create_app(Settings())
     lifespan = app.router.lifespan_context(app)
@@ -99,7 +104,7 @@ async def stage() -> tuple[Any, dict[str, Call], Any]:
     )
     assert status == 200, body
     token = json.loads(body)["token"]
-    auth = {"authorization": f"Bearer {token}", "content-type": "application/json"}
+    auth = {"authorization": f"Bearer {token}", **JSON}
     first, mid, last = loaded.first_order_id, run._mid(loaded), loaded.last_order_id
 
     async def get() -> int:
@@ -112,10 +117,46 @@ async def stage() -> tuple[Any, dict[str, Call], Any]:
         path = f"/api/v1/orders/{order_id}/status"
         return (await asgi(app, "PATCH", path, headers=auth, body=body))[0]
 
-    return app, {"get": get, "status": status_change}, lifespan
+    webhook_path = f"/api/v1/webhooks/digishare/{seeded.integration_id}"
+    webhook_auth = {"authorization": f"Bearer {seed.WEBHOOK_TOKEN}", **JSON}
+    events = itertools.count()
+
+    async def webhook() -> int:
+        order_id = random.randint(first, mid)
+        body = _ticket_updated(order_id, number=next(events)).encode()
+        return (await asgi(app, "POST", webhook_path, headers=webhook_auth, body=body))[0]
+
+    calls: dict[str, Call] = {"get": get, "status": status_change, "webhook": webhook}
+    return app, calls, lifespan
 
 
-async def measure(name: str, call: Call) -> None:
+def _ticket_updated(order_id: int, *, number: int) -> str:
+    """The seed's ticket.updated for the order's ticket (as webhook.lua sends it): a new event
+    each time, to one of two confirmation statuses."""
+    ticket = f"bt{order_id:014d}"
+    status = random.choice(WEBHOOK_STATUSES)
+    at = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime())
+    return json.dumps(
+        {
+            "event": "ticket.updated",
+            "data": {
+                "id": ticket,
+                "data": {
+                    "id": ticket,
+                    "external_id": f"ORD-{order_id}",
+                    "ticket_number": f"in-process-{number}",
+                    "type_ticket_id": "npvrxamq9l94y8dz",
+                    "ticket_status_id": status,
+                    "information": {"third": {"wa_id": "21620123456"}, "campaign_data": {}},
+                },
+                "wasRecentlyCreated": False,
+                "changes": {"ticket_status_id": status, "date_status": at, "updated_at": at},
+            },
+        }
+    )
+
+
+async def measure(name: str, call: Call, *, app: Any) -> None:
     for _ in range(50):  # warm-up
         assert await call() == 200
     per_request = []
@@ -128,7 +169,7 @@ async def measure(name: str, call: Call) -> None:
     print(f"{name}: CPU ms/request min {per_request[0]:.3f} median {per_request[BATCHES // 2]:.3f}")
 
 
-async def profile(name: str, call: Call) -> None:
+async def profile(name: str, call: Call, *, app: Any) -> None:
     from pyinstrument import Profiler
 
     for _ in range(50):
@@ -142,10 +183,10 @@ async def profile(name: str, call: Call) -> None:
 
 
 async def main(names: list[str], *, with_profile: bool) -> None:
-    _app, calls, lifespan = await stage()
+    app, calls, lifespan = await stage()
     try:
         for name in names:
-            await (profile if with_profile else measure)(name, calls[name])
+            await (profile if with_profile else measure)(name, calls[name], app=app)
     finally:
         await lifespan.__aexit__(None, None, None)
 
