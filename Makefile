@@ -3,8 +3,10 @@ VENV ?= .venv
 PYTHON ?= python3
 BIN := $(VENV)/bin
 POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
-# Tests wait on subprocesses, sockets and fsync more than on the CPU: three workers keep two cores busy.
+# Tests wait on subprocesses, sockets and fsync more than on the CPU: three workers keep two
+# cores busy. Two on PostgreSQL, whose 100 connections the workers' pools and servers share.
 TEST_WORKERS ?= 3
+POSTGRES_TEST_WORKERS ?= 2
 
 .PHONY: install run test test-sqlite test-postgres lint format services browser fonts node-tools clean bench
 
@@ -28,7 +30,7 @@ test-sqlite: install node-tools
 	$(BIN)/pytest --db sqlite -n $(TEST_WORKERS)
 
 test-postgres: install services
-	COMMERCY_TEST_POSTGRES_URL=$(POSTGRES_URL) $(BIN)/pytest --db postgres --ignore=tests/sandbox -n $(TEST_WORKERS)
+	COMMERCY_TEST_POSTGRES_URL=$(POSTGRES_URL) $(BIN)/pytest --db postgres --ignore=tests/sandbox -n $(POSTGRES_TEST_WORKERS)
 
 lint: install
 	$(BIN)/ruff check src tests bench postman clients/python examples clients/js/scripts

@@ -26,7 +26,7 @@ from typing import Any
 import asyncpg
 import httpx
 
-from bench import dataset, outbox_lag, plans, seed
+from bench import dataset, outbox_lag, plans, seed, web_pages
 from bench.common import (
     BENCH,
     CONNECTIONS,
@@ -62,6 +62,8 @@ SCENARIO_GROUPS = ("list", "get", "status", "webhook", "create", "compression", 
 CHOSEN_SCENARIOS = [
     s for s in os.environ.get("BENCH_SCENARIOS", ",".join(SCENARIO_GROUPS)).split(",") if s
 ]
+# Each web page is requested this many times on the scale set (median and p95 of them).
+WEB_RUNS = int(os.environ.get("BENCH_WEB_RUNS", "5" if QUICK else "20"))
 LIST_FILTERS = "limit=50&status=pending,not_reached,confirmed&source=facebook_page,site_web,api"
 HUGE = "1000000000/minute"
 RESULTS_MD = BENCH / "RESULTS.md"
@@ -101,6 +103,7 @@ class Report:
     rows: list[Row] = field(default_factory=list)
     measures: list[Measure] = field(default_factory=list)
     plans: list[plans.Plan] = field(default_factory=list)
+    web_pages: list[web_pages.PageTime] = field(default_factory=list)
     compression: dict[str, Any] = field(default_factory=dict)
     outbox: outbox_lag.Lag | None = None
     dataset_seconds: float | None = None
@@ -508,6 +511,10 @@ def scale_pass(report: Report, secrets_env: dict[str, str]) -> None:
             measure.extra = {"plans_use_index": indexed, "orders": loaded}
             report.add(measure, target=target, met=met,
                        name=f"{SCALE_ORDERS // 1000}k orders: {query} (1 conn)")  # fmt: skip
+    number = asyncio.run(web_pages.newest_order_number(dsn))
+    report.web_pages = asyncio.run(web_pages.time_pages(dsn, order_number=number, runs=WEB_RUNS))
+    for timed in report.web_pages:
+        log(f"web page {web_pages.line(timed)}")
 
 
 async def _load_scale(dsn: str, seeded: seed.Seeded) -> int:
@@ -623,6 +630,18 @@ def plans_table(report: Report) -> str:
     return "\n".join(lines)
 
 
+def web_pages_table(report: Report) -> str:
+    target = f"median < {web_pages.TARGET_MS:g} ms, ≤ {web_pages.MAX_BYTES // 1000} kB"
+    lines = [f"| user | page | median ms | p95 ms | bytes | target: {target} |",
+             "|---|---|---|---|---|---|"]  # fmt: skip
+    for timed in report.web_pages:
+        lines.append(
+            f"| {timed.user} | `{timed.path}` | {timed.median_ms:.1f} | {timed.p95_ms:.1f} | "
+            f"{timed.size:,} | {'yes' if timed.met else '**no**'} |"
+        )
+    return "\n".join(lines)
+
+
 def compression_table(report: Report) -> str:
     lines = ["| Accept-Encoding | answered with | bytes | ratio |", "|---|---|---|---|"]
     for accept, entry in report.compression.items():
@@ -685,6 +704,10 @@ def write_results(report: Report, info: dict[str, str], command: str, seconds: f
         "",
         plans_table(report),
         "",
+        f"Web app pages at scale (server time in-process, {WEB_RUNS} requests each):",
+        "",
+        web_pages_table(report),
+        "",
         "Compression of a 50-order list page:",
         "",
         compression_table(report),
@@ -728,6 +751,7 @@ def main() -> None:
                 "machine": info,
                 "measures": [m.to_json() for m in report.measures],
                 "plans": [p.to_json() for p in report.plans],
+                "web_pages": [timed.to_json() for timed in report.web_pages],
                 "compression": report.compression,
                 "outbox": report.outbox.to_json() if report.outbox else None,
                 "dataset_seconds": report.dataset_seconds,
@@ -738,6 +762,9 @@ def main() -> None:
     )
     print()
     print(table(report))
+    if report.web_pages:
+        print()
+        print(web_pages_table(report))
     write_results(report, info, command, seconds)
     log(f"done in {seconds / 60:.1f} min; appended to {RESULTS_MD.relative_to(BENCH.parent)}")
 

@@ -1,12 +1,14 @@
-"""Server time of the web app's pages over the bench's order set (not part of `make bench`).
+"""Server time of the web app's pages over the bench's order set. `make bench` times them on its
+scale set (bench/run.py); alone, it builds its own:
 
     COMMERCY_TEST_POSTGRES_URL=postgresql://postgres@127.0.0.1:5432/test \\
         .venv/bin/python -m bench.web_pages --orders 1000000
 
-Builds a throwaway PostgreSQL database, seeds it (bench/seed.py), loads the orders
-(bench/dataset.py: the bench reseller has every tenth), signs in as the bench reseller through
-the sign-in form, then times each page in-process (httpx on the ASGI app: the server's own time,
-no network) and prints the median and the 95th percentile of each, with its size in bytes.
+Builds a throwaway PostgreSQL database (or reads ``--database``, already loaded), seeds it
+(bench/seed.py), loads the orders (bench/dataset.py: the bench reseller has every tenth), signs
+in as the bench reseller, supplier and admin through the sign-in form, then times each page
+in-process (httpx on the ASGI app: the server's own time, no network) and prints the median and
+the 95th percentile of each, with its size in bytes.
 """
 
 from __future__ import annotations
@@ -18,7 +20,11 @@ import statistics
 import tempfile
 import time
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import httpx
@@ -30,12 +36,130 @@ from commercy.main import create_app
 
 ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+TARGET_MS = 50.0
+#: What a page may weigh, uncompressed ("a few hundred kB").
+MAX_BYTES = 300_000
+RESELLER = "bench-reseller@commercy.local"
+SUPPLIER = "bench-supplier@commercy.local"
+ADMIN = "bench-admin@commercy.local"
+#: The reseller's lists timed; the API's GET /orders runs the same statements.
+RESELLER_LISTS = ("", "status=pending", "search=Amira", "sort=-total&page=100")
 
 
-async def _load(url: str, orders: int) -> str:
-    """The bench set; returns the number of one of the bench reseller's orders."""
-    settings = _settings(url)
-    seeded = await seed(settings, sandbox_url=None)
+@dataclass(frozen=True, slots=True)
+class PageTime:
+    user: str
+    path: str
+    median_ms: float
+    p95_ms: float
+    size: int
+
+    @property
+    def met(self) -> bool:
+        return self.median_ms < TARGET_MS and self.size <= MAX_BYTES
+
+    def to_json(self) -> dict[str, Any]:
+        return {**asdict(self), "met": self.met}
+
+
+def pages(order_number: str) -> dict[str, tuple[str, ...]]:
+    """The pages timed, by who signs in to see them."""
+    return {
+        RESELLER: (
+            *(f"/app/orders?{query}" for query in RESELLER_LISTS),
+            "/app/orders?dateFrom=2026-01-01&dateTo=2026-12-31",
+            "/app/orders?sort=customerName",
+            f"/app/orders/{order_number}",
+            "/app/dashboard",
+            "/app/calls",
+            "/app/settings/agents",
+            "/app/static/htmx.min.js",
+            "/app/static/app.css",
+        ),
+        SUPPLIER: ("/app/shipping", "/app/stock", "/app/dashboard"),
+        ADMIN: ("/app/orders", "/app/admin/users"),
+    }
+
+
+async def time_page(client: httpx.AsyncClient, user: str, path: str, runs: int) -> PageTime:
+    took: list[float] = []
+    size = 0
+    for _ in range(runs):
+        started = time.perf_counter()
+        answer = await client.get(path)
+        took.append((time.perf_counter() - started) * 1000)
+        assert answer.status_code == 200, (path, answer.status_code)
+        size = len(answer.content)
+    took.sort()
+    p95 = took[max(0, int(len(took) * 0.95) - 1)]
+    return PageTime(user.split("@")[0], path, statistics.median(took), p95, size)
+
+
+def line(timed: PageTime) -> str:
+    return (
+        f"{timed.user:<15} {timed.path:<55} median {timed.median_ms:6.1f} ms  "
+        f"p95 {timed.p95_ms:6.1f} ms  {timed.size:>7,} B"
+    )
+
+
+@asynccontextmanager
+async def signed_in(app: Any, identifier: str) -> AsyncIterator[httpx.AsyncClient]:
+    """A browser of ``identifier``, signed in through the sign-in form."""
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+        form = await client.get("/app/login")
+        token = CSRF.search(form.text)
+        assert token
+        answer = await client.post(
+            "/app/login",
+            data={"identifier": identifier, "password": PASSWORD, "csrf_token": token.group(1)},
+        )
+        assert answer.status_code == 303, (identifier, answer.status_code)
+        yield client
+
+
+async def time_pages(url: str, *, order_number: str, runs: int) -> list[PageTime]:
+    """Every page of :func:`pages`, ``runs`` times each, on the database at ``url``."""
+    app = create_app(settings(url))
+    timed = []
+    try:
+        for identifier, paths in pages(order_number).items():
+            async with signed_in(app, identifier) as client:
+                for path in paths:
+                    timed.append(await time_page(client, identifier, path, runs))
+    finally:
+        await app.state.database.dispose()
+    return timed
+
+
+async def newest_order_number(dsn: str) -> str:
+    """The number of the bench reseller's newest order."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        number: str = await conn.fetchval(
+            "SELECT o.order_number FROM orders o JOIN users u ON u.reseller_id = o.reseller_id"
+            " WHERE u.identifier = $1 ORDER BY o.id DESC LIMIT 1",
+            RESELLER,
+        )
+        return number
+    finally:
+        await conn.close()
+
+
+def settings(url: str) -> Settings:
+    return Settings(
+        _env_file=None,
+        database_url=url,
+        data_dir=Path(tempfile.mkdtemp()),
+        worker_in_process=False,
+        sandbox_mounted=False,
+        redis_url=None,
+        gc_freeze_at_startup=False,
+    )
+
+
+async def _load(url: str, orders: int) -> None:
+    seeded = await seed(settings(url), sandbox_url=None)
     conn = await asyncpg.connect(url.replace("+asyncpg", ""))
     try:
         others = await dataset.add_resellers(conn, supplier_id=seeded.supplier_id, count=999)
@@ -55,85 +179,41 @@ async def _load(url: str, orders: int) -> str:
             actor_label="reseller:bench",
         )
         print(f"loaded {orders:,} orders in {loaded.seconds:.0f} s")
-        number: str = await conn.fetchval(
-            "SELECT order_number FROM orders WHERE reseller_id = $1 ORDER BY id DESC LIMIT 1",
-            seeded.reseller_id,
-        )
-        return number
     finally:
         await conn.close()
 
 
-def _settings(url: str) -> Settings:
-    return Settings(
-        _env_file=None,
-        database_url=url,
-        data_dir=Path(tempfile.mkdtemp()),
-        worker_in_process=False,
-        sandbox_mounted=False,
-        redis_url=None,
-        gc_freeze_at_startup=False,
-    )
+async def _time_api(url: str, *, order_number: str, runs: int) -> None:
+    """The reseller's lists from the API, for the web app's own share of the time."""
+    app = create_app(settings(url))
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+        login = await client.post(
+            "/api/v1/auth/login", json={"identifier": RESELLER, "password": PASSWORD}
+        )
+        client.headers["Authorization"] = f"Bearer {login.json()['token']}"
+        for query in RESELLER_LISTS:
+            print(line(await time_page(client, "api", f"/api/v1/orders?limit=25&{query}", runs)))
+        print(line(await time_page(client, "api", f"/api/v1/orders/{order_number}", runs)))
+    await app.state.database.dispose()
 
 
-async def _time(client: httpx.AsyncClient, path: str, runs: int) -> None:
-    took: list[float] = []
-    size = 0
-    for _ in range(runs):
-        started = time.perf_counter()
-        answer = await client.get(path)
-        took.append((time.perf_counter() - started) * 1000)
-        assert answer.status_code == 200, (path, answer.status_code)
-        size = len(answer.content)
-    took.sort()
-    p95 = took[int(len(took) * 0.95) - 1]
-    print(f"{path:<60} median {statistics.median(took):6.1f} ms  p95 {p95:6.1f} ms  {size:>7,} B")
-
-
-async def main(orders: int, runs: int) -> None:
-    name = f"commercy_web_bench_{uuid.uuid4().hex[:8]}"
+async def main(orders: int, runs: int, database: str | None) -> None:
+    name = database or f"commercy_web_bench_{uuid.uuid4().hex[:8]}"
+    server = ADMIN_URL.rsplit("/", 1)[0]
+    url = f"{server.replace('postgresql://', 'postgresql+asyncpg://')}/{name}"
     admin = await asyncpg.connect(ADMIN_URL)
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    url = ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://") + "/" + name
     try:
-        number = await _load(url, orders)
-        app = create_app(_settings(url))
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
-            form = await client.get("/app/login")
-            token = CSRF.search(form.text)
-            assert token
-            await client.post(
-                "/app/login",
-                data={
-                    "identifier": "bench-reseller@commercy.local",
-                    "password": PASSWORD,
-                    "csrf_token": token.group(1),
-                },
-            )
-            lists = ("", "status=pending", "search=Amira", "sort=-total&page=100")
-            for query in lists:
-                await _time(client, f"/app/orders?{query}", runs)
-            for path in (
-                "/app/orders?dateFrom=2026-01-01&dateTo=2026-12-31",
-                f"/app/orders/{number}",
-                "/app/static/htmx.min.js",
-                "/app/static/app.css",
-            ):
-                await _time(client, path, runs)
-            # The same lists from the API, for the web app's own share of the time.
-            login = await client.post(
-                "/api/v1/auth/login",
-                json={"identifier": "bench-reseller@commercy.local", "password": PASSWORD},
-            )
-            client.headers["Authorization"] = f"Bearer {login.json()['token']}"
-            client.cookies.clear()
-            for query in lists:
-                await _time(client, f"/api/v1/orders?limit=25&{query}", runs)
-            await _time(client, f"/api/v1/orders/{number}", runs)
-        await app.state.database.dispose()
+        if database is None:
+            await admin.execute(f'CREATE DATABASE "{name}"')
+            await _load(url, orders)
+        number = await newest_order_number(f"{server}/{name}")
+        for timed in await time_pages(url, order_number=number, runs=runs):
+            print(line(timed))
+        await _time_api(url, order_number=number, runs=runs)
     finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if database is None:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.close()
 
 
@@ -141,5 +221,6 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--orders", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=50)
+    parser.add_argument("--database", help="an already loaded database (kept)")
     arguments = parser.parse_args()
-    asyncio.run(main(arguments.orders, arguments.runs))
+    asyncio.run(main(arguments.orders, arguments.runs, arguments.database))

@@ -60,6 +60,11 @@ def db_kind(pytestconfig: pytest.Config) -> str:
     return str(pytestconfig.getoption("--db"))
 
 
+def postgres_admin_url() -> str:
+    """The server the PostgreSQL runs use, to create their databases (and roles) on."""
+    return os.environ.get("COMMERCY_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)
+
+
 @pytest.fixture(scope="session")
 async def database_url(
     db_kind: str, tmp_path_factory: pytest.TempPathFactory
@@ -67,7 +72,7 @@ async def database_url(
     if db_kind == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'commercy.db'}"
         return
-    admin_url = os.environ.get("COMMERCY_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)
+    admin_url = postgres_admin_url()
     name = f"commercy_test_{uuid.uuid4().hex[:12]}"
     admin = await asyncpg.connect(admin_url)
     await admin.execute(f'CREATE DATABASE "{name}"')

@@ -99,17 +99,18 @@ async def test_a_period_ending_on_the_first_day_of_the_calendar_is_empty_not_an_
 @pytest.mark.parametrize(
     ("params", "field"),
     [
-        ({"from": "2026-02-01", "to": "2026-01-01"}, "from"),
-        ({"from": "2020-01-01", "to": "2026-01-01"}, "from"),
+        ({"from": "2026-02-01", "to": "2026-01-01"}, "to"),
+        ({"from": "2020-01-01", "to": "2026-01-01"}, "to"),
         ({"from": "yesterday"}, "from"),
         ({"to": "9999-12-31"}, "to"),
     ],
     ids=["reversed", "too long", "not a date", "end of time"],
 )
-async def test_a_bad_period_answers_400_naming_the_field(
-    client: httpx.AsyncClient, shop: Shop, params: dict[str, str], field: str
+@pytest.mark.parametrize("report", ["calls", "orders"])
+async def test_a_bad_period_answers_400_naming_the_field_in_every_report(
+    client: httpx.AsyncClient, shop: Shop, params: dict[str, str], field: str, report: str
 ) -> None:
-    response = await client.get("/api/v1/stats/calls", params=params, headers=shop.admin)
+    response = await client.get(f"/api/v1/stats/{report}", params=params, headers=shop.admin)
 
     assert response.status_code == 400
     assert response.json()["details"]["field"] == field

@@ -40,7 +40,7 @@ def api_process(
     env: dict[str, str],
     *,
     log_dir: Path,
-    timeout: float = 30.0,
+    timeout: float = 90.0,
     serve: bool = False,
     demo: bool = False,
 ) -> Iterator[str]:

@@ -163,6 +163,68 @@ async def test_list_filters_by_source_and_search(
     assert await numbers(client, shop, search=call.order_number) == [call.order_number]
 
 
+async def test_search_ignores_case_and_finds_part_of_a_name_number_or_phone(
+    client: httpx.AsyncClient, shop: Shop, session: WriteSession
+) -> None:
+    helene = await make_order(
+        session,
+        world=shop.world,
+        products=[shop.product],
+        customerName="Hélène Ben Ali",
+        customerPhone="98 765 432",
+    )
+    sami = await make_order(
+        session,
+        world=shop.world,
+        products=[shop.product],
+        customerName="Sami TRABELSI",
+        customerPhone="55 000 111",
+        customerPhone2="71 234 567",
+    )
+
+    assert await numbers(client, shop, search="trab") == [sami.order_number]
+    assert await numbers(client, shop, search="BEN ALI") == [helene.order_number]
+    assert await numbers(client, shop, search="hélène") == [helene.order_number]
+    assert await numbers(client, shop, search="98765432") == [helene.order_number]
+    assert await numbers(client, shop, search="+216 98 765") == [helene.order_number]
+    assert await numbers(client, shop, search="1234") == [sami.order_number]  # second phone
+    tail = sami.order_number[-6:]
+    assert await numbers(client, shop, search=tail.lower()) == [sami.order_number]
+    assert await numbers(client, shop, search="Amira") == []
+
+
+async def test_sorted_pages_follow_the_column_then_the_id(
+    client: httpx.AsyncClient, shop: Shop, session: WriteSession
+) -> None:
+    # Orders equal on the sorted column come in id order (reversed when descending), so the
+    # pages of a sorted list neither repeat nor skip an order.
+    same = [
+        await make_order(session, world=shop.world, products=[shop.product], customerName="Sami")
+        for _ in range(3)
+    ]
+    dear = await make_order(
+        session,
+        world=shop.world,
+        products=[shop.product, shop.other_product],
+        customerName="Amira",
+        status="confirmed",
+    )
+    ascending = [order.order_number for order in same]
+
+    async def pages(sort: str) -> list[str]:
+        return [
+            number
+            for page in (1, 2)
+            for number in await numbers(client, shop, sort=sort, limit=2, page=page)
+        ]
+
+    assert await pages("total") == [*ascending, dear.order_number]
+    assert await pages("-total") == [dear.order_number, *reversed(ascending)]
+    assert await pages("customerName") == [dear.order_number, *ascending]
+    assert await pages("-status") == [*reversed(ascending), dear.order_number]
+    assert await pages("updatedAt") == [*ascending, dear.order_number]
+
+
 async def test_list_filters_by_dates_inclusive_of_the_last_day(
     client: httpx.AsyncClient, shop: Shop, session: WriteSession
 ) -> None:

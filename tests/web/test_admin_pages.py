@@ -11,6 +11,7 @@ from sqlalchemy import select
 from commercy.accounts.models import Reseller, Supplier
 from commercy.auth.models import User
 from commercy.core.database import WriteSession
+from commercy.web.forms import PAGE_SIZE
 from tests.factories import PASSWORD, Shop
 from tests.web.conftest import sign_in
 
@@ -211,10 +212,20 @@ async def test_an_agent_without_a_reseller_is_refused_next_to_the_field(
     )
 
 
-async def test_a_taken_identifier_is_refused_with_a_message(
-    client: httpx.AsyncClient, shop: Shop
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("fr", "Un utilisateur avec cet identifiant existe déjà."),
+        ("en", "A user with this identifier already exists."),
+    ],
+)
+async def test_a_taken_identifier_is_refused_in_the_users_language(
+    client: httpx.AsyncClient, shop: Shop, language: str, expected: str
 ) -> None:
     csrf = await sign_in(client, shop.world.admin)
+    await client.post(
+        "/app/preferences", data={"language": language, "csrf_token": csrf, "next": "/app/orders"}
+    )
 
     page = await client.post(
         "/app/admin/users",
@@ -227,7 +238,7 @@ async def test_a_taken_identifier_is_refused_with_a_message(
     )
 
     assert page.status_code == 400
-    assert 'data-testid="refusal"' in page.text and "already exists" in page.text
+    assert 'data-testid="refusal"' in page.text and expected in page.text
 
 
 async def test_users_are_filtered_by_role(client: httpx.AsyncClient, shop: Shop) -> None:
@@ -440,3 +451,45 @@ async def test_editing_a_supplier_or_reseller_is_for_admins_with_the_csrf_token(
 
     assert answer.status_code == 403
     assert (await client.get(path)).status_code == 403
+
+
+async def test_the_admin_lists_are_searched_by_name_or_identifier(
+    client: httpx.AsyncClient, session: WriteSession, shop: Shop
+) -> None:
+    supplier = Supplier(name="Atelier Zitouna")
+    session.add(supplier)
+    await session.flush()
+    session.add(Reseller(name="Boutique Zitouna", supplier_id=supplier.id))
+    await session.commit()
+    await sign_in(client, shop.world.admin)
+
+    suppliers = await client.get("/app/admin/suppliers", params={"search": "zitou"})
+    resellers = await client.get("/app/admin/resellers", params={"search": "ZITOUNA"})
+    users = await client.get("/app/admin/users", params={"search": shop.world.agent.identifier})
+    agents = await client.get("/app/admin/users", params={"search": "agent", "role": "admin"})
+
+    assert "Atelier Zitouna" in suppliers.text and shop.world.supplier.name not in suppliers.text
+    assert "Boutique Zitouna" in resellers.text and shop.world.reseller.name not in resellers.text
+    assert f"/app/admin/users/{shop.world.agent.id}" in users.text
+    assert f"/app/admin/users/{shop.world.admin.id}" not in users.text
+    assert f"/app/admin/users/{shop.world.agent.id}" not in agents.text
+
+
+async def test_the_admin_pager_keeps_the_search(
+    client: httpx.AsyncClient, session: WriteSession, shop: Shop
+) -> None:
+    session.add_all(Supplier(name=f"Atelier {n}") for n in range(PAGE_SIZE + 1))
+    await session.commit()
+    await sign_in(client, shop.world.admin)
+
+    page = await client.get("/app/admin/suppliers", params={"search": "atelier"})
+
+    assert 'href="/app/admin/suppliers?search=atelier&amp;page=2"' in page.text
+
+
+async def test_a_too_long_search_is_a_message(client: httpx.AsyncClient, shop: Shop) -> None:
+    await sign_in(client, shop.world.admin)
+
+    page = await client.get("/app/admin/resellers", params={"search": "x" * 101})
+
+    assert page.status_code == 400 and "<strong>search</strong>" in page.text

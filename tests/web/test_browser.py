@@ -446,3 +446,72 @@ async def test_a_reseller_filters_exports_then_changes_and_tests_its_digishare_s
         )
         await _accessible(page, f"settings-{tab.split()[0].lower()}")
         await _tab_reaches_every_control(page)
+
+
+_OVERFLOWING = """() => [...document.querySelectorAll('body *')]
+    .filter(e => e.offsetParent !== null && !e.closest('.scroll'))
+    .filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
+    .map(e => e.outerHTML.slice(0, 80))"""
+
+
+async def _fits_the_width(page: Page, width: int) -> None:
+    """No horizontal scroll of the page: only a wide table's own box (``.scroll``) may."""
+    scroll_width: int = await page.evaluate("document.documentElement.scrollWidth")
+    assert scroll_width <= width, await page.evaluate(_OVERFLOWING)
+
+
+async def test_the_agents_screen_fits_a_phone_with_every_outcome_button_in_reach(
+    base_url: str, page: Page, session: WriteSession, shop: Shop
+) -> None:
+    from playwright.async_api import expect
+
+    from tests.calls.helpers import queued
+
+    await queued(session, shop, count=1)
+    await page.set_viewport_size({"width": 390, "height": 844})
+    await _sign_in(page, base_url, shop.world.agent.identifier)
+    await expect(page.get_by_role("heading", name="Appels")).to_be_visible()
+    await _fits_the_width(page, 390)
+
+    await page.keyboard.press("n")
+    await expect(page.locator("#order-panel")).to_be_visible()
+    await _fits_the_width(page, 390)
+    buttons = page.locator(".outcome-buttons button")
+    assert await buttons.count() == 5
+    for index in range(5):
+        button = buttons.nth(index)
+        await button.scroll_into_view_if_needed()
+        await expect(button).to_be_in_viewport()
+        box = await button.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390, box
+        assert box["height"] >= 44, box  # a finger's target
+    await _accessible(page, "calls-phone")
+
+
+@pytest.mark.parametrize(
+    ("role", "paths"),
+    [
+        ("reseller_user", ("/app/orders", "/app/dashboard", "/app/settings/digishare")),
+        ("agent", ("/app/calls",)),
+        ("supplier_user", ("/app/shipping", "/app/stock")),
+        ("admin", ("/app/admin/suppliers", "/app/admin/resellers", "/app/admin/users")),
+    ],
+)
+async def test_the_main_screens_fit_a_laptop(
+    base_url: str,
+    page: Page,
+    shop: Shop,
+    orders: tuple[Order, Order],
+    role: str,
+    paths: tuple[str, ...],
+) -> None:
+    from playwright.async_api import expect
+
+    await _sign_in(page, base_url, getattr(shop.world, role).identifier)
+    await expect(page.get_by_role("button", name="Se déconnecter")).to_be_visible()
+    for path in paths:
+        await page.goto(f"{base_url}{path}")
+        await _fits_the_width(page, 1366)
+        screen = path.removeprefix("/app/").replace("/", "-")
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        await page.screenshot(path=str(SCREENSHOTS / f"laptop-{screen}.png"), full_page=True)

@@ -9,11 +9,13 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
+from sqlalchemy import update
 
+from commercy.calls.models import CallAttempt
 from commercy.core.database import WriteSession
 from commercy.core.errors import ValidationFailed
 from commercy.web import forms
-from tests.calls.helpers import claim, order_of, queued
+from tests.calls.helpers import claim, claimed_call, order_of, queued
 from tests.factories import Shop, make_reseller, make_user
 from tests.web.conftest import sign_in
 
@@ -266,6 +268,39 @@ async def test_a_bad_field_is_named_next_to_it_and_nothing_changes(
     assert after["version"] == before["version"]
 
 
+@pytest.mark.parametrize(
+    ("language", "expected", "unexpected"),
+    [
+        ("fr", "Numéro de téléphone invalide : 8 à 15 chiffres", "digits"),
+        ("en", "Not a phone number: 8 to 15 digits", "chiffres"),
+    ],
+)
+async def test_a_bad_phone_is_refused_in_the_users_language(
+    client: httpx.AsyncClient,
+    session: WriteSession,
+    shop: Shop,
+    language: str,
+    expected: str,
+    unexpected: str,
+) -> None:
+    (order_id,) = await queued(session, shop)
+    csrf = await sign_in(client, shop.world.agent)
+    await client.post(
+        "/app/preferences", data={"language": language, "csrf_token": csrf, "next": "/app/calls"}
+    )
+    await _take_next(client, csrf)
+    before = await order_of(client, shop.agent, order_id)
+
+    answer = await client.post(
+        f"/app/calls/{order_id}/edit",
+        data={"csrf_token": csrf, "version": str(before["version"]), "customerPhone": "12"},
+        headers={"HX-Request": "true"},
+    )
+
+    assert answer.status_code == 400
+    assert expected in answer.text and unexpected not in answer.text
+
+
 async def test_suppliers_get_403_on_the_agents_screen(
     client: httpx.AsyncClient, shop: Shop
 ) -> None:
@@ -358,3 +393,29 @@ async def test_the_live_stream_ends_when_the_session_ends(
     answer = await asyncio.wait_for(stream, timeout=5)
 
     assert "event: signedout" in answer.text
+
+
+async def test_the_agents_day_starts_at_its_own_midnight(
+    client: httpx.AsyncClient, session: WriteSession, shop: Shop
+) -> None:
+    """Far east of UTC, a call just after local midnight falls on the previous UTC day, and
+    one just before it on the agent's yesterday."""
+    kiritimati = ZoneInfo("Pacific/Kiritimati")
+    today = datetime.now(kiritimati).date()
+    midnight = datetime(today.year, today.month, today.day, tzinfo=kiritimati)
+    first, second, third = await queued(session, shop, 3)
+    for order, outcome in ((first, "confirmed"), (second, "not_reached"), (third, "canceled")):
+        assert (await claimed_call(client, shop.agent, order, outcome=outcome)).status_code == 201
+    moments = {first: midnight + timedelta(minutes=1), second: midnight - timedelta(minutes=1)}
+    for order_id, moment in moments.items():
+        await session.execute(
+            update(CallAttempt).where(CallAttempt.order_id == order_id).values(created_at=moment)
+        )
+    await session.commit()
+    csrf = await sign_in(client, shop.world.agent)
+    await client.post("/app/preferences", data={"time_zone": kiritimati.key, "csrf_token": csrf})
+
+    page = " ".join((await client.get("/app/calls")).text.split())
+
+    assert "Appels aujourd'hui <strong>2</strong>" in page
+    assert "Confirmée <strong>1</strong>" in page

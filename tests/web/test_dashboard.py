@@ -4,7 +4,8 @@ scope."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -122,3 +123,48 @@ async def test_bad_dates_get_a_400_page(
 
     assert page.status_code == 400
     assert f"<strong>{field}</strong>" in page.text
+
+
+async def _order_at(session: WriteSession, shop: Shop, moment: datetime) -> None:
+    order = await make_order(session, world=shop.world, products=[shop.product])
+    order.created_at = moment
+    await session.commit()
+
+
+async def test_orders_per_day_are_the_users_days(
+    client: httpx.AsyncClient, session: WriteSession, shop: Shop
+) -> None:
+    # 23:30 UTC is 00:30 the next day in Tunis (UTC+1), the session's default time zone.
+    await _order_at(session, shop, datetime(2026, 11, 9, 23, 30, tzinfo=UTC))
+    await sign_in(client, shop.world.reseller_user)
+
+    page = await client.get("/app/dashboard?from=2026-11-09&to=2026-11-10")
+
+    assert "<title>2026-11-09: 0</title>" in page.text
+    assert "<title>2026-11-10: 1</title>" in page.text
+    assert _figure(page, "total-orders") == "1"
+
+
+async def test_day_groups_follow_a_summer_time_change(session: WriteSession, shop: Shop) -> None:
+    paris = ZoneInfo("Europe/Paris")  # UTC+1, then UTC+2 from 2026-03-29 01:00 UTC
+    moments = [
+        datetime(2026, 3, 27, 23, 30, tzinfo=UTC),  # the 28th in Paris
+        datetime(2026, 3, 28, 22, 30, tzinfo=UTC),  # 23:30 on the 28th
+        datetime(2026, 3, 29, 22, 30, tzinfo=UTC),  # 00:30 on the 30th (summer time)
+        datetime(2026, 3, 30, 21, 59, tzinfo=UTC),  # 23:59 on the 30th
+    ]
+    for moment in moments:
+        await _order_at(session, shop, moment)
+    actor = await auth_service.get_active_actor(session, shop.world.reseller_user.id)
+    assert actor is not None
+
+    _, days = await queries.order_figures(
+        session,
+        actor=actor,
+        date_from=date(2026, 3, 27),
+        date_to=date(2026, 3, 31),
+        group_by=GroupBy.DAY,
+        zone=paris,
+    )
+
+    assert {day.key: day.orders for day in days} == {"2026-03-28": 2, "2026-03-30": 2}

@@ -10,6 +10,7 @@ import pytest
 
 from commercy.core.database import WriteSession
 from commercy.orders.models import Order
+from commercy.web import forms
 from tests.factories import PASSWORD, Shop, make_order, make_reseller, make_user, order_body
 from tests.web.conftest import csrf_of, sign_in
 
@@ -109,6 +110,26 @@ async def test_the_orders_table_lists_the_resellers_orders_in_french(
     assert page.status_code == 200
     assert order.order_number in page.text
     assert "Commandes trouvées : 1" in page.text and "30,000\u00a0DT" in page.text
+
+
+async def test_a_long_list_is_counted_only_so_far_ahead_and_still_pages_on(
+    client: httpx.AsyncClient, session: WriteSession, shop: Shop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(forms, "PAGE_SIZE", 1)
+    monkeypatch.setattr(forms, "COUNTED_AHEAD", 2)
+    made = [await make_order(session, world=shop.world, products=[shop.product]) for _ in range(4)]
+    await sign_in(client, shop.world.reseller_user)
+
+    first = (await client.get("/app/orders")).text
+    assert "Commandes trouvées : plus de 2" in first and "Page 1 sur plus de 2" in first
+    assert made[3].order_number in first and 'rel="next"' in first
+
+    third = (await client.get("/app/orders?page=3")).text
+    assert "Commandes trouvées : 4" in third and "Page 3 sur 4" in third
+    assert made[1].order_number in third and 'rel="next"' in third
+
+    last = (await client.get("/app/orders?page=4")).text
+    assert made[0].order_number in last and 'rel="next"' not in last
 
 
 async def test_english_is_a_click_away(client: httpx.AsyncClient, shop: Shop, order: Order) -> None:

@@ -7,9 +7,11 @@ import httpx
 import pytest
 
 from commercy.auth.models import Role
+from commercy.blocklist.models import BlockedPhone
 from commercy.core.database import WriteSession
 from commercy.integrations.digishare.service import NOTIFY_ORDER
 from commercy.outbox.models import JobState, OutboxJob
+from commercy.web.forms import PAGE_SIZE
 from tests.factories import PASSWORD, Shop, make_mapping, make_reseller, make_user
 from tests.web.conftest import sign_in
 
@@ -406,3 +408,66 @@ async def test_an_admin_blocks_a_phone_and_creates_an_agent_for_the_chosen_resel
     assert [entry["reason"] for entry in entries] == ["Fraude"]
     users = (await client.get("/api/v1/users", headers=shop.reseller)).json()["data"]
     assert "sana@example.com" in [user["identifier"] for user in users]
+
+
+async def test_blocked_phones_past_the_first_page_are_on_the_next(
+    client: httpx.AsyncClient, session: WriteSession, shop: Shop
+) -> None:
+    phones = [f"+2162055{n:04d}" for n in range(PAGE_SIZE + 1)]  # the first is the oldest
+    session.add_all(
+        BlockedPhone(
+            reseller_id=shop.world.reseller.id, phone=phone, reason="Fraude", created_by="test"
+        )
+        for phone in phones
+    )
+    await session.commit()
+    await sign_in(client, shop.world.reseller_user)
+
+    first = await client.get("/app/settings/blocked-phones")
+    second = await client.get("/app/settings/blocked-phones?page=2")
+
+    assert phones[-1] in first.text and phones[0] not in first.text
+    assert 'href="/app/settings/blocked-phones?page=2"' in first.text
+    assert phones[0] in second.text and phones[-1] not in second.text
+    assert 'href="/app/settings/blocked-phones?page=1"' in second.text
+
+
+async def test_an_admin_pages_through_the_chosen_resellers_agents(
+    client: httpx.AsyncClient, session: WriteSession, shop: Shop
+) -> None:
+    agents = [shop.world.agent]
+    for _ in range(PAGE_SIZE):
+        agents.append(await make_user(session, role=Role.AGENT, reseller=shop.world.reseller))
+    other = await make_reseller(session, supplier=shop.world.supplier)
+    stranger = await make_user(session, role=Role.AGENT, reseller=other)
+    await session.commit()
+    await sign_in(client, shop.world.admin)
+    base = f"/app/settings/agents?resellerId={shop.world.reseller.id}"
+
+    first = await client.get(base)
+    second = await client.get(f"{base}&page=2")
+
+    assert f'data-testid="agent-{agents[0].id}"' in first.text
+    assert f'data-testid="agent-{agents[-1].id}"' not in first.text
+    assert f'data-testid="agent-{agents[-1].id}"' in second.text
+    assert f'href="{base}&amp;page=2"' in first.text
+    assert stranger.identifier not in first.text + second.text
+
+
+async def test_failed_jobs_and_mappings_have_pages_too(
+    client: httpx.AsyncClient, session: WriteSession, shop: Shop
+) -> None:
+    jobs = [await _failed_job(session, shop) for _ in range(PAGE_SIZE + 1)]
+    await sign_in(client, shop.world.reseller_user)
+
+    first = await client.get("/app/settings/digishare")
+    second = await client.get("/app/settings/digishare?page=2")
+    mappings = await client.get("/app/settings/converty?page=2")
+    bad = await client.get("/app/settings/converty?catalogPage=0")
+
+    # Newest first: the oldest is alone on the second page.
+    assert f'data-testid="job-{jobs[-1].id}"' in first.text
+    assert f'data-testid="job-{jobs[0].id}"' not in first.text
+    assert f'data-testid="job-{jobs[0].id}"' in second.text
+    assert mappings.status_code == 200
+    assert bad.status_code == 400 and "catalogPage" in bad.text

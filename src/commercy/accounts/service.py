@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from commercy.accounts.models import Reseller, Supplier
@@ -42,9 +42,18 @@ async def create_supplier(session: WriteSession, *, data: SupplierCreate) -> Sup
 
 
 async def list_suppliers(
-    session: AsyncSession, *, actor: Actor, page: Page
+    session: AsyncSession, *, actor: Actor, page: Page, search: str | None = None
 ) -> tuple[Sequence[Supplier], int]:
-    return await paginate(session, _visible_suppliers(actor), page=page)
+    """``search``: a part of the name, in any case."""
+    statement = _visible_suppliers(actor)
+    if search:
+        statement = statement.where(Supplier.name.ilike(_like(search)))
+    return await paginate(session, statement, page=page)
+
+
+def _like(search: str) -> str:
+    """A LIKE pattern matching ``search`` anywhere, as the orders' search does."""
+    return f"%{search.lower()}%"
 
 
 async def get_supplier(session: AsyncSession, *, actor: Actor, supplier_id: int) -> Supplier:
@@ -86,9 +95,13 @@ async def create_reseller(session: WriteSession, *, data: ResellerCreate) -> Res
 
 
 async def list_resellers(
-    session: AsyncSession, *, actor: Actor, page: Page
+    session: AsyncSession, *, actor: Actor, page: Page, search: str | None = None
 ) -> tuple[Sequence[Reseller], int]:
-    return await paginate(session, _visible_resellers(actor), page=page)
+    """``search``: a part of the name, in any case."""
+    statement = _visible_resellers(actor)
+    if search:
+        statement = statement.where(Reseller.name.ilike(_like(search)))
+    return await paginate(session, statement, page=page)
 
 
 async def get_reseller(session: AsyncSession, *, actor: Actor, reseller_id: int) -> Reseller:
@@ -132,7 +145,9 @@ async def create_user(session: WriteSession, *, actor: Actor | None, data: UserC
         data = data.model_copy(update={"reseller_id": actor.reseller_id})
     await _check_attachment(session, data)
     if await get_user_by_identifier(session, data.identifier) is not None:
-        raise Conflict(f"A user with identifier {data.identifier!r} already exists")
+        raise Conflict(
+            f"A user with identifier {data.identifier!r} already exists", code="identifier_taken"
+        )
     user = User(
         identifier=data.identifier,
         password_hash=await hash_password(data.password),
@@ -165,11 +180,23 @@ async def _check_attachment(session: AsyncSession, data: UserCreate) -> None:
 
 
 async def list_users(
-    session: AsyncSession, *, actor: Actor, page: Page, role: Role | None = None
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    page: Page,
+    role: Role | None = None,
+    reseller_id: int | None = None,
+    search: str | None = None,
 ) -> tuple[Sequence[User], int]:
+    """The users the actor manages; ``search``: a part of the identifier or the name."""
     statement = _managed_users(actor)
     if role is not None:
         statement = statement.where(User.role == role)
+    if reseller_id is not None:
+        statement = statement.where(User.reseller_id == reseller_id)
+    if search:
+        pattern = _like(search)
+        statement = statement.where(or_(User.identifier.ilike(pattern), User.name.ilike(pattern)))
     return await paginate(session, statement, page=page)
 
 
@@ -186,7 +213,9 @@ async def update_user(
 ) -> User:
     user = await get_user(session, actor=actor, user_id=user_id)
     if data.is_active is False and user.id == actor.user_id:
-        raise ValidationFailed("isActive", "You cannot disable your own account")
+        raise ValidationFailed(
+            "isActive", "You cannot disable your own account", code="disabling_self"
+        )
     changes = data.model_dump(exclude_unset=True)
     if "password" in changes:
         user.password_hash = await hash_password(changes.pop("password"))

@@ -47,7 +47,7 @@ def normalized(raw: str, *, region: str, field: str = "phone") -> str:
     try:
         return normalize_phone(raw, region=region)
     except InvalidPhone as exc:
-        raise ValidationFailed(field, str(exc)) from None
+        raise ValidationFailed(field, str(exc), code="invalid_phone") from None
 
 
 async def list_blocked(

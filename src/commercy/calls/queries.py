@@ -46,22 +46,13 @@ _UNCLAIMED = or_(_ORDERS.claim_expires_at.is_(None), _ORDERS.claim_expires_at <=
 _DUE = DUE_AT <= _NOW
 
 
-def _scope(actor: Actor) -> list[ColumnElement[bool]]:
-    return [
-        _ORDERS.reseller_id == value
-        if name == "scope_reseller_id"
-        else _ORDERS.supplier_id == value
-        for name, value in orders_queries.scope(actor).items()
-    ]
-
-
 def next_order(actor: Actor, now: datetime) -> Select[Order]:
     """The first order due and unclaimed in the actor's scope, with its items and history,
     its row locked (PostgreSQL: ``FOR UPDATE SKIP LOCKED``, so two agents asking at once get
     two orders; SQLite serialises writers with ``BEGIN IMMEDIATE``)."""
     return (
         select(Order)
-        .where(*_scope(actor), _IN_QUEUE, _DUE, _UNCLAIMED)
+        .where(*orders_queries.scope_filter(actor), _IN_QUEUE, _DUE, _UNCLAIMED)
         .options(selectinload(Order.items), selectinload(Order.history))
         .order_by(RANK, DUE_AT, _ORDERS.id)
         .limit(1)
@@ -105,7 +96,7 @@ async def queue_counts(
     scheduled = func.sum(case((and_(~_CLAIMED, ~_DUE), 1), else_=0))
     statement = (
         select(_ORDERS.status, func.count(), claimed, scheduled)
-        .where(*_scope(actor), *_reseller(reseller_id), _IN_QUEUE)
+        .where(*orders_queries.scope_filter(actor), *_reseller(reseller_id), _IN_QUEUE)
         .group_by(_ORDERS.status)
     )
     rows = await session.execute(statement, {"now": now})
@@ -133,7 +124,7 @@ async def queue_page(
             _ORDERS.possible_duplicate_of,
             _ORDERS.created_at,
         )
-        .where(*_scope(actor), *_reseller(reseller_id), _IN_QUEUE)
+        .where(*orders_queries.scope_filter(actor), *_reseller(reseller_id), _IN_QUEUE)
         .order_by(_WAITING, _RANK_IF_DUE, DUE_AT, _ORDERS.id)
         .limit(page.limit)
         .offset(page.offset)
@@ -179,7 +170,11 @@ async def call_stats(
     )
     confirmed = _ATTEMPTS.outcome == CallOutcome.CONFIRMED.value
     day = _day(session.get_bind().dialect.name).label("day")
-    conditions = [*_scope(actor), _ATTEMPTS.created_at >= since, _ATTEMPTS.created_at < until]
+    conditions = [
+        *orders_queries.scope_filter(actor),
+        _ATTEMPTS.created_at >= since,
+        _ATTEMPTS.created_at < until,
+    ]
     if agent_id is not None:
         conditions.append(_ATTEMPTS.agent_user_id == agent_id)
     statement = (
@@ -215,7 +210,7 @@ def current_claim(actor: Actor, now: datetime) -> Select[Order]:
     return (
         select(Order)
         .where(
-            *_scope(actor),
+            *orders_queries.scope_filter(actor),
             _ORDERS.claimed_by_user_id == actor.user_id,
             _ORDERS.claim_expires_at > now,
         )

@@ -4,8 +4,9 @@ outcome moves the order through the orders' own lifecycle (stock, history, 409 r
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,6 +26,7 @@ from commercy.calls.schemas import (
     CallStatsOut,
     QueueCounts,
 )
+from commercy.core import periods
 from commercy.core.database import WriteSession, utcnow
 from commercy.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from commercy.core.pagination import Page
@@ -195,9 +197,13 @@ def _check_callback(data: CallIn, now: datetime) -> None:
             "callbackAt", f"callbackAt has no meaning when the outcome is {data.outcome.value}"
         )
     if data.callback_at <= now:
-        raise ValidationFailed("callbackAt", "callbackAt must be in the future")
+        raise ValidationFailed(
+            "callbackAt", "callbackAt must be in the future", code="callback_in_past"
+        )
     if data.callback_at - now > MAX_CALLBACK_AHEAD:
-        raise ValidationFailed("callbackAt", "callbackAt is at most a year ahead")
+        raise ValidationFailed(
+            "callbackAt", "callbackAt is at most a year ahead", code="callback_too_late"
+        )
 
 
 async def record_call(
@@ -376,24 +382,6 @@ async def queue(
 
 # --- the numbers ----------------------------------------------------------------------------
 
-#: The longest span one stats request covers.
-MAX_STATS_DAYS = 366
-
-
-def _stats_span(date_from: date | None, date_to: date | None) -> tuple[datetime, datetime]:
-    """[first day 00:00 UTC, the day after the last) — the last 30 days by default."""
-    last = date_to or utcnow().date()
-    if last == date.max:
-        raise ValidationFailed("to", "to is a day before 9999-12-31")
-    # Near the calendar's first day, the default 30 days start on that day.
-    first = date_from or max(last, date.min + timedelta(days=29)) - timedelta(days=29)
-    if first > last:
-        raise ValidationFailed("from", "from is after to")
-    if (last - first).days >= MAX_STATS_DAYS:
-        raise ValidationFailed("from", f"A request covers at most {MAX_STATS_DAYS} days")
-    since = datetime(first.year, first.month, first.day, tzinfo=UTC)
-    return since, datetime(last.year, last.month, last.day, tzinfo=UTC) + timedelta(days=1)
-
 
 async def call_stats(
     session: AsyncSession,
@@ -405,7 +393,8 @@ async def call_stats(
 ) -> list[CallStatsOut]:
     """Per agent and day. Admins see every agent, resellers their agents, an agent itself."""
     check_may_call(actor)
-    since, until = _stats_span(date_from, date_to)
+    first, last = periods.report_period(date_from, date_to, today=utcnow().date())
+    since, until = periods.utc_bounds(first, last)
     if actor.role is Role.AGENT:
         if agent_id not in (None, actor.user_id):
             raise Forbidden("Agents see their own numbers only", details={"field": "agentId"})
@@ -414,6 +403,29 @@ async def call_stats(
         session, actor=actor, since=since, until=until, agent_id=agent_id
     )
     return [_stats_row(row) for row in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class AgentDay:
+    attempts: int
+    confirmed: int
+    confirmation_rate: float | None
+
+
+async def agent_day(session: AsyncSession, *, actor: Actor, zone: ZoneInfo) -> AgentDay:
+    """The actor's own calls since midnight where it works (its day, not UTC's)."""
+    check_may_call(actor)
+    today = datetime.now(zone).date()
+    since = datetime(today.year, today.month, today.day, tzinfo=zone)
+    until = datetime.combine(today + timedelta(days=1), datetime.min.time(), tzinfo=zone)
+    rows = await queries.call_stats(
+        session, actor=actor, since=since, until=until, agent_id=actor.user_id
+    )
+    attempts = sum(int(row["attempts"]) for row in rows)
+    reached = sum(int(row["reached"] or 0) for row in rows)
+    confirmed = sum(int(row["confirmed"] or 0) for row in rows)
+    rate = round(confirmed / reached, 4) if reached else None
+    return AgentDay(attempts=attempts, confirmed=confirmed, confirmation_rate=rate)
 
 
 def _stats_row(row: dict[str, Any]) -> CallStatsOut:

@@ -117,14 +117,24 @@ def _mappings() -> Select[ProductMapping]:
     )
 
 
-async def list_mappings(
-    session: AsyncSession, *, actor: Actor, reseller_id: int | None
-) -> Sequence[ProductMapping]:
+def _scoped_mappings(actor: Actor, reseller_id: int | None) -> Select[ProductMapping]:
     scope = _read_scope(actor, reseller_id)
     statement = _mappings()
     if scope is not None:
         statement = statement.where(ProductMapping.reseller_id == scope)
-    return (await session.scalars(statement)).all()
+    return statement
+
+
+async def list_mappings(
+    session: AsyncSession, *, actor: Actor, reseller_id: int | None
+) -> Sequence[ProductMapping]:
+    return (await session.scalars(_scoped_mappings(actor, reseller_id))).all()
+
+
+async def page_of_mappings(
+    session: AsyncSession, *, actor: Actor, reseller_id: int | None, page: Page
+) -> tuple[Sequence[ProductMapping], int]:
+    return await paginate(session, _scoped_mappings(actor, reseller_id), page=page)
 
 
 async def create_mapping(
@@ -143,6 +153,7 @@ async def create_mapping(
             "convertyProductId",
             f"Converty product {data.converty_product_id} is not in this reseller's catalogue; "
             "send it with POST /converty/products first",
+            code="not_in_catalogue",
         )
     product = await session.scalar(
         select(Product).where(
@@ -153,6 +164,7 @@ async def create_mapping(
         raise ValidationFailed(
             "supplierProductId",
             f"Product {data.supplier_product_id} is not a product of this reseller's supplier",
+            code="not_supplier_product",
         )
     taken = await session.scalar(
         select(ProductMapping.id).where(ProductMapping.converty_product_id == converty.id)
@@ -162,6 +174,7 @@ async def create_mapping(
             f"Converty product {data.converty_product_id} is already mapped; delete mapping "
             f"{taken} first",
             details={"mappingId": taken},
+            code="already_mapped",
         )
     mapping = ProductMapping(
         reseller_id=reseller.id, converty_product_id=converty.id, product_id=product.id

@@ -181,6 +181,11 @@ def create_engine(url: str, *, settings: Settings, sqlite_lock_upfront: bool = T
         connect_args={
             "timeout": settings.database_connect_timeout_seconds,
             "command_timeout": settings.database_command_timeout_seconds,
+            # A plan for each execution's own values. asyncpg prepares every statement, and
+            # after five runs PostgreSQL may switch to a generic plan that assumes an average
+            # reseller and an average search term; for a reseller with a tenth of the orders
+            # and a common name, that plan sorts all of them for one page.
+            "server_settings": {"plan_cache_mode": "force_custom_plan"},
         },
     )
 

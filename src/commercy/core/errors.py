@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -20,6 +21,8 @@ logger = logging.getLogger("commercy.errors")
 #: What a caller refused for a full pool is told to wait: a request holds its connection for
 #: milliseconds, so the queue it met is usually gone within a second.
 BUSY_RETRY_AFTER_SECONDS = 1
+#: What a caller is told to wait when the database refuses connections (restarting, full).
+UNAVAILABLE_RETRY_AFTER_SECONDS = 5
 
 _REASONS = {
     400: "Bad request",
@@ -48,11 +51,15 @@ class CommercyError(Exception):
         *,
         details: dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
+        code: str | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.details = details
         self.headers = headers
+        # A stable name of this refusal, for a caller that says it in its own words (the web
+        # app, in the user's language). Not sent on the wire: the message is the API's.
+        self.code = code
 
 
 def field_details(field: str, message: str) -> dict[str, Any]:
@@ -65,8 +72,8 @@ class ValidationFailed(CommercyError):
     status_code = 400
     error = "Validation error"
 
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__("Invalid input data", details=field_details(field, message))
+    def __init__(self, field: str, message: str, *, code: str | None = None) -> None:
+        super().__init__("Invalid input data", details=field_details(field, message), code=code)
 
 
 class Unauthorized(CommercyError):
@@ -246,6 +253,35 @@ async def _pool_timeout(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+#: PostgreSQL's SQLSTATE classes for a server that cannot serve us now: the connection failed
+#: (08), it is out of connections or memory (53), it is shutting down or starting (57P).
+_UNAVAILABLE_SQLSTATES = ("08", "53", "57P")
+
+
+def _database_unavailable(exc: Exception) -> bool:
+    if isinstance(exc, ConnectionError):  # refused or reset before the driver could wrap it
+        return True
+    if not isinstance(exc, DBAPIError):
+        return False
+    sqlstate = str(getattr(exc.orig, "sqlstate", None) or "")
+    return exc.connection_invalidated or sqlstate.startswith(_UNAVAILABLE_SQLSTATES)
+
+
+async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    """A database that refuses or drops our connections is a bad moment, not a bug: the caller
+    is asked to come back (nothing was written: the transaction never committed). Any other
+    driver error is unexpected."""
+    if not _database_unavailable(exc):
+        return await _unexpected_error(request, exc)
+    logger.error("database unavailable on %s %s: %s", request.method, request.url.path, exc)
+    return error_response(
+        503,
+        message="The database is unavailable; retry shortly",
+        details={"retryAfter": UNAVAILABLE_RETRY_AFTER_SECONDS},
+        headers={"Retry-After": str(UNAVAILABLE_RETRY_AFTER_SECONDS)},
+    )
+
+
 async def _stale_write(request: Request, exc: Exception) -> JSONResponse:
     """A versioned row (an order) changed between its read and this request's write: the write
     was refused by its ``WHERE version = :read`` and nothing was kept."""
@@ -274,4 +310,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(PoolTimeout, _pool_timeout)
     app.add_exception_handler(StaleDataError, _stale_write)
+    app.add_exception_handler(DBAPIError, _database_error)
+    app.add_exception_handler(ConnectionError, _database_error)
     app.add_exception_handler(Exception, _unexpected_error)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Query
-from sqlalchemy import Integer, Select, bindparam, func
+from sqlalchemy import Integer, Select, bindparam, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from commercy.core.database import Precompiled
@@ -49,10 +49,12 @@ async def paginate(
 
 @dataclass(frozen=True, slots=True)
 class PageQuery:
-    """A select of columns as the two statements of a page, every value a named parameter,
-    built and compiled once (see :class:`Precompiled`)."""
+    """A select of columns as the statements of a page, every value a named parameter, built
+    and compiled once (see :class:`Precompiled`): the count, or the count up to a limit, and
+    the rows."""
 
     count: Precompiled
+    capped_count: Precompiled
     rows: Precompiled
 
     @classmethod
@@ -63,15 +65,26 @@ class PageQuery:
         )
         return cls(
             count=Precompiled(count_of(statement)),
+            capped_count=Precompiled(capped_count_of(statement)),
             rows=Precompiled(statement.limit(limit).offset(offset)),
         )
 
 
 async def fetch_page(
-    session: AsyncSession, query: PageQuery, params: Mapping[str, Any], *, page: Page
+    session: AsyncSession,
+    query: PageQuery,
+    params: Mapping[str, Any],
+    *,
+    page: Page,
+    count_up_to: int | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
-    """One page of ``query``'s rows, each a dict of column values, and the count of them all."""
-    total = await query.count.scalar(session, params) or 0
+    """One page of ``query``'s rows, each a dict of column values, and the count of them all;
+    with ``count_up_to``, the count stops there (a count of ``count_up_to`` means at least)."""
+    if count_up_to is None:
+        total = await query.count.scalar(session, params) or 0
+    else:
+        capped = {**params, "count_limit": count_up_to}
+        total = await query.capped_count.scalar(session, capped) or 0
     values = {**params, "page_limit": page.limit, "page_offset": page.offset}
     return await query.rows.rows(session, values), total
 
@@ -85,6 +98,17 @@ def count_of(statement: Select[Any]) -> Select[Any]:
     cheaper to build and to plan. Right for the plain filtered selects listed here (no
     DISTINCT, GROUP BY or LIMIT, which would need the subquery)."""
     return statement.with_only_columns(func.count(), maintain_column_froms=True).order_by(None)
+
+
+def capped_count_of(statement: Select[Any]) -> Select[Any]:
+    """`SELECT count(*) FROM (SELECT 1 FROM ... WHERE ... LIMIT :count_limit)`: the count of
+    a list too long to count whole, which reads no further than the limit."""
+    first = (
+        statement.with_only_columns(literal(1), maintain_column_froms=True)
+        .order_by(None)
+        .limit(bindparam("count_limit", type_=Integer))
+    )
+    return select(func.count()).select_from(first.subquery())
 
 
 async def _count(session: AsyncSession, statement: Select[Any]) -> int:

@@ -74,6 +74,15 @@ class Order(TimestampMixin, Base):
         Index("ix_orders_reseller_id_created_at", "reseller_id", "created_at"),
         Index("ix_orders_reseller_id_status_created_at", "reseller_id", "status", "created_at"),
         Index("ix_orders_supplier_id_created_at", "supplier_id", "created_at"),
+        # A reseller's list sorted by another column than created_at (see orders.queries.SORTS;
+        # order_number has its unique index): its pages are read in order instead of sorting
+        # every order of the reseller for each one.
+        *(
+            Index(f"ix_orders_reseller_id_{column}_id", "reseller_id", column, "id")
+            for column in ("total", "updated_at", "customer_name", "status")
+        ),
+        # An admin's list: every reseller's orders, newest first.
+        Index("ix_orders_created_at_id", "created_at", "id"),
         # The duplicate check on create: the reseller's recent orders from one number.
         Index(
             "ix_orders_reseller_id_customer_phone_created_at",
@@ -98,6 +107,14 @@ class Order(TimestampMixin, Base):
         ),
         # The call queue (commercy.calls): a reseller's orders being confirmed, by due time.
         Index("ix_orders_call_queue", "reseller_id", "status", "next_call_at"),
+        # The order an agent holds a claim on (the agent's screen): few rows, so partial.
+        Index(
+            "ix_orders_claimed_by_user_id_claim_expires_at",
+            "claimed_by_user_id",
+            "claim_expires_at",
+            sqlite_where=text("claimed_by_user_id IS NOT NULL"),
+            postgresql_where=text("claimed_by_user_id IS NOT NULL"),
+        ),
         # PostgreSQL also gets ix_orders_search_trgm (pg_trgm GIN over the searched columns)
         # from its migration; SQLite has no such index, so it is not declared here.
     )

@@ -60,6 +60,13 @@ def scope_conditions(actor: Actor) -> tuple[list[ColumnElement[bool]], dict[str,
     return [_SCOPES[name] for name in params], params
 
 
+def scope_filter(actor: Actor) -> list[ColumnElement[bool]]:
+    """The conditions of the actor's scope with their values bound in, for statements that
+    join the orders table to others and run without named parameters."""
+    columns = {"scope_supplier_id": _ORDERS.supplier_id, "scope_reseller_id": _ORDERS.reseller_id}
+    return [columns[name] == value for name, value in scope(actor).items()]
+
+
 def visible_orders(actor: Actor) -> Select[Order]:
     params = scope(actor)
     return select(Order).where(*(_SCOPES[name] for name in params)).params(params)
@@ -220,12 +227,18 @@ def list_query(actor: Actor, filters: OrderFilters) -> tuple[PageQuery, dict[str
 
 
 async def list_orders(
-    session: AsyncSession, *, actor: Actor, filters: OrderFilters, page: Page
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    filters: OrderFilters,
+    page: Page,
+    count_up_to: int | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
-    """A page of orders as plain column values: a list answer needs nothing more, and
-    building ORM objects for it would cost more than the query itself."""
+    """A page of orders as plain column values (a list answer needs nothing more, and
+    building ORM objects for it would cost more than the query itself), and their count, which
+    stops at ``count_up_to`` when given."""
     query, params = list_query(actor, filters)
-    return await fetch_page(session, query, params, page=page)
+    return await fetch_page(session, query, params, page=page, count_up_to=count_up_to)
 
 
 async def export_orders(

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
 from commercy.auth.dependencies import CurrentActor
+from commercy.core import periods
 from commercy.core.database import ReadSessionDep
 from commercy.core.envelopes import Envelope
 from commercy.core.errors import ValidationFailed
@@ -15,35 +16,14 @@ from commercy.stats.schemas import GroupBy, OrderFigures, OrderStats
 
 router = APIRouter(prefix="/stats", tags=["stats"])
 
-#: The longest period a request may ask for, in days (both ends included).
-MAX_DAYS = 366
-DEFAULT_DAYS = 30
-
-
-def _day(name: str, raw: str | None) -> date | None:
-    if raw is None:
-        return None
-    try:
-        if len(raw) != 10:
-            raise ValueError
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise ValidationFailed(name, "a day, YYYY-MM-DD") from None
-
 
 def read_period(raw_from: str | None, raw_to: str | None) -> tuple[date, date]:
     """Both ends included; by default the last 30 days up to today (UTC)."""
-    date_to = _day("to", raw_to) or datetime.now(UTC).date()
-    if date_to == date.max:  # the period ends at the next day's midnight
-        raise ValidationFailed("to", "a day before 9999-12-31")
-    # Near the calendar's first day, the default period starts on that day.
-    default_from = max(date_to, date.min + timedelta(days=DEFAULT_DAYS - 1))
-    date_from = _day("from", raw_from) or default_from - timedelta(days=DEFAULT_DAYS - 1)
-    if date_to < date_from:
-        raise ValidationFailed("to", "must be on or after `from`")
-    if (date_to - date_from).days + 1 > MAX_DAYS:
-        raise ValidationFailed("to", f"a period of at most {MAX_DAYS} days")
-    return date_from, date_to
+    return periods.report_period(
+        periods.parse_day("from", raw_from),
+        periods.parse_day("to", raw_to),
+        today=periods.utc_today(),
+    )
 
 
 def _group_by(raw: str) -> GroupBy:

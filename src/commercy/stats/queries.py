@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     ColumnElement,
@@ -41,6 +42,9 @@ S = OrderStatus
 CONFIRMED = (S.CONFIRMED, S.SHIPPED, S.DELIVERED, S.RETURNED)
 #: At most this many groups, the largest first (days: every day of the period).
 MAX_GROUPS = 500
+UTC_ZONE = ZoneInfo("UTC")
+#: How finely a change of UTC offset (summer time) is located, for SQLite's day grouping.
+OFFSET_STEP = timedelta(minutes=15)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,14 +80,49 @@ def _metrics(*, per_item: bool) -> list[ColumnElement[Any]]:
     ]
 
 
-def _day(dialect: str) -> ColumnElement[Any]:
-    """The UTC day of an order's creation, as the database truncates it."""
+def _day(dialect: str, zone: ZoneInfo, start: datetime, end: datetime) -> ColumnElement[Any]:
+    """The day of an order's creation on ``zone``'s calendar, as the database truncates it."""
     if dialect == "postgresql":
-        return cast(func.timezone("UTC", _ORDERS.created_at), Date)
-    return func.date(_ORDERS.created_at)  # SQLite keeps UTC text: 'YYYY-MM-DD HH:MM:SS...'
+        return cast(func.timezone(zone.key, _ORDERS.created_at), Date)
+    # SQLite keeps UTC text ('YYYY-MM-DD HH:MM:SS...') and knows no time zones: shift each
+    # stretch of the period by the offset the zone had then.
+    stretches = offset_stretches(zone, start, end)
+    shifted = [func.date(_ORDERS.created_at, f"{offset:+d} seconds") for _, offset in stretches]
+    if len(stretches) == 1:
+        return shifted[0]
+    return case(
+        *[
+            (_ORDERS.created_at < until, day)
+            for (until, _), day in zip(stretches[1:], shifted, strict=False)
+        ],
+        else_=shifted[-1],
+    )
 
 
-def _grouped(group_by: GroupBy, dialect: str) -> Select[Any]:
+def offset_stretches(zone: ZoneInfo, start: datetime, end: datetime) -> list[tuple[datetime, int]]:
+    """From ``start`` to ``end``, each instant the zone's UTC offset changes (the first one:
+    ``start``) with the offset in seconds from then on."""
+
+    def offset(moment: datetime) -> int:
+        shift = moment.astimezone(zone).utcoffset()
+        return int(shift.total_seconds()) if shift is not None else 0
+
+    stretches = [(start, offset(start))]
+    day = start
+    while day < end:
+        following = min(day + timedelta(days=1), end)
+        if offset(following) != stretches[-1][1]:
+            moment = day
+            while offset(moment) == stretches[-1][1]:
+                moment += OFFSET_STEP
+            stretches.append((moment, offset(moment)))
+        day = following
+    return stretches
+
+
+def _grouped(
+    group_by: GroupBy, dialect: str, *, zone: ZoneInfo, start: datetime, end: datetime
+) -> Select[Any]:
     """``key``, ``name`` and the metrics, grouped; FROM and GROUP BY set, WHERE to add."""
     if group_by is GroupBy.PRODUCT:
         key: ColumnElement[Any] = _ITEMS.product_id
@@ -100,7 +139,7 @@ def _grouped(group_by: GroupBy, dialect: str) -> Select[Any]:
         )
         return statement.group_by(key, _RESELLERS.name)
     key = {
-        GroupBy.DAY: _day(dialect),
+        GroupBy.DAY: _day(dialect, zone, start, end),
         GroupBy.CITY: _ORDERS.customer_city,
         GroupBy.SOURCE: _ORDERS.source,
     }[group_by]
@@ -136,10 +175,14 @@ def _figures(row: Any, *, grouped: bool = True) -> Figures:
     )
 
 
-def period(date_from: date, date_to: date) -> list[ColumnElement[bool]]:
-    """Orders created from the first day's start to the last day's end, in UTC."""
-    start = datetime.combine(date_from, time(), tzinfo=UTC)
-    end = datetime.combine(date_to + timedelta(days=1), time(), tzinfo=UTC)
+def bounds(date_from: date, date_to: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    """The first day's start and the last day's end on ``zone``'s calendar, in UTC."""
+    start = datetime.combine(date_from, time(), tzinfo=zone)
+    end = datetime.combine(date_to + timedelta(days=1), time(), tzinfo=zone)
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
+def period(start: datetime, end: datetime) -> list[ColumnElement[bool]]:
     return [_ORDERS.created_at >= start, _ORDERS.created_at < end]
 
 
@@ -153,12 +196,21 @@ class Statements:
 
 
 def statements(
-    actor: Actor, *, date_from: date, date_to: date, group_by: GroupBy, dialect: str
+    actor: Actor,
+    *,
+    date_from: date,
+    date_to: date,
+    group_by: GroupBy,
+    dialect: str,
+    zone: ZoneInfo = UTC_ZONE,
 ) -> Statements:
-    """The totals and the groups of the actor's orders created in the period."""
+    """The totals and the groups of the actor's orders created in the period, its days those
+    of ``zone``'s calendar (the API's: UTC)."""
     scope, params = order_queries.scope_conditions(actor)
-    where = [*scope, *period(date_from, date_to)]
-    grouped = _grouped(group_by, dialect).where(*where).order_by(*_order_of(group_by))
+    start, end = bounds(date_from, date_to, zone)
+    where = [*scope, *period(start, end)]
+    grouped = _grouped(group_by, dialect, zone=zone, start=start, end=end)
+    grouped = grouped.where(*where).order_by(*_order_of(group_by))
     return Statements(
         totals=select(*_metrics(per_item=False)).where(*where),
         groups=grouped.limit(MAX_GROUPS),
@@ -167,12 +219,19 @@ def statements(
 
 
 async def order_figures(
-    session: AsyncSession, *, actor: Actor, date_from: date, date_to: date, group_by: GroupBy
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    date_from: date,
+    date_to: date,
+    group_by: GroupBy,
+    zone: ZoneInfo = UTC_ZONE,
 ) -> tuple[Figures, list[Figures]]:
-    """The totals of the caller's orders created in the period, and the figures per group."""
+    """The totals of the caller's orders created in the period, and the figures per group;
+    the period's days (and the day groups) are ``zone``'s."""
     dialect = session.get_bind().dialect.name
     built = statements(
-        actor, date_from=date_from, date_to=date_to, group_by=group_by, dialect=dialect
+        actor, date_from=date_from, date_to=date_to, group_by=group_by, dialect=dialect, zone=zone
     )
     totals_row = (await session.execute(built.totals, built.params)).one()
     groups = [_figures(row) for row in await session.execute(built.groups, built.params)]

@@ -3,11 +3,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any, TypeVar
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
-from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import FormData
 
@@ -21,13 +23,8 @@ from commercy.accounts.schemas import (
     UserUpdate,
 )
 from commercy.auth.models import Role
-from commercy.core.database import ReadSessionDep, WriteSessionDep
-from commercy.core.errors import (
-    CommercyError,
-    Forbidden,
-    ValidationFailed,
-    describe_validation_errors,
-)
+from commercy.core.database import ReadSessionDep, WriteSession, WriteSessionDep
+from commercy.core.errors import CommercyError, Forbidden, ValidationFailed
 from commercy.core.ids import PathId, parse_id
 from commercy.core.pagination import Page
 from commercy.core.schemas import StrictWireModel
@@ -57,11 +54,7 @@ def _read(model: type[Body], form: FormData, fields: tuple[str, ...]) -> Body:
         text = forms.form_text(form, name, max_length=400)
         if text.strip():
             values[name] = _id(name, text) if name.endswith("Id") else text
-    try:
-        return model.model_validate(values)
-    except ValidationError as exc:
-        problem = describe_validation_errors([dict(error) for error in exc.errors()])
-        raise ValidationFailed(problem["field"] or fields[0], problem["message"]) from None
+    return forms.validated(model, values)
 
 
 def _id(name: str, text: str) -> int:
@@ -82,22 +75,35 @@ def _echo(form: FormData, fields: tuple[str, ...]) -> dict[str, str]:
     return values
 
 
-def _problem(exc: CommercyError) -> tuple[dict[str, str], str | None]:
-    """A service's refusal as field errors (next to their field) or one message."""
-    details = exc.details or {}
-    field = details.get("field")
-    if isinstance(field, str) and field:
-        return {field: str(details.get("message", exc.message))}, None
-    return {}, exc.message
+def _kept(**filters: str | None) -> str:
+    """The list's filters for its pager's links, ending with ``&`` when there are any."""
+    kept = urlencode({name: value for name, value in filters.items() if value})
+    return f"{kept}&" if kept else ""
 
 
 def _notice(raw: str | None) -> str | None:
     return raw if raw in NOTICES else None
 
 
-# --- suppliers ----------------------------------------------------------------------------------
+# --- suppliers and resellers -------------------------------------------------------------------
 
-SUPPLIER_FIELDS = ("name", "email", "phone")
+CONTACT_FIELDS = ("name", "email", "phone")
+SUPPLIER_FIELDS = CONTACT_FIELDS
+RESELLER_FIELDS = ("name", "supplierId", "email", "phone")
+
+
+@dataclass(frozen=True, slots=True)
+class Party:
+    """What differs between the supplier and the reseller screens; the handlers are shared."""
+
+    kind: str
+    fields: tuple[str, ...]
+    create_model: type[StrictWireModel]
+    update_model: type[StrictWireModel]
+    create: Callable[[WriteSession, Any], Awaitable[Any]]
+    get: Callable[[AsyncSession, SignedIn, int], Awaitable[Any]]
+    update: Callable[[WriteSession, SignedIn, int, Any], Awaitable[Any]]
+    list_page: Callable[..., Awaitable[Response]]
 
 
 @router.get("/suppliers")
@@ -115,7 +121,10 @@ async def _suppliers_page(
     **context: Any,
 ) -> Response:
     page = forms.page_of(request.query_params)
-    suppliers, total = await service.list_suppliers(session, actor=user.actor, page=page)
+    search = forms.search_of(request.query_params)
+    suppliers, total = await service.list_suppliers(
+        session, actor=user.actor, page=page, search=search
+    )
     return render(
         request,
         "admin_suppliers.html",
@@ -125,67 +134,174 @@ async def _suppliers_page(
         total=total,
         page=page.page,
         pages=forms.page_count(total),
+        search=search,
+        list_query=_kept(search=search),
         notice=_notice(request.query_params.get("done")),
         **{"errors": {}, "values": {}, "message": None, **context},
     )
+
+
+@router.get("/resellers")
+async def resellers_page(request: Request, user: SignedInUser, session: ReadSessionDep) -> Response:
+    _admin(user)
+    return await _resellers_page(request, user, session)
+
+
+async def _resellers_page(
+    request: Request,
+    user: SignedIn,
+    session: AsyncSession,
+    *,
+    status_code: int = 200,
+    **context: Any,
+) -> Response:
+    page = forms.page_of(request.query_params)
+    search = forms.search_of(request.query_params)
+    resellers, total = await service.list_resellers(
+        session, actor=user.actor, page=page, search=search
+    )
+    suppliers, _ = await service.list_suppliers(
+        session, actor=user.actor, page=Page(page=1, limit=CHOICES_LIMIT)
+    )
+    return render(
+        request,
+        "admin_resellers.html",
+        user=user,
+        status_code=status_code,
+        resellers=resellers,
+        supplier_names={supplier.id: supplier.name for supplier in suppliers},
+        suppliers=suppliers,
+        total=total,
+        page=page.page,
+        pages=forms.page_count(total),
+        search=search,
+        list_query=_kept(search=search),
+        notice=_notice(request.query_params.get("done")),
+        **{"errors": {}, "values": {}, "message": None, **context},
+    )
+
+
+SUPPLIERS = Party(
+    kind="supplier",
+    fields=SUPPLIER_FIELDS,
+    create_model=SupplierCreate,
+    update_model=SupplierUpdate,
+    create=lambda session, data: service.create_supplier(session, data=data),
+    get=lambda session, user, id_: service.get_supplier(session, actor=user.actor, supplier_id=id_),
+    update=lambda session, user, id_, data: service.update_supplier(
+        session, actor=user.actor, supplier_id=id_, data=data
+    ),
+    list_page=_suppliers_page,
+)
+RESELLERS = Party(
+    kind="reseller",
+    fields=RESELLER_FIELDS,
+    create_model=ResellerCreate,
+    update_model=ResellerUpdate,
+    create=lambda session, data: service.create_reseller(session, data=data),
+    get=lambda session, user, id_: service.get_reseller(session, actor=user.actor, reseller_id=id_),
+    update=lambda session, user, id_, data: service.update_reseller(
+        session, actor=user.actor, reseller_id=id_, data=data
+    ),
+    list_page=_resellers_page,
+)
 
 
 @router.post("/suppliers")
 async def create_supplier(
     request: Request, user: CheckedUser, session: WriteSessionDep
 ) -> Response:
-    _admin(user)
-    form = await request.form()
-    try:
-        supplier = await service.create_supplier(
-            session, data=_read(SupplierCreate, form, SUPPLIER_FIELDS)
-        )
-    except CommercyError as exc:
-        errors, message = _problem(exc)
-        values = _echo(form, SUPPLIER_FIELDS)
-        return await _suppliers_page(
-            request, user, session, status_code=400, errors=errors, message=message, values=values
-        )
-    return RedirectResponse(f"/app/admin/suppliers?done=created#supplier-{supplier.id}", 303)
+    return await _create(request, user, session, SUPPLIERS)
 
 
 @router.get("/suppliers/{supplier_id}")
 async def supplier_page(
     request: Request, supplier_id: PathId, user: SignedInUser, session: ReadSessionDep
 ) -> Response:
-    _admin(user)
-    supplier = await service.get_supplier(session, actor=user.actor, supplier_id=supplier_id)
-    return _contact_page(request, user, supplier, kind="supplier")
+    return await _party_page(request, user, session, SUPPLIERS, supplier_id)
 
 
 @router.post("/suppliers/{supplier_id}")
 async def update_supplier(
     request: Request, supplier_id: PathId, user: CheckedUser, session: WriteSessionDep
 ) -> Response:
+    return await _update(request, user, session, SUPPLIERS, supplier_id)
+
+
+@router.post("/resellers")
+async def create_reseller(
+    request: Request, user: CheckedUser, session: WriteSessionDep
+) -> Response:
+    return await _create(request, user, session, RESELLERS)
+
+
+@router.get("/resellers/{reseller_id}")
+async def reseller_page(
+    request: Request, reseller_id: PathId, user: SignedInUser, session: ReadSessionDep
+) -> Response:
+    return await _party_page(request, user, session, RESELLERS, reseller_id)
+
+
+@router.post("/resellers/{reseller_id}")
+async def update_reseller(
+    request: Request, reseller_id: PathId, user: CheckedUser, session: WriteSessionDep
+) -> Response:
+    return await _update(request, user, session, RESELLERS, reseller_id)
+
+
+async def _create(
+    request: Request, user: SignedIn, session: WriteSession, party: Party
+) -> Response:
     _admin(user)
     form = await request.form()
     try:
-        await service.update_supplier(
+        created = await party.create(session, _read(party.create_model, form, party.fields))
+    except CommercyError as exc:
+        return await party.list_page(
+            request,
+            user,
             session,
-            actor=user.actor,
-            supplier_id=supplier_id,
-            data=_contact_change(SupplierUpdate, form),
+            status_code=400,
+            values=_echo(form, party.fields),
+            **forms.refusal(request, exc).shown(),
         )
+    return RedirectResponse(f"/app/admin/{party.kind}s?done=created#{party.kind}-{created.id}", 303)
+
+
+async def _party_page(
+    request: Request, user: SignedIn, session: AsyncSession, party: Party, party_id: int
+) -> Response:
+    _admin(user)
+    found = await party.get(session, user, party_id)
+    return _contact_page(request, user, found, kind=party.kind)
+
+
+async def _update(
+    request: Request, user: SignedIn, session: WriteSession, party: Party, party_id: int
+) -> Response:
+    """The name, email and phone of a supplier or reseller (an empty email or phone clears it)."""
+    _admin(user)
+    form = await request.form()
+    try:
+        await party.update(session, user, party_id, _contact_change(party.update_model, form))
     except CommercyError as exc:
         if exc.status_code == 404:
             raise
-        supplier = await service.get_supplier(session, actor=user.actor, supplier_id=supplier_id)
-        errors, message = _problem(exc)
-        values = _echo(form, SUPPLIER_FIELDS)
+        found = await party.get(session, user, party_id)
         return _contact_page(
-            request, user, supplier, kind="supplier", errors=errors, message=message, values=values
+            request,
+            user,
+            found,
+            kind=party.kind,
+            values=_echo(form, CONTACT_FIELDS),
+            **forms.refusal(request, exc).shown(),
         )
-    return RedirectResponse(f"/app/admin/suppliers/{supplier_id}?done=updated", 303)
+    return RedirectResponse(f"/app/admin/{party.kind}s/{party_id}?done=updated", 303)
 
 
 def _contact_change(model: type[Body], form: FormData) -> Body:
     """The edit form sends every field: an empty email or phone clears it, a name is needed."""
-    change = _read(model, form, SUPPLIER_FIELDS)
+    change = _read(model, form, CONTACT_FIELDS)
     cleared = {name: None for name in ("email", "phone") if name not in change.model_fields_set}
     if "name" not in change.model_fields_set:
         raise ValidationFailed("name", "type a name")
@@ -207,99 +323,6 @@ def _contact_page(
         notice=_notice(request.query_params.get("done")),
         **{"errors": {}, "values": values, "message": None, **context},
     )
-
-
-# --- resellers ----------------------------------------------------------------------------------
-
-RESELLER_FIELDS = ("name", "supplierId", "email", "phone")
-
-
-@router.get("/resellers")
-async def resellers_page(request: Request, user: SignedInUser, session: ReadSessionDep) -> Response:
-    _admin(user)
-    return await _resellers_page(request, user, session)
-
-
-async def _resellers_page(
-    request: Request,
-    user: SignedIn,
-    session: AsyncSession,
-    *,
-    status_code: int = 200,
-    **context: Any,
-) -> Response:
-    page = forms.page_of(request.query_params)
-    resellers, total = await service.list_resellers(session, actor=user.actor, page=page)
-    suppliers, _ = await service.list_suppliers(
-        session, actor=user.actor, page=Page(page=1, limit=CHOICES_LIMIT)
-    )
-    return render(
-        request,
-        "admin_resellers.html",
-        user=user,
-        status_code=status_code,
-        resellers=resellers,
-        supplier_names={supplier.id: supplier.name for supplier in suppliers},
-        suppliers=suppliers,
-        total=total,
-        page=page.page,
-        pages=forms.page_count(total),
-        notice=_notice(request.query_params.get("done")),
-        **{"errors": {}, "values": {}, "message": None, **context},
-    )
-
-
-@router.post("/resellers")
-async def create_reseller(
-    request: Request, user: CheckedUser, session: WriteSessionDep
-) -> Response:
-    _admin(user)
-    form = await request.form()
-    try:
-        reseller = await service.create_reseller(
-            session, data=_read(ResellerCreate, form, RESELLER_FIELDS)
-        )
-    except CommercyError as exc:
-        errors, message = _problem(exc)
-        values = _echo(form, RESELLER_FIELDS)
-        return await _resellers_page(
-            request, user, session, status_code=400, errors=errors, message=message, values=values
-        )
-    return RedirectResponse(f"/app/admin/resellers?done=created#reseller-{reseller.id}", 303)
-
-
-@router.get("/resellers/{reseller_id}")
-async def reseller_page(
-    request: Request, reseller_id: PathId, user: SignedInUser, session: ReadSessionDep
-) -> Response:
-    _admin(user)
-    reseller = await service.get_reseller(session, actor=user.actor, reseller_id=reseller_id)
-    return _contact_page(request, user, reseller, kind="reseller")
-
-
-@router.post("/resellers/{reseller_id}")
-async def update_reseller(
-    request: Request, reseller_id: PathId, user: CheckedUser, session: WriteSessionDep
-) -> Response:
-    _admin(user)
-    form = await request.form()
-    try:
-        await service.update_reseller(
-            session,
-            actor=user.actor,
-            reseller_id=reseller_id,
-            data=_contact_change(ResellerUpdate, form),
-        )
-    except CommercyError as exc:
-        if exc.status_code == 404:
-            raise
-        reseller = await service.get_reseller(session, actor=user.actor, reseller_id=reseller_id)
-        errors, message = _problem(exc)
-        values = _echo(form, SUPPLIER_FIELDS)
-        return _contact_page(
-            request, user, reseller, kind="reseller", errors=errors, message=message, values=values
-        )
-    return RedirectResponse(f"/app/admin/resellers/{reseller_id}?done=updated", 303)
 
 
 # --- users --------------------------------------------------------------------------------------
@@ -334,7 +357,10 @@ async def _users_page(
     forms.check_text("role", query.get("role") or "", max_length=16)
     role = _role_filter(query.get("role"))
     page = forms.page_of(query)
-    users, total = await service.list_users(session, actor=user.actor, page=page, role=role)
+    search = forms.search_of(query)
+    users, total = await service.list_users(
+        session, actor=user.actor, page=page, role=role, search=search
+    )
     choices = Page(page=1, limit=CHOICES_LIMIT)
     suppliers, _ = await service.list_suppliers(session, actor=user.actor, page=choices)
     resellers, _ = await service.list_resellers(session, actor=user.actor, page=choices)
@@ -346,6 +372,8 @@ async def _users_page(
         users=users,
         role=role,
         roles=list(Role),
+        search=search,
+        list_query=_kept(role=role.value if role else None, search=search),
         suppliers=suppliers,
         resellers=resellers,
         supplier_names={supplier.id: supplier.name for supplier in suppliers},
@@ -378,10 +406,14 @@ async def create_user(request: Request, user: CheckedUser, session: WriteSession
             session, actor=user.actor, data=_read(UserCreate, form, _attachment_only(form))
         )
     except CommercyError as exc:
-        errors, message = _problem(exc)
         values = _echo(form, tuple(name for name in USER_FIELDS if name != "password"))
         return await _users_page(
-            request, user, session, status_code=400, errors=errors, message=message, values=values
+            request,
+            user,
+            session,
+            status_code=400,
+            values=values,
+            **forms.refusal(request, exc).shown(),
         )
     return RedirectResponse(f"/app/admin/users/{created.id}?done=created", 303)
 
@@ -445,14 +477,12 @@ async def update_user(
     except CommercyError as exc:
         if exc.status_code == 404:
             raise
-        errors, message = _problem(exc)
         return await _user_page(
             request,
             user,
             session,
             user_id=user_id,
             status_code=400,
-            errors=errors,
-            message=message,
+            **forms.refusal(request, exc).shown(),
         )
     return RedirectResponse(f"/app/admin/users/{user_id}?done=updated", 303)

@@ -16,7 +16,7 @@ from commercy.core.database import Database
 from commercy.core.errors import CommercyError, describe_validation_errors
 from commercy.core.ratelimit import RateLimits
 from commercy.core.settings import Settings
-from commercy.web import admin, calls, dashboard, reseller_settings, supplier
+from commercy.web import admin, calls, dashboard, forms, reseller_settings, supplier
 from commercy.web.dependencies import CsrfRefused, SignInRequired
 from commercy.web.endpoints import router
 from commercy.web.i18n import TEMPLATES_DIR
@@ -70,13 +70,15 @@ def _install_error_pages(web: FastAPI) -> None:
 
     @web.exception_handler(CommercyError)
     async def domain_error(request: Request, exc: CommercyError) -> Response:
+        shown = forms.refusal(request, exc)
+        field, text = next(iter(shown.errors.items()), (None, None))
         return render(
             request,
             "error.html",
             user=None,
             status_code=exc.status_code,
-            message=exc.message,
-            problem=exc.details,
+            message=shown.message,
+            problem={"field": field, "message": text} if field else None,
             headers=exc.headers,
         )
 

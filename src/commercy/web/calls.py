@@ -13,7 +13,6 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response, StreamingResponse
-from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import FormData
 
@@ -28,7 +27,6 @@ from commercy.core.errors import (
     Conflict,
     PreconditionFailed,
     ValidationFailed,
-    describe_validation_errors,
 )
 from commercy.core.settings import Settings
 from commercy.orders import edits, events
@@ -62,15 +60,9 @@ def _settings(request: Request) -> Settings:
 
 
 async def _day(session: AsyncSession, user: SignedIn) -> dict[str, Any]:
-    """The user's calls today (UTC day, as the stats endpoint counts)."""
-    today = utcnow().date()
-    rows = await calls.call_stats(
-        session, actor=user.actor, date_from=today, date_to=today, agent_id=user.actor.user_id
-    )
-    if not rows:
-        return {"attempts": 0, "confirmed": 0, "rate": None}
-    row = rows[0]
-    return {"attempts": row.attempts, "confirmed": row.confirmed, "rate": row.confirmation_rate}
+    """The user's calls today, in its time zone."""
+    day = await calls.agent_day(session, actor=user.actor, zone=ZoneInfo(user.time_zone))
+    return {"attempts": day.attempts, "confirmed": day.confirmed, "rate": day.confirmation_rate}
 
 
 async def _work(
@@ -167,7 +159,14 @@ async def record_outcome(
     except (ValidationFailed, Conflict) as exc:
         await session.rollback()
         order = await calls.current_order(session, actor=user.actor)
-        return await _work(request, user, session, order, status_code=exc.status_code, refusal=exc)
+        return await _work(
+            request,
+            user,
+            session,
+            order,
+            status_code=exc.status_code,
+            refusal=forms.refusal(request, exc),
+        )
     order = await calls.next_order(session, actor=user.actor, settings=settings)
     return await _work(
         request, user, session, order, nothing=order is None, recorded=recorded.order
@@ -208,12 +207,7 @@ async def edit(
     order = await _in_scope(session, user, reference)
     try:
         if_match = f'"{order.id}-{_version(form)}"'
-        try:
-            data = OrderEdit.model_validate(_edit_body(form, order))
-        except ValidationError as exc:
-            failure = ValidationFailed("body", "invalid")
-            failure.details = describe_validation_errors(list(exc.errors()))  # type: ignore[arg-type]
-            raise failure from None
+        data = forms.validated(OrderEdit, _edit_body(form, order))
         await edits.edit_order(
             session,
             actor=user.actor,
@@ -243,13 +237,6 @@ async def _in_scope(session: AsyncSession, user: SignedIn, reference: str) -> Or
     return await orders_service.get_order(session, actor=user.actor, reference=reference)
 
 
-def _field_errors(refusal: CommercyError | None) -> dict[str, str]:
-    if not isinstance(refusal, ValidationFailed) or not refusal.details:
-        return {}
-    listed = refusal.details.get("errors") or [refusal.details]
-    return {str(e.get("field")): str(e.get("message")) for e in listed}
-
-
 async def _panel(
     request: Request,
     user: SignedIn,
@@ -268,8 +255,7 @@ async def _panel(
         order=order,
         attempts=await calls_queries.attempts(session, order_id=order.id),
         confirmation=await events.confirmation(session, order.id),
-        refusal=refusal,
-        field_errors=_field_errors(refusal),
+        edit_refusal=forms.refusal(request, refusal) if refusal else None,
         **context,
     )
 

@@ -4,7 +4,7 @@ chart library to ship) with the same numbers in tables."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from functools import partial
 from zoneinfo import ZoneInfo
 
@@ -13,12 +13,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from commercy.auth.models import Role
+from commercy.core import periods
 from commercy.core.database import ReadSessionDep
-from commercy.core.errors import Forbidden, ValidationFailed
+from commercy.core.errors import Forbidden
 from commercy.stats import queries
-from commercy.stats.endpoints import DEFAULT_DAYS, figures_out, read_period
+from commercy.stats.endpoints import figures_out
 from commercy.stats.schemas import GroupBy, OrderFigures
-from commercy.web import forms
 from commercy.web.dependencies import LANGUAGE_COOKIE, SignedInUser
 from commercy.web.i18n import language_of
 from commercy.web.pages import render
@@ -69,39 +69,27 @@ def share(value: int, groups: list[OrderFigures]) -> float:
     return round(100 * value / peak, 1) if peak else 0.0
 
 
-def _local_day(name: str, raw: str | None) -> date | None:
-    if not raw:
-        return None
-    forms.check_text(name, raw, max_length=10)
-    try:
-        return date.fromisoformat(raw) if len(raw) == 10 else None
-    except ValueError:
-        return None
-
-
 @router.get("/dashboard")
 async def dashboard(request: Request, user: SignedInUser, session: ReadSessionDep) -> Response:
     if user.actor.role not in ROLES:
         raise Forbidden("The dashboard is for resellers, suppliers and admins")
     query = request.query_params
     raw_from, raw_to = query.get("from") or None, query.get("to") or None
-    today = datetime.now(ZoneInfo(user.time_zone)).date()
-    for name, raw in (("from", raw_from), ("to", raw_to)):
-        if raw is not None and _local_day(name, raw) is None:
-            raise ValidationFailed(name, "a day, YYYY-MM-DD")
-    # The stats service's own checks (order, at most 366 days); today is the user's today.
-    first, last = read_period(raw_from, raw_to or today.isoformat())
-    totals, days = await queries.order_figures(
-        session, actor=user.actor, date_from=first, date_to=last, group_by=GroupBy.DAY
+    zone = ZoneInfo(user.time_zone)
+    today = datetime.now(zone).date()
+    first, last = periods.report_period(
+        periods.parse_day("from", raw_from), periods.parse_day("to", raw_to), today=today
     )
+    figures = partial(
+        queries.order_figures, session, actor=user.actor, date_from=first, date_to=last, zone=zone
+    )
+    totals, days = await figures(group_by=GroupBy.DAY)
     per_day = [
         figures_out(figures) for figures in queries.every_day(days, date_from=first, date_to=last)
     ]
     groupings = {}
     for grouping in GROUPINGS:
-        _, groups = await queries.order_figures(
-            session, actor=user.actor, date_from=first, date_to=last, group_by=grouping
-        )
+        _, groups = await figures(group_by=grouping)
         groupings[grouping.value] = [figures_out(figures) for figures in groups[:TOP_GROUPS]]
     bars, peak = day_bars(per_day)
     return render(
@@ -110,7 +98,7 @@ async def dashboard(request: Request, user: SignedInUser, session: ReadSessionDe
         user=user,
         date_from=first,
         date_to=last,
-        default_days=DEFAULT_DAYS,
+        default_days=periods.DEFAULT_DAYS,
         totals=figures_out(totals),
         per_day=per_day,
         bars=bars,

@@ -200,20 +200,21 @@ async def orders_page(request: Request, user: SignedInUser, session: ReadSession
             problem=problem,
             orders=[],
             total=0,
+            more=False,
             page=1,
             pages=1,
             **context,
         )
-    orders, total = await queries.list_orders(session, actor=user.actor, filters=filters, page=page)
-    pages = forms.page_count(total, page.limit)
+    found = await forms.orders_page(session, actor=user.actor, filters=filters, page=page)
     return render(
         request,
         template,
         user=user,
-        orders=orders,
-        total=total,
+        orders=found.orders,
+        total=found.total,
+        more=found.more,
         page=page.page,
-        pages=pages,
+        pages=found.pages,
         **context,
     )
 
@@ -300,6 +301,7 @@ async def change_status(
             reference,
             status_code=exc.status_code,
             refusal=exc,
+            shown=forms.refusal(request, exc),
             attempted=raw_status if isinstance(exc, Conflict) else None,
         )
     return _see_other(f"/app/orders/{order.order_number}?changed=status")

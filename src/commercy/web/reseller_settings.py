@@ -6,12 +6,10 @@ endpoint calls, with the same actor, so the scoping rules are the API's."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
-from pydantic import BaseModel, ValidationError
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import FormData
 
@@ -23,13 +21,7 @@ from commercy.blocklist.schemas import BlockedPhoneCreate
 from commercy.converty import service as converty
 from commercy.converty.schemas import MappingCreate, mapping_out
 from commercy.core.database import ReadSessionDep, WriteSessionDep
-from commercy.core.errors import (
-    CommercyError,
-    Forbidden,
-    NotFound,
-    ValidationFailed,
-    describe_validation_errors,
-)
+from commercy.core.errors import CommercyError, Forbidden, NotFound, ValidationFailed
 from commercy.core.ids import PathId, parse_id
 from commercy.core.pagination import Page
 from commercy.core.settings import Settings
@@ -56,7 +48,10 @@ TABS = {
     "agents": N_("Call-center agents"),
     "converty": "Converty",
 }
+#: The reseller choices an admin is offered.
 LIST_SIZE = 100
+#: The Converty tab's second list pages by its own parameter (``page`` is the mappings').
+CATALOGUE_PAGE = "catalogPage"
 #: What a redirect after an action says, by its ``done`` code.
 NOTICES = {
     "saved": N_("Settings saved."),
@@ -76,8 +71,6 @@ WEBHOOK_SECRETS = {
         ("headerValue", "webhookHeaderValue"),
     ),
 }
-Problem = dict[str, Any]
-M = TypeVar("M", bound=BaseModel)
 
 
 # --- whose settings ---------------------------------------------------------------------------
@@ -107,17 +100,8 @@ def _for_admin(user: SignedIn, reseller_id: int) -> int | None:
     return reseller_id if user.actor.is_admin else None
 
 
-def _problem(exc: CommercyError) -> Problem:
-    details = exc.details if isinstance(exc.details, dict) else {}
-    return {"field": details.get("field"), "message": details.get("message") or exc.message}
-
-
-def _validated(model: type[M], data: dict[str, Any]) -> M:
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        problem = describe_validation_errors([dict(error) for error in exc.errors()])
-        raise ValidationFailed(problem["field"] or "body", problem["message"]) from None
+def _pager(page: Page, total: int) -> dict[str, int]:
+    return {"page": page.page, "pages": forms.page_count(total, page.limit)}
 
 
 def _done(path: str, user: SignedIn, reseller_id: int, code: str) -> Response:
@@ -207,16 +191,15 @@ async def _digishare_context(
     settings: Settings = request.app.state.settings
     integration = await _integration(session, reseller_id)
     described = digishare.describe(integration, settings=settings) if integration else None
+    page = forms.page_of(request.query_params)
     jobs, failed = await digishare.list_jobs(
-        session,
-        reseller_id=reseller_id,
-        state=JobState.FAILED,
-        page=Page(page=1, limit=LIST_SIZE),
+        session, reseller_id=reseller_id, state=JobState.FAILED, page=page
     )
     return {
         "integration": described,
         "failed_jobs": jobs,
         "failed_total": failed,
+        **_pager(page, failed),
         "statuses": list(OrderStatus),
         "webhook_types": list(WebhookAuthType),
         "form": None,
@@ -266,7 +249,7 @@ def _integration_update(form: FormData, stored: IntegrationOut | None) -> Integr
     unchanged = stored is not None and stored.webhook_auth.type.value == webhook_type
     if given or not unchanged:
         body["webhookAuth"] = {"type": webhook_type, **given}
-    return _validated(IntegrationUpdate, body)
+    return forms.validated(IntegrationUpdate, body)
 
 
 @router.post("/settings/digishare")
@@ -290,7 +273,7 @@ async def save_digishare(request: Request, user: CheckedUser, session: WriteSess
             tab="digishare",
             reseller_id=reseller_id,
             status_code=exc.status_code,
-            error=_problem(exc),
+            refusal=forms.refusal(request, exc),
             form=_kept(form),
         )
     return _done("digishare", user, reseller_id, "saved")
@@ -321,7 +304,7 @@ async def test_digishare(request: Request, user: CheckedUser, session: WriteSess
             tab="digishare",
             reseller_id=reseller_id,
             status_code=404,
-            error=_problem(exc),
+            refusal=forms.refusal(request, exc),
         )
     result: ConnectionTestOut = await digishare.check_connection(integration, settings=settings)
     return await _page(
@@ -344,7 +327,7 @@ async def retry_digishare_job(
             tab="digishare",
             reseller_id=reseller_id,
             status_code=exc.status_code,
-            error=_problem(exc),
+            refusal=forms.refusal(request, exc),
         )
     return _done("digishare", user, reseller_id, "retried")
 
@@ -355,14 +338,11 @@ async def retry_digishare_job(
 async def _blocked_context(
     request: Request, user: SignedIn, session: AsyncSession, reseller_id: int
 ) -> dict[str, Any]:
+    page = forms.page_of(request.query_params)
     entries, total = await blocklist.list_blocked(
-        session,
-        actor=user.actor,
-        page=Page(page=1, limit=LIST_SIZE),
-        reseller_id=reseller_id,
-        phone=None,
+        session, actor=user.actor, page=page, reseller_id=reseller_id, phone=None
     )
-    return {"blocked": entries, "blocked_total": total, "form": None}
+    return {"blocked": entries, "blocked_total": total, "form": None, **_pager(page, total)}
 
 
 @router.post("/settings/blocked-phones")
@@ -371,7 +351,7 @@ async def block_phone(request: Request, user: CheckedUser, session: WriteSession
     settings: Settings = request.app.state.settings
     form = await request.form()
     try:
-        data = _validated(
+        data = forms.validated(
             BlockedPhoneCreate,
             {
                 "phone": forms.form_text(form, "phone", max_length=40),
@@ -391,7 +371,7 @@ async def block_phone(request: Request, user: CheckedUser, session: WriteSession
             tab="blocked-phones",
             reseller_id=reseller_id,
             status_code=exc.status_code,
-            error=_problem(exc),
+            refusal=forms.refusal(request, exc),
             form={name: form.get(name) for name in ("phone", "reason")},
         )
     return _done("blocked-phones", user, reseller_id, "blocked")
@@ -412,22 +392,12 @@ async def unblock_phone(
 async def _agents_context(
     request: Request, user: SignedIn, session: AsyncSession, reseller_id: int
 ) -> dict[str, Any]:
-    if user.actor.is_admin:
-        # Admins manage every user: the page shows the chosen reseller's agents.
-        agents = (
-            await session.scalars(
-                select(User)
-                .where(User.role == Role.AGENT, User.reseller_id == reseller_id)
-                .order_by(User.id)
-                .limit(LIST_SIZE)
-            )
-        ).all()
-    else:
-        found, _ = await accounts.list_users(
-            session, actor=user.actor, page=Page(page=1, limit=LIST_SIZE)
-        )
-        agents = [agent for agent in found if agent.role is Role.AGENT]
-    return {"agents": agents, "form": None}
+    page = forms.page_of(request.query_params)
+    # A reseller manages its own agents only; an admin every user, so the chosen reseller's.
+    agents, total = await accounts.list_users(
+        session, actor=user.actor, page=page, role=Role.AGENT, reseller_id=reseller_id
+    )
+    return {"agents": agents, "form": None, **_pager(page, total)}
 
 
 @router.post("/settings/agents")
@@ -435,7 +405,7 @@ async def create_agent(request: Request, user: CheckedUser, session: WriteSessio
     reseller_id = await _acting(request, user)
     form = await request.form()
     try:
-        data = _validated(
+        data = forms.validated(
             UserCreate,
             {
                 "identifier": forms.form_text(form, "identifier", max_length=200).strip(),
@@ -455,7 +425,7 @@ async def create_agent(request: Request, user: CheckedUser, session: WriteSessio
             tab="agents",
             reseller_id=reseller_id,
             status_code=exc.status_code,
-            error=_problem(exc),
+            refusal=forms.refusal(request, exc),
             form={name: form.get(name) for name in ("identifier", "name")},
         )
     return _done("agents", user, reseller_id, "agent-created")
@@ -485,15 +455,23 @@ async def _converty_context(
     request: Request, user: SignedIn, session: AsyncSession, reseller_id: int
 ) -> dict[str, Any]:
     scope = _for_admin(user, reseller_id)
+    catalogue_page = forms.page_of(request.query_params, CATALOGUE_PAGE)
     catalogue, total = await converty.list_catalog(
-        session, actor=user.actor, page=Page(page=1, limit=LIST_SIZE), reseller_id=scope
+        session, actor=user.actor, page=catalogue_page, reseller_id=scope
     )
-    mappings = await converty.list_mappings(session, actor=user.actor, reseller_id=scope)
+    page = forms.page_of(request.query_params)
+    mappings, mapped = await converty.page_of_mappings(
+        session, actor=user.actor, reseller_id=scope, page=page
+    )
     return {
         "catalogue": catalogue,
         "catalogue_total": total,
+        "catalogue_page": catalogue_page.page,
+        "catalogue_pages": forms.page_count(total, catalogue_page.limit),
+        "catalogue_param": CATALOGUE_PAGE,
         "mappings": [mapping_out(mapping) for mapping in mappings],
         "form": None,
+        **_pager(page, mapped),
     }
 
 
@@ -524,7 +502,7 @@ async def create_mapping(request: Request, user: CheckedUser, session: WriteSess
             tab="converty",
             reseller_id=reseller_id,
             status_code=exc.status_code,
-            error=_problem(exc),
+            refusal=forms.refusal(request, exc),
             form={name: form.get(name) for name in ("convertyProductId", "supplierProductId")},
         )
     return _done("converty", user, reseller_id, "mapped")

@@ -7,7 +7,6 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
-from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
@@ -16,10 +15,10 @@ from commercy.auth.models import Role
 from commercy.catalog import service as catalog
 from commercy.catalog.schemas import ProductUpdate
 from commercy.core.database import ReadSessionDep, WriteSessionDep
-from commercy.core.errors import Forbidden, ValidationFailed, describe_validation_errors
+from commercy.core.errors import Forbidden, ValidationFailed
 from commercy.core.ids import PathId, parse_id
 from commercy.core.pagination import Page
-from commercy.orders import documents, queries, service
+from commercy.orders import documents, service
 from commercy.orders.filters import order_filters
 from commercy.orders.models import OrderStatus
 from commercy.orders.schemas import BulkStatusIn
@@ -64,11 +63,7 @@ def _selection(form: FormData, status: OrderStatus) -> BulkStatusIn:
         raise ValidationFailed("ids", "order ids")
     if not ids:
         raise ValidationFailed("ids", "select at least one order")
-    try:
-        return BulkStatusIn.model_validate({"ids": ids, "status": status})
-    except ValidationError as exc:
-        problem = describe_validation_errors([dict(error) for error in exc.errors()])
-        raise ValidationFailed(problem["field"] or "ids", problem["message"]) from None
+    return forms.validated(BulkStatusIn, {"ids": ids, "status": status})
 
 
 @router.get("/shipping")
@@ -78,7 +73,7 @@ async def shipping_page(request: Request, user: SignedInUser, session: ReadSessi
     tab = _tab(query.get("tab"))
     page = forms.page_of(query)
     filters = await order_filters(status_=[TABS[tab][0].value], sort="createdAt")
-    orders, total = await queries.list_orders(
+    found = await forms.orders_page(
         session,
         actor=user.actor,
         filters=filters,
@@ -90,10 +85,11 @@ async def shipping_page(request: Request, user: SignedInUser, session: ReadSessi
         user=user,
         tab=tab,
         moves=TABS[tab][1],
-        orders=orders,
-        total=total,
+        orders=found.orders,
+        total=found.total,
+        more=found.more,
         page=page.page,
-        pages=forms.page_count(total, SHIPPING_PAGE_SIZE),
+        pages=found.pages,
         updated=_count(query.get("updated")),
         refused=_count(query.get("refused")),
     )
@@ -184,11 +180,7 @@ def _stock_change(form: FormData) -> ProductUpdate:
     raw = forms.form_text(form, "stockQuantity", max_length=20).strip()
     if not (raw.isascii() and raw.isdigit()):
         raise ValidationFailed("stockQuantity", "a whole number, 0 or more")
-    try:
-        return ProductUpdate.model_validate({"stockQuantity": int(raw)})
-    except ValidationError as exc:
-        problem = describe_validation_errors([dict(error) for error in exc.errors()])
-        raise ValidationFailed("stockQuantity", problem["message"]) from None
+    return forms.validated(ProductUpdate, {"stockQuantity": int(raw)})
 
 
 @router.post("/stock/{product_id}")
