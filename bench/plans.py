@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
-from sqlalchemy import Select
+from sqlalchemy import ClauseElement
 from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 
 from commercy.auth.actor import Actor
@@ -60,7 +60,7 @@ def scale_queries(phone_digits: str) -> dict[str, tuple[OrderFilters, int, int]]
     }
 
 
-def _sql(statement: Select[Any]) -> str:
+def _sql(statement: ClauseElement) -> str:
     return str(statement.compile(dialect=_POSTGRESQL, compile_kwargs={"literal_binds": True}))
 
 

@@ -56,6 +56,12 @@ SCALE_DURATION = float(os.environ.get("BENCH_SCALE_DURATION", "2" if QUICK else 
 # The ratio targets are read from the median of this many floor/product pairs: one pair's ratio
 # moves by a quarter from run to run on these shared machines.
 RATIO_PAIRS = int(os.environ.get("BENCH_RATIO_PAIRS", "1" if QUICK else "3"))
+# The PostgreSQL pass's scenario groups to run (BENCH_SCENARIOS=create: create with and without
+# Idempotency-Key, and create at half its peak).
+SCENARIO_GROUPS = ("list", "get", "status", "webhook", "create", "compression", "outbox")
+CHOSEN_SCENARIOS = [
+    s for s in os.environ.get("BENCH_SCENARIOS", ",".join(SCENARIO_GROUPS)).split(",") if s
+]
 # Each web page is requested this many times on the scale set (median and p95 of them).
 WEB_RUNS = int(os.environ.get("BENCH_WEB_RUNS", "5" if QUICK else "20"))
 # The PostgreSQL pass's scenario groups to run (BENCH_SCENARIOS=create: create with and without

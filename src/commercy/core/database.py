@@ -232,61 +232,24 @@ def _ensure_sqlite_directory(url: str) -> None:
 
 
 class Precompiled:
-    """A hot read whose values are all named parameters, compiled once per dialect.
+    """A hot statement whose values are all named parameters, compiled once per dialect.
 
-    In an autocommit read (GET on PostgreSQL, :attr:`Database.read_sessionmaker`) it runs
-    straight on the session's asyncpg connection: for a small query, SQLAlchemy's execution
-    and result layers cost more than the query (bench/RESULTS.md). Anywhere else it runs
-    through the session. Values go to the driver as they are (ints, strings, string enums,
-    aware datetimes), and rows come back as dicts of what the driver returns: on asyncpg a
-    string enum is a plain ``str``, so callers convert what they need."""
-
-    def __init__(self, statement: Select[Any]) -> None:
-        self.statement = statement
-        self._compiled: dict[str, SQLCompiler] = {}
-
-    async def rows(self, session: AsyncSession, params: Mapping[str, Any]) -> list[dict[str, Any]]:
-        driver = await _autocommit_asyncpg(session)
-        if driver is None:
-            result = await session.execute(self.statement, params)
-            return [dict(row._mapping) for row in result]
-        sql = self._sql(session).construct_expanded_state(dict(params))
-        records = await driver.fetch(sql.statement, *sql.positional_parameters)
-        return [dict(record) for record in records]
-
-    async def scalar(self, session: AsyncSession, params: Mapping[str, Any]) -> Any:
-        driver = await _autocommit_asyncpg(session)
-        if driver is None:
-            return await session.scalar(self.statement, params)
-        sql = self._sql(session).construct_expanded_state(dict(params))
-        return await driver.fetchval(sql.statement, *sql.positional_parameters)
-
-    def _sql(self, session: AsyncSession) -> SQLCompiler:
-        dialect = session.get_bind().dialect
-        compiled = self._compiled.get(dialect.name)
-        if compiled is None:
-            compiled = self.statement.compile(dialect=dialect)
-            assert isinstance(compiled, SQLCompiler)
-            self._compiled[dialect.name] = compiled
-        return compiled
-
-
-class InTransaction:
-    """A hot write's statement (or a read inside a write), compiled once per dialect.
-
-    Once the request's PostgreSQL transaction has begun (its first statement went through the
-    session), it runs straight on the session's asyncpg connection, inside that transaction:
-    SQLAlchemy's execution and result layers cost more than a small statement. Before that, and
-    on SQLite, it runs through the session, which begins the transaction. Values go through the
-    statement's own bind processors (UTC datetimes, enums, JSON); rows come back as dicts of
-    what the driver returns."""
+    On PostgreSQL it runs straight on the session's asyncpg connection, in an autocommit read
+    (GET, :attr:`Database.read_sessionmaker`) or in a transaction already begun (a create's
+    inserts, a write that reads its result back): for a small statement, SQLAlchemy's
+    execution and result layers cost more than the statement. Anywhere else (SQLite, a
+    transaction whose first statement this is) it runs through the session, which begins the
+    transaction. Either way it sees what the database holds (no autoflush): flush the
+    session's pending changes first. Values go through the statement's own bind processors
+    (UTC datetimes, enums, JSON), and rows come back as dicts of what the driver returns: on
+    asyncpg a string enum is a plain ``str``, so callers convert what they need."""
 
     def __init__(self, statement: Insert | Update | Select[Any] | TextClause) -> None:
         self.statement = statement
         self._compiled: dict[str, SQLCompiler] = {}
 
     async def rows(self, session: AsyncSession, params: Mapping[str, Any]) -> list[dict[str, Any]]:
-        driver = await _asyncpg_in_transaction(session)
+        driver = await _direct_asyncpg(session)
         if driver is None:
             result = await session.execute(self.statement, params)
             return [dict(row._mapping) for row in result]
@@ -294,7 +257,7 @@ class InTransaction:
         return [dict(record) for record in await driver.fetch(sql, *args)]
 
     async def scalar(self, session: AsyncSession, params: Mapping[str, Any]) -> Any:
-        driver = await _asyncpg_in_transaction(session)
+        driver = await _direct_asyncpg(session)
         if driver is None:
             return await session.scalar(self.statement, params)
         sql, args = self._positional(session, params)
@@ -302,7 +265,7 @@ class InTransaction:
 
     async def execute(self, session: AsyncSession, params: Mapping[str, Any]) -> None:
         """Run a statement that returns no rows."""
-        driver = await _asyncpg_in_transaction(session)
+        driver = await _direct_asyncpg(session)
         if driver is None:
             await session.execute(self.statement, params)
             return
@@ -330,32 +293,21 @@ class InTransaction:
         return state.statement, args
 
 
-async def _asyncpg_in_transaction(session: AsyncSession) -> asyncpg.Connection | None:
-    """The asyncpg connection under ``session`` when its transaction has begun, else None."""
-    return await session.run_sync(_driver_in_transaction)
+async def _direct_asyncpg(session: AsyncSession) -> asyncpg.Connection | None:
+    """The asyncpg connection under the session when a statement sent straight to it runs
+    where the session's own would: always in autocommit, and in a transaction once its
+    ``BEGIN`` is sent (before that, a statement sent around SQLAlchemy would run ahead of the
+    ``BEGIN`` it has not sent yet, outside the transaction). Else None."""
+    return await session.run_sync(_direct_driver)  # one hop into SQLAlchemy, not two
 
 
-def _driver_in_transaction(session: Session) -> asyncpg.Connection | None:
+def _direct_driver(session: Session) -> asyncpg.Connection | None:
     connection = session.connection()
     if connection.dialect.driver != "asyncpg":
         return None
     driver: asyncpg.Connection = connection.connection.driver_connection
-    return driver if driver.is_in_transaction() else None
-
-
-async def _autocommit_asyncpg(session: AsyncSession) -> asyncpg.Connection | None:
-    """The asyncpg connection under an autocommit session, else None. (In a transaction, a
-    statement sent around SQLAlchemy could run before the BEGIN it has not sent yet.)"""
-    return await session.run_sync(_autocommit_driver)  # one hop into SQLAlchemy, not two
-
-
-def _autocommit_driver(session: Session) -> asyncpg.Connection | None:
-    connection = session.connection()
     autocommit = connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT"
-    if connection.dialect.driver != "asyncpg" or not autocommit:
-        return None
-    driver: asyncpg.Connection = connection.connection.driver_connection
-    return driver
+    return driver if autocommit or driver.is_in_transaction() else None
 
 
 _READS = frozenset({"GET", "HEAD"})

@@ -5,7 +5,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Request, status
 from fastapi.responses import Response
 from pydantic import TypeAdapter
-from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.concurrency import run_in_threadpool
 
 from commercy.auth.dependencies import CurrentActor
@@ -22,7 +21,6 @@ from commercy.core.responses import (
 from commercy.orders import (
     documents,
     edits,
-    events,
     export,
     idempotency,
     queries,
@@ -222,8 +220,7 @@ async def get_order(reference: str, actor: CurrentActor, session: ReadSessionDep
     items, status history and WhatsApp `confirmation` (Digishare ticket id, `pending`, `sent` or
     `failed` with the last error; null when the order gets none); 404 outside your scope. The
     `ETag` header carries the order's version, for `If-Match` on a change."""
-    order = await service.get_order(session, actor=actor, reference=reference)
-    return await _detail_response(session, order)
+    return _detail_response(await service.order_detail(session, actor=actor, reference=reference))
 
 
 @router.get("/{reference}/history", response_model=Envelope[list[StatusChangeOut]])
@@ -307,8 +304,8 @@ async def edit_order(
     await edits.edit_order(
         session, actor=actor, reference=reference, data=body, if_match=if_match, settings=settings
     )
-    order = await service.get_order(session, actor=actor, reference=reference)
-    return await _detail_response(session, order, message="Order updated")
+    detail = await service.order_detail(session, actor=actor, reference=reference)
+    return _detail_response(detail, message="Order updated")
 
 
 @router.patch("/{reference}/status", response_model=Envelope[OrderDetailOut], responses=_WITH_ETAG)
@@ -340,19 +337,11 @@ async def change_status(
         note=body.note,
         if_match=if_match,
     )
-    order = await service.get_order(session, actor=actor, reference=reference)
-    return await _detail_response(session, order, message="Order status updated")
+    detail = await service.order_detail(session, actor=actor, reference=reference)
+    return _detail_response(detail, message="Order status updated")
 
 
-async def _detail_response(
-    session: AsyncSession, order: Order, *, message: str | None = None
-) -> Response:
-    response = envelope_response(await _detail(session, order), message=message)
-    response.headers["ETag"] = versions.etag(order)
+def _detail_response(detail: OrderDetailOut, *, message: str | None = None) -> Response:
+    response = envelope_response(detail, message=message)
+    response.headers["ETag"] = versions.etag(detail)
     return response
-
-
-async def _detail(session: AsyncSession, order: Order) -> OrderDetailOut:
-    detail = OrderDetailOut.model_validate(order)
-    detail.confirmation = await events.confirmation(session, order.id)
-    return detail

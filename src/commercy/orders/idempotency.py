@@ -27,7 +27,7 @@ from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import SQLAlchemyError
 
-from commercy.core.database import InTransaction, WriteSession, table_of, utcnow
+from commercy.core.database import Precompiled, WriteSession, table_of, utcnow
 from commercy.core.errors import Conflict, Unprocessable, ValidationFailed
 from commercy.core.text import control_character_error
 from commercy.orders.models import IdempotencyKey
@@ -78,7 +78,7 @@ _CLAIM = (
     .returning(_KEYS.id)
 )
 
-_COMPLETE = InTransaction(
+_COMPLETE = Precompiled(
     update(table_of(IdempotencyKey))
     .where(_KEYS.id == bindparam("key_id"))
     .values(

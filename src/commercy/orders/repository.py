@@ -49,7 +49,7 @@ from sqlalchemy.orm import make_transient_to_detached
 from commercy.blocklist.models import BlockedPhone
 from commercy.catalog.models import Product
 from commercy.converty.models import ConvertyProduct, ProductMapping
-from commercy.core.database import InTransaction, WriteSession, table_of
+from commercy.core.database import Precompiled, WriteSession, table_of
 from commercy.orders.lifecycle import OPEN
 from commercy.orders.models import Order, OrderItem, OrderStatusChange
 
@@ -143,7 +143,7 @@ def _facts_statement() -> Select[Any]:
 
 # Products first, then the flags of the whole order repeated on each row: when no product
 # matches, the order is refused anyway and its flags are not needed.
-_FACTS = InTransaction(_facts_statement())
+_FACTS = Precompiled(_facts_statement())
 
 
 async def creation_facts(
@@ -225,11 +225,11 @@ def _insert_order_statement(dialect: str) -> Insert:
 
 
 _INSERT_ORDER = {
-    name: InTransaction(_insert_order_statement(name)) for name in ("postgresql", "sqlite")
+    name: Precompiled(_insert_order_statement(name)) for name in ("postgresql", "sqlite")
 }
 _INSERT_ITEMS = insert(table_of(OrderItem)).returning(_ITEMS.id, sort_by_parameter_order=True)
 # PostgreSQL: every item in one statement, a column per array; ids follow the items' order.
-_INSERT_ITEMS_FROM_ARRAYS = InTransaction(
+_INSERT_ITEMS_FROM_ARRAYS = Precompiled(
     text(
         "INSERT INTO order_items (order_id, product_id, product_name, product_code, quantity, "
         "unit_price, notes, product_image) SELECT :order_id, i.product_id, i.product_name, "
@@ -248,7 +248,7 @@ _INSERT_ITEMS_FROM_ARRAYS = InTransaction(
 _HISTORY_VALUES = (
     "order_id", "from_status", "to_status", "actor_label", "actor_user_id", "note", "created_at",
 )  # fmt: skip
-_INSERT_HISTORY = InTransaction(
+_INSERT_HISTORY = Precompiled(
     insert(table_of(OrderStatusChange))
     .values({name: bindparam(name, type_=_HISTORY[name].type) for name in _HISTORY_VALUES})
     .returning(_HISTORY.id)

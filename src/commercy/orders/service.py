@@ -30,7 +30,7 @@ from commercy.orders.models import (
     OrderStatusChange,
     PaymentStatus,
 )
-from commercy.orders.schemas import OrderCreate, OrderItemIn
+from commercy.orders.schemas import OrderCreate, OrderDetailOut, OrderItemIn
 
 SUR_PLACE = "Sur place"
 
@@ -59,6 +59,19 @@ async def get_order(
     if order is None:
         raise NotFound(f"Order {reference} not found")
     return order
+
+
+async def order_detail(session: AsyncSession, *, actor: Actor, reference: str) -> OrderDetailOut:
+    """An order in the actor's scope as its answer: items, history and where its confirmation
+    by message stands; else 404. Read as plain rows (:func:`queries.order_detail`): the same
+    answer :func:`get_order`'s object gives, without building the objects."""
+    if isinstance(session, WriteSession):
+        await session.flush()  # a Core read does not flush the changes the ORM still holds
+    row = await queries.order_detail(session, actor=actor, reference=reference)
+    if row is None:
+        raise NotFound(f"Order {reference} not found")
+    row["confirmation"] = await events.confirmation(session, row["id"])
+    return OrderDetailOut.model_validate(row)
 
 
 async def get_orders(

@@ -7,11 +7,23 @@ which moves without the order changing. ``If-Match`` compares the tags without t
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from commercy.core.errors import PreconditionFailed
 from commercy.orders.models import Order
 
 
-def etag(order: Order) -> str:
+class Versioned(Protocol):
+    """An order, or its answer: what its tag is made of."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def version(self) -> int: ...
+
+
+def etag(order: Versioned) -> str:
     return f'W/"{order.id}-{order.version}"'
 
 

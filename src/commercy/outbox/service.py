@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, bindparam, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from commercy.core.database import InTransaction, WriteSession, table_of, utcnow
+from commercy.core.database import Precompiled, WriteSession, table_of, utcnow
 from commercy.core.pagination import Page, paginate
 from commercy.outbox import signals
 from commercy.outbox.models import JobState, OutboxJob
@@ -45,19 +45,19 @@ _JOB_VALUES = ("kind", "payload", "progress", "state", "attempts", "reseller_id"
                "run_after", "created_at", "updated_at")  # fmt: skip
 
 
-def enqueue_statement(condition: ColumnElement[bool]) -> InTransaction:
+def enqueue_statement(condition: ColumnElement[bool]) -> Precompiled:
     """A job's ``INSERT ... SELECT ... WHERE condition``: the check and the job in one
     statement, for a hot path. Build it once; run it with :func:`enqueue_where`."""
     table = table_of(OutboxJob)
     values = select(*(bindparam(name, type_=table.c[name].type) for name in _JOB_VALUES))
-    return InTransaction(
+    return Precompiled(
         insert(table).from_select(list(_JOB_VALUES), values.where(condition)).returning(table.c.id)
     )
 
 
 async def enqueue_where(
     session: WriteSession,
-    statement: InTransaction,
+    statement: Precompiled,
     *,
     kind: str,
     payload: dict[str, Any],

@@ -17,13 +17,13 @@ from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from commercy.core.database import Database, InTransaction
+from commercy.core.database import Database, Precompiled
 
 logger = logging.getLogger("commercy.outbox")
 
 CHANNEL = "commercy_outbox"
 _ENQUEUED = "commercy.outbox.enqueued"
-_NOTIFY = InTransaction(text(f"NOTIFY {CHANNEL}"))
+_NOTIFY = Precompiled(text(f"NOTIFY {CHANNEL}"))
 _listeners: set[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = set()
 
 

@@ -270,13 +270,14 @@ async def _insert_once(session: WriteSession, **values: Any) -> DigishareEvent |
     """INSERT ... ON CONFLICT DO NOTHING: the second copy of an event finds the first's key."""
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    event_id = await session.scalar(
+    # RETURNING the row as the ORM's object: no second round trip to load what was inserted.
+    event: DigishareEvent | None = await session.scalar(
         insert(DigishareEvent)
         .values(**values)
         .on_conflict_do_nothing(index_elements=["integration_id", "dedup_key"])
-        .returning(DigishareEvent.id)
+        .returning(DigishareEvent)
     )
-    return None if event_id is None else await session.get(DigishareEvent, event_id)
+    return event
 
 
 def _parse(raw_body: bytes) -> tuple[dict[str, Any] | None, UnreadableJson | None]:

@@ -11,7 +11,7 @@ from commercy.accounts.models import Reseller
 from commercy.auth.actor import Actor, check_own_id
 from commercy.auth.models import Role
 from commercy.core.crypto import SealError, seal, unseal
-from commercy.core.database import WriteSession
+from commercy.core.database import Precompiled, WriteSession
 from commercy.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from commercy.core.outbound import OutboundPolicy
 from commercy.core.pagination import Page, paginate
@@ -269,36 +269,53 @@ async def reflect_edit(
     )
 
 
+_JOBS = OutboxJob.__table__.c
+_TICKETS = DigishareTicket.__table__.c
+# The latest ticket job of an order, and its ticket once created: in Core, compiled once (an
+# agent's every read of an order asks it).
+_CONFIRMATION = Precompiled(
+    select(
+        _JOBS.id.label("job_id"),
+        _JOBS.state,
+        _JOBS.attempts,
+        _JOBS.last_error,
+        _TICKETS.ticket_id,
+        _TICKETS.last_event_at,
+    )
+    .select_from(
+        OutboxJob.__table__.outerjoin(
+            DigishareTicket.__table__, _TICKETS.order_id == _JOBS.order_id
+        )
+    )
+    .where(_JOBS.kind == NOTIFY_ORDER, _JOBS.order_id == bindparam("order_id"))
+    .order_by(_JOBS.id.desc())
+    .limit(1)
+)
+
+
 async def confirmation_of(session: AsyncSession, order_id: int) -> ConfirmationOut | None:
     """Tells orders where an order's WhatsApp confirmation stands: its Digishare ticket and the
     job opening it; None when the order has no job (walk-in sales, resellers without an
     enabled integration)."""
-    row = (
-        await session.execute(
-            select(OutboxJob, DigishareTicket)
-            .outerjoin(DigishareTicket, DigishareTicket.order_id == OutboxJob.order_id)
-            .where(OutboxJob.kind == NOTIFY_ORDER, OutboxJob.order_id == order_id)
-            .order_by(OutboxJob.id.desc())
-            .limit(1)
-        )
-    ).first()
-    if row is None:
+    rows = await _CONFIRMATION.rows(session, {"order_id": order_id})
+    if not rows:
         return None
-    job, ticket = row
-    if ticket is not None:
+    row = rows[0]
+    sent = row["ticket_id"] is not None
+    if sent:
         state = ConfirmationState.SENT
-    elif job.state is JobState.FAILED:
+    elif row["state"] == JobState.FAILED:
         state = ConfirmationState.FAILED
     else:
         state = ConfirmationState.PENDING
     return ConfirmationOut(
         provider="digishare",
         state=state,
-        ticket_id=ticket.ticket_id if ticket is not None else None,
-        job_id=job.id,
-        attempts=job.attempts,
-        last_error=None if ticket is not None else job.last_error,
-        last_event_at=ticket.last_event_at if ticket is not None else None,
+        ticket_id=row["ticket_id"],
+        job_id=row["job_id"],
+        attempts=row["attempts"],
+        last_error=None if sent else row["last_error"],
+        last_event_at=row["last_event_at"],
     )
 
 

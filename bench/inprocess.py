@@ -1,0 +1,196 @@
+"""The product's CPU per request in one process, without HTTP or wrk: the app called as ASGI
+on uvloop, ``time.process_time()`` around each batch, min of several batches. Quicker and much
+less noisy than a server run on a shared machine, for comparing two versions of a hot path.
+
+    .venv/bin/python -m bench.inprocess get,status,webhook [--profile]
+
+``--profile`` prints a pyinstrument profile of each scenario instead (pip install
+pyinstrument). The data set is the PostgreSQL pass's: the seed and BENCH_BASE_ORDERS orders,
+in the database ``commercy_bench_inprocess``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import itertools
+import json
+import os
+import random
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import uvloop
+
+from bench import run, seed
+from bench.common import pg_dsn
+from commercy.core.settings import Settings
+from commercy.main import create_app
+
+DATABASE = "commercy_bench_inprocess"
+BATCH = 200
+BATCHES = 7
+JSON = {"content-type": "application/json"}
+# The seed's two confirmation statuses of the sandbox (see webhook.lua).
+WEBHOOK_STATUSES = ("u5hj8cd3pq6ya0lw", "r4tn7vy2gk9me1sx")
+STATUSES = ("pending", "not_reached", "phone_closed", "rapported", "more_information")
+
+Call = Callable[[], Awaitable[int]]
+
+
+async def asgi(
+    app: Any, method: str, path: str, *, headers: dict[str, str], body: bytes = b""
+) -> tuple[int, bytes]:
+    """One request straight into the app; (status, body)."""
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
+        "client": ("127.0.0.1", 5000),
+        "server": ("127.0.0.1", 8000),
+    }
+    sent = False
+    status, chunks = 0, []
+
+    async def receive() -> dict[str, Any]:
+        nonlocal sent
+        if sent:
+            await asyncio.sleep(3600)
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        nonlocal status
+        if message["type"] == "http.response.start":
+            status = message["status"]
+        elif message["type"] == "http.response.body":
+            chunks.append(message.get("body", b""))
+
+    await app(scope, receive, send)
+    return status, b"".join(chunks)
+
+
+async def stage() -> tuple[Any, dict[str, Call], Any]:
+    dsn = pg_dsn(DATABASE)
+    await run.recreate_database(DATABASE)
+    secrets_env = {
+        "COMMERCY_JWT_SECRET": "in-process bench secret, not a secret" * 2,
+        "COMMERCY_ENCRYPTION_KEY": base64.urlsafe_b64encode(b"0" * 32).decode(),
+    }
+    env = run.product_env(dsn, secrets_env)
+    os.environ.update(env)
+    # An integration whose Digishare is never called: the webhook scenario only receives.
+    seeded = await seed.seed(run.settings_for(env), sandbox_url="http://127.0.0.1:9")
+    loaded = await run._load_base(dsn, seeded)
+    app = create_app(Settings())
+    lifespan = app.router.lifespan_context(app)
+    await lifespan.__aenter__()
+    login = json.dumps({"identifier": seeded.reseller_identifier, "password": seed.PASSWORD})
+    status, body = await asgi(
+        app,
+        "POST",
+        "/api/v1/auth/login",
+        headers={"content-type": "application/json"},
+        body=login.encode(),
+    )
+    assert status == 200, body
+    token = json.loads(body)["token"]
+    auth = {"authorization": f"Bearer {token}", **JSON}
+    first, mid, last = loaded.first_order_id, run._mid(loaded), loaded.last_order_id
+
+    async def get() -> int:
+        order_id = random.randint(first, last)
+        return (await asgi(app, "GET", f"/api/v1/orders/{order_id}", headers=auth))[0]
+
+    async def status_change() -> int:
+        order_id = random.randint(first, mid)
+        body = json.dumps({"status": random.choice(STATUSES), "note": "bench"}).encode()
+        path = f"/api/v1/orders/{order_id}/status"
+        return (await asgi(app, "PATCH", path, headers=auth, body=body))[0]
+
+    webhook_path = f"/api/v1/webhooks/digishare/{seeded.integration_id}"
+    webhook_auth = {"authorization": f"Bearer {seed.WEBHOOK_TOKEN}", **JSON}
+    events = itertools.count()
+
+    async def webhook() -> int:
+        order_id = random.randint(first, mid)
+        body = _ticket_updated(order_id, number=next(events)).encode()
+        return (await asgi(app, "POST", webhook_path, headers=webhook_auth, body=body))[0]
+
+    calls: dict[str, Call] = {"get": get, "status": status_change, "webhook": webhook}
+    return app, calls, lifespan
+
+
+def _ticket_updated(order_id: int, *, number: int) -> str:
+    """The seed's ticket.updated for the order's ticket (as webhook.lua sends it): a new event
+    each time, to one of two confirmation statuses."""
+    ticket = f"bt{order_id:014d}"
+    status = random.choice(WEBHOOK_STATUSES)
+    at = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime())
+    return json.dumps(
+        {
+            "event": "ticket.updated",
+            "data": {
+                "id": ticket,
+                "data": {
+                    "id": ticket,
+                    "external_id": f"ORD-{order_id}",
+                    "ticket_number": f"in-process-{number}",
+                    "type_ticket_id": "npvrxamq9l94y8dz",
+                    "ticket_status_id": status,
+                    "information": {"third": {"wa_id": "21620123456"}, "campaign_data": {}},
+                },
+                "wasRecentlyCreated": False,
+                "changes": {"ticket_status_id": status, "date_status": at, "updated_at": at},
+            },
+        }
+    )
+
+
+async def measure(name: str, call: Call, *, app: Any) -> None:
+    for _ in range(50):  # warm-up
+        assert await call() == 200
+    per_request = []
+    for _ in range(BATCHES):
+        started = time.process_time()
+        for _ in range(BATCH):
+            await call()
+        per_request.append(1000 * (time.process_time() - started) / BATCH)
+    per_request.sort()
+    print(f"{name}: CPU ms/request min {per_request[0]:.3f} median {per_request[BATCHES // 2]:.3f}")
+
+
+async def profile(name: str, call: Call, *, app: Any) -> None:
+    from pyinstrument import Profiler
+
+    for _ in range(50):
+        await call()
+    profiler = Profiler(interval=0.0002, async_mode="disabled")
+    profiler.start()
+    for _ in range(BATCH * 3):
+        await call()
+    profiler.stop()
+    print(profiler.output_text(unicode=False, color=False, show_all=False))
+
+
+async def main(names: list[str], *, with_profile: bool) -> None:
+    app, calls, lifespan = await stage()
+    try:
+        for name in names:
+            await (profile if with_profile else measure)(name, calls[name], app=app)
+    finally:
+        await lifespan.__aexit__(None, None, None)
+
+
+if __name__ == "__main__":
+    chosen = sys.argv[1].split(",") if len(sys.argv) > 1 else ["get", "status"]
+    uvloop.run(main(chosen, with_profile="--profile" in sys.argv))
