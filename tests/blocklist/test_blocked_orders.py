@@ -193,3 +193,35 @@ async def test_an_order_is_never_the_possible_duplicate_of_a_blocked_one(
 
     assert order["blocked"] is False
     assert order["possibleDuplicateOf"] is None
+
+
+async def test_a_phone_edited_on_the_line_is_checked_like_a_new_orders(
+    client: httpx.AsyncClient, shop: Shop
+) -> None:
+    """Corrected to a blocked number, the order is marked blocked; to the number of another
+    open order, a possible duplicate of it; back to a clean number, neither."""
+    await block(client, shop.reseller, "+216 22 000 111", reason="Refuses every parcel")
+    earlier = await place(client, shop, customerPhone="+216 98 555 444")
+    order = await place(client, shop, customerPhone="+216 20 123 456")
+
+    async def edit(phone: str) -> dict[str, Any]:
+        response = await client.patch(
+            f"{ORDERS}/{order['id']}", json={"customerPhone": phone}, headers=shop.agent
+        )
+        assert response.status_code == 200, response.text
+        data: dict[str, Any] = response.json()["data"]
+        return data
+
+    blocked = await edit("+216 22 000 111")
+    duplicate = await edit("+216 98 555 444")
+    clean = await edit("+216 50 777 888")
+
+    assert (blocked["blocked"], blocked["blockedReason"]) == (True, "Refuses every parcel")
+    assert "blocked number: Refuses every parcel" in blocked["history"][-1]["note"]
+    assert (duplicate["blocked"], duplicate["possibleDuplicateOf"]) == (
+        False,
+        earlier["orderNumber"],
+    )
+    assert (clean["blocked"], clean["possibleDuplicateOf"]) == (False, None)
+    queue = await client.get("/api/v1/calls/queue", headers=shop.reseller)
+    assert order["id"] in [entry["id"] for entry in queue.json()["data"]]

@@ -102,9 +102,27 @@ async def edit_order(
     changes += _money_changes(order, money)
     if not changes:
         return order
-    await _apply(session, order=order, changes=changes, basket=basket, money=money, actor=actor)
+    await _apply(
+        session,
+        order=order,
+        changes=changes,
+        basket=basket,
+        money=money,
+        actor=actor,
+        settings=settings,
+    )
     await events.order_edited(session, order, frozenset(change["field"] for change in changes))
     return order
+
+
+async def _phones_checked(session: WriteSession, *, order: Order, settings: Settings) -> str:
+    """A new phone is checked as a new order's is: the warnings follow the number the agent
+    now calls (a blocked one takes the order out of the queue). Returns their note."""
+    flags = await service.phone_flags(session, order=order, settings=settings)
+    order.possible_duplicate_of = flags.possible_duplicate_of
+    order.blocked = flags.blocked_reason is not None
+    order.blocked_reason = flags.blocked_reason
+    return service.flags_note(flags)
 
 
 def _check_editable(order: Order) -> None:
@@ -270,6 +288,7 @@ async def _apply(
     basket: list[_Line] | None,
     money: amounts.Amounts,
     actor: Actor,
+    settings: Settings,
 ) -> None:
     changed = {change["field"]: change["to"] for change in changes}
     for attribute, wire in (*_PHONES, *_TEXTS):
@@ -277,6 +296,9 @@ async def _apply(
             setattr(order, attribute, changed[wire])
     if "customerPhone" in changed:
         order.wa_id = whatsapp_id(order.customer_phone)
+    note = "Edited: " + ", ".join(changed)
+    if changed.keys() & {"customerPhone", "customerPhone2"}:
+        note += await _phones_checked(session, order=order, settings=settings)
     if basket is not None:
         if order.status in lifecycle.HOLDS_STOCK:
             await _move_stock(session, before=order.items, after=basket)
@@ -293,7 +315,7 @@ async def _apply(
         order=order,
         actor_label=actor.label,
         actor_user_id=actor.user_id,
-        note="Edited: " + ", ".join(changed),
+        note=note,
         changes=changes,
     )
     await session.flush()

@@ -81,11 +81,14 @@ def by_reference(statement: Select[Order], reference: str) -> Select[Order]:
     return statement.where(Order.order_number == reference)
 
 
-def possible_duplicate(*, reseller_id: int, phone: str, since: datetime) -> Select[Any]:
+def possible_duplicate(
+    *, reseller_id: int, phone: str, since: datetime, other_than: int | None = None
+) -> Select[Any]:
     """The number of the reseller's most recent open order from ``phone`` created since
-    ``since``: one probe of ``ix_orders_reseller_id_customer_phone_created_at``. A blocked
-    order is never called, so an order repeating it is no duplicate to cancel."""
-    return (
+    ``since`` (other than the order ``other_than``): one probe of
+    ``ix_orders_reseller_id_customer_phone_created_at``. A blocked order is never called, so an
+    order repeating it is no duplicate to cancel."""
+    statement = (
         select(_ORDERS.order_number)
         .where(
             _ORDERS.reseller_id == reseller_id,
@@ -97,6 +100,7 @@ def possible_duplicate(*, reseller_id: int, phone: str, since: datetime) -> Sele
         .order_by(_ORDERS.created_at.desc(), _ORDERS.id.desc())
         .limit(1)
     )
+    return statement if other_than is None else statement.where(_ORDERS.id != other_than)
 
 
 # --- lists ----------------------------------------------------------------------------------

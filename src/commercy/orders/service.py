@@ -15,6 +15,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from commercy.accounts.models import Reseller, Supplier
 from commercy.auth.actor import Actor, check_own_id
 from commercy.auth.models import Role
+from commercy.blocklist import service as blocklist_service
 from commercy.catalog.models import Product
 from commercy.core.database import WriteSession, utcnow
 from commercy.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -187,9 +188,30 @@ def _duplicate_since(status: OrderStatus, *, window_hours: int) -> datetime | No
 
 
 @dataclass(frozen=True, slots=True)
-class _Flags:
+class Flags:
     possible_duplicate_of: str | None
     blocked_reason: str | None
+
+
+async def phone_flags(session: AsyncSession, *, order: Order, settings: Settings) -> Flags:
+    """The order's warnings read again for its current phones, as its create reads them: a
+    likely duplicate (another open order from the phone within the window) and a blocked
+    number."""
+    duplicate_of = None
+    since = _duplicate_since(order.status, window_hours=settings.duplicate_window_hours)
+    if since is not None:
+        statement = queries.possible_duplicate(
+            reseller_id=order.reseller_id,
+            phone=order.customer_phone,
+            since=since,
+            other_than=order.id,
+        )
+        duplicate_of = await session.scalar(statement)
+    phones = [phone for phone in (order.customer_phone, order.customer_phone2) if phone]
+    reason = await blocklist_service.blocked_reason(
+        session, reseller_id=order.reseller_id, phones=phones
+    )
+    return Flags(possible_duplicate_of=duplicate_of, blocked_reason=reason)
 
 
 def _start(data: OrderCreate) -> tuple[OrderStatus, PaymentStatus, str | None, str | None]:
@@ -235,7 +257,7 @@ async def create_order(
     )
     if money.total > MONEY_MAX:
         raise invalid([("products", f"An order's total is at most {MONEY_MAX}")])
-    flags = _Flags(facts.possible_duplicate_of, facts.blocked_reason)
+    flags = Flags(facts.possible_duplicate_of, facts.blocked_reason)
     now = utcnow()
     order = await repository.insert_order(
         session,
@@ -293,8 +315,13 @@ def _new_item(item: OrderItemIn, product: repository.ProductFact) -> repository.
     )
 
 
-def _creation_note(source: OrderSource, flags: _Flags) -> str:
-    note = f"Order created (source {source.value})"
+def _creation_note(source: OrderSource, flags: Flags) -> str:
+    return f"Order created (source {source.value})" + flags_note(flags)
+
+
+def flags_note(flags: Flags) -> str:
+    """The warnings as a history note says them after what happened."""
+    note = ""
     if flags.possible_duplicate_of:
         note += f"; possible duplicate of {flags.possible_duplicate_of}"
     if flags.blocked_reason:
