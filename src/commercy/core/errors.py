@@ -245,11 +245,12 @@ async def _pool_timeout(request: Request, exc: Exception) -> JSONResponse:
     """Every database connection stayed busy for the whole bounded wait: the load is beyond
     what the pool serves, so the caller is asked to come back rather than told we broke."""
     logger.warning("database pool exhausted on %s %s: %s", request.method, request.url.path, exc)
+    return _retry_later("The service is busy; retry shortly", BUSY_RETRY_AFTER_SECONDS)
+
+
+def _retry_later(message: str, seconds: int) -> JSONResponse:
     return error_response(
-        503,
-        message="The service is busy; retry shortly",
-        details={"retryAfter": BUSY_RETRY_AFTER_SECONDS},
-        headers={"Retry-After": str(BUSY_RETRY_AFTER_SECONDS)},
+        503, message=message, details={"retryAfter": seconds}, headers={"Retry-After": str(seconds)}
     )
 
 
@@ -274,11 +275,8 @@ async def _database_error(request: Request, exc: Exception) -> JSONResponse:
     if not _database_unavailable(exc):
         return await _unexpected_error(request, exc)
     logger.error("database unavailable on %s %s: %s", request.method, request.url.path, exc)
-    return error_response(
-        503,
-        message="The database is unavailable; retry shortly",
-        details={"retryAfter": UNAVAILABLE_RETRY_AFTER_SECONDS},
-        headers={"Retry-After": str(UNAVAILABLE_RETRY_AFTER_SECONDS)},
+    return _retry_later(
+        "The database is unavailable; retry shortly", UNAVAILABLE_RETRY_AFTER_SECONDS
     )
 
 
