@@ -48,6 +48,12 @@ from commercy.core.settings import Settings
 
 BASE_ORDERS = int(os.environ.get("BENCH_BASE_ORDERS", "5000" if QUICK else "20000"))
 SCALE_ORDERS = int(os.environ.get("BENCH_SCALE_ORDERS", "100000" if QUICK else "1000000"))
+# The scale pass runs at each of these sizes, so a reader sees how each figure grows with the
+# data (a tenth of the full size, then the full size, by default).
+SCALE_SIZES = sorted(
+    {int(n) for n in os.environ.get("BENCH_SCALE_SIZES", f"{SCALE_ORDERS // 10},{SCALE_ORDERS}")
+     .split(",")}
+)  # fmt: skip
 SCALE_RESELLERS = int(os.environ.get("BENCH_SCALE_RESELLERS", "100" if QUICK else "1000"))
 OUTBOX_RATE = float(os.environ.get("BENCH_OUTBOX_RATE", "10"))
 OUTBOX_SECONDS = float(os.environ.get("BENCH_OUTBOX_SECONDS", "5" if QUICK else "20"))
@@ -113,8 +119,13 @@ class Report:
     web_pages: list[web_pages.PageTime] = field(default_factory=list)
     compression: dict[str, Any] = field(default_factory=dict)
     outbox: outbox_lag.Lag | None = None
-    dataset_seconds: float | None = None
+    dataset_seconds: dict[int, float] = field(default_factory=dict)
+    # figure → {orders in the data set → ms}: how each scale figure grows with the data.
+    growth: dict[str, dict[int, float]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+
+    def grows(self, figure: str, orders: int, ms: float) -> None:
+        self.growth.setdefault(figure, {})[orders] = ms
 
     def add(
         self, product: Measure, floor: Measure | None = None, *, target: str = "",
@@ -485,60 +496,71 @@ def outbox(stage: PostgresStage) -> outbox_lag.Lag:
 
 
 def scale_pass(report: Report, secrets_env: dict[str, str]) -> None:
+    for orders in SCALE_SIZES:
+        scale_at(report, secrets_env, orders=orders, largest=orders == SCALE_SIZES[-1])
+
+
+def scale_at(report: Report, secrets_env: dict[str, str], *, orders: int, largest: bool) -> None:
+    """The list queries, their plans and the web pages on a data set of ``orders`` orders; the
+    largest set's plans and pages are the ones the report details."""
     name = os.environ.get("BENCH_DATABASE", "commercy_bench") + "_scale"
     dsn = pg_dsn(name)
     asyncio.run(recreate_database(name))
     env = product_env(dsn, secrets_env)
     seeded = asyncio.run(seed.seed(settings_for(env), sandbox_url=None))
     started = time.perf_counter()
-    loaded = asyncio.run(_load_scale(dsn, seeded))
-    report.dataset_seconds = time.perf_counter() - started
-    log(
-        f"scale: {SCALE_ORDERS} orders across {SCALE_RESELLERS} resellers "
-        f"in {report.dataset_seconds:.1f} s"
-    )
+    loaded = asyncio.run(_load_scale(dsn, seeded, orders=orders))
+    report.dataset_seconds[orders] = time.perf_counter() - started
+    size = f"{orders // 1000}k"
+    log(f"scale: {orders} orders across {SCALE_RESELLERS} resellers in "
+        f"{report.dataset_seconds[orders]:.1f} s")  # fmt: skip
     # A phone of one of the bench reseller's orders (every tenth order is its).
-    digits = dataset.phone_of(10 * (SCALE_ORDERS // 20)).removeprefix("+216")
-    report.plans = asyncio.run(
+    digits = dataset.phone_of(10 * (orders // 20)).removeprefix("+216")
+    checked = asyncio.run(
         plans.check(
             dsn, reseller_id=seeded.reseller_id, supplier_id=seeded.supplier_id,
             phone_digits=digits,
         )
     )  # fmt: skip
-    for plan in report.plans:
+    for plan in checked:
         log(
-            f"plan {plan.query:<13} {plan.statement:<5} {plan.execution_ms:7.2f} ms  "
+            f"plan {size} {plan.query:<13} {plan.statement:<5} {plan.execution_ms:7.2f} ms  "
             f"index: {', '.join(plan.indexes) or '-'}  seq scans: {plan.seq_scans or '-'}"
         )
+        report.grows(f"plan: {plan.query}, {plan.statement}", orders, plan.execution_ms)
     queries = {
         "page 1": "limit=50",
         "page 100": "limit=50&page=100",
         "filtered": "limit=50&status=confirmed,shipped",
         "search phone": f"limit=50&search={digits}",
     }
-    with product_server("product-scale", env) as product:
+    with product_server(f"product-scale-{size}", env) as product:
         token = login(product, seeded.reseller_identifier)
         for query, params in queries.items():
             measure = wrk(
                 server=product, script="list.lua", path=f"/api/v1/orders?{params}",
-                env={"BENCH_TOKEN": token}, scenario=f"1M: {query}", db="pg",
+                env={"BENCH_TOKEN": token}, scenario=f"{size}: {query}", db="pg",
                 kind="scale", connections=1, duration=SCALE_DURATION, warmup=1,
             )  # fmt: skip
-            query_plans = [p for p in report.plans if p.query == query]
-            indexed = all(p.uses_index for p in query_plans)
+            indexed = all(p.uses_index for p in checked if p.query == query)
             target, met = "plans use an index", indexed
             if query == "page 1":
                 target, met = "< 20 ms in the server, indexed", measure.p50_ms < 20 and indexed
             measure.extra = {"plans_use_index": indexed, "orders": loaded}
             report.add(measure, target=target, met=met,
-                       name=f"{SCALE_ORDERS // 1000}k orders: {query} (1 conn)")  # fmt: skip
+                       name=f"{size} orders: {query} (1 conn)")  # fmt: skip
+            report.grows(f"API list, {query}: p50", orders, measure.p50_ms)
     number = asyncio.run(web_pages.newest_order_number(dsn))
-    report.web_pages = asyncio.run(web_pages.time_pages(dsn, order_number=number, runs=WEB_RUNS))
-    for timed in report.web_pages:
-        log(f"web page {web_pages.line(timed)}")
+    timed_pages = asyncio.run(web_pages.time_pages(dsn, order_number=number, runs=WEB_RUNS))
+    for timed in timed_pages:
+        log(f"web page {size} {web_pages.line(timed)}")
+        path = timed.path.replace(number, "{newest order}")
+        report.grows(f"web {timed.user} `{path}`: median", orders, timed.median_ms)
+    if largest:
+        report.plans, report.web_pages = checked, timed_pages
 
 
-async def _load_scale(dsn: str, seeded: seed.Seeded) -> int:
+async def _load_scale(dsn: str, seeded: seed.Seeded, *, orders: int) -> int:
     conn = await asyncpg.connect(dsn)
     try:
         others = await dataset.add_resellers(
@@ -546,7 +568,7 @@ async def _load_scale(dsn: str, seeded: seed.Seeded) -> int:
         )
         await dataset.add_orders(
             conn,
-            count=SCALE_ORDERS,
+            count=orders,
             supplier_id=seeded.supplier_id,
             user_id=seeded.reseller_user_id,
             big_reseller_id=seeded.reseller_id,
@@ -663,6 +685,19 @@ def web_pages_table(report: Report) -> str:
     return "\n".join(lines)
 
 
+def growth_table(report: Report) -> str:
+    sizes = SCALE_SIZES
+    header = " | ".join(f"{n // 1000}k orders, ms" for n in sizes)
+    lines = [f"| figure | {header} | grew, {sizes[0] // 1000}k to {sizes[-1] // 1000}k |",
+             "|---|" + "---|" * (len(sizes) + 1)]  # fmt: skip
+    for figure, by_size in report.growth.items():
+        cells = " | ".join(_num(by_size.get(n)) for n in sizes)
+        first, last = by_size.get(sizes[0]), by_size.get(sizes[-1])
+        times = f"{last / first:.1f}x" if first and last is not None else "-"
+        lines.append(f"| {figure} | {cells} | {times} |")
+    return "\n".join(lines)
+
+
 def compression_table(report: Report) -> str:
     lines = ["| Accept-Encoding | answered with | bytes | ratio |", "|---|---|---|---|"]
     for accept, entry in report.compression.items():
@@ -714,8 +749,10 @@ def write_results(report: Report, info: dict[str, str], command: str, seconds: f
         "floor runs just before the product, on the same database and server settings; a ratio "
         f"target reads the median of {RATIO_PAIRS} alternating floor/product pairs (their range "
         "in brackets).",
-        f"- Scale data set: {SCALE_ORDERS:,} orders (with items and history lines) across "
-        f"{SCALE_RESELLERS:,} resellers, loaded in {_num(report.dataset_seconds)} s.",
+        "- Scale data sets (orders with items and history lines, across "
+        f"{SCALE_RESELLERS:,} resellers): "
+        + ", ".join(f"{n:,} loaded in {_num(took)} s" for n, took in report.dataset_seconds.items())
+        + ".",
         "",
         table(report),
         "",
@@ -728,6 +765,10 @@ def write_results(report: Report, info: dict[str, str], command: str, seconds: f
         f"Web app pages at scale (server time in-process, {WEB_RUNS} requests each):",
         "",
         web_pages_table(report),
+        "",
+        "Growth: each scale figure at each size of the data set:",
+        "",
+        growth_table(report),
         "",
         "Compression of a 50-order list page:",
         "",
@@ -776,6 +817,7 @@ def main() -> None:
                 "compression": report.compression,
                 "outbox": report.outbox.to_json() if report.outbox else None,
                 "dataset_seconds": report.dataset_seconds,
+                "growth": report.growth,
             },
             indent=2,
             default=str,
@@ -786,6 +828,9 @@ def main() -> None:
     if report.web_pages:
         print()
         print(web_pages_table(report))
+    if report.growth:
+        print()
+        print(growth_table(report))
     write_results(report, info, command, seconds)
     log(f"done in {seconds / 60:.1f} min; appended to {RESULTS_MD.relative_to(BENCH.parent)}")
 
