@@ -126,6 +126,23 @@ async def test_days_are_every_day_of_the_period_oldest_first(
     )
 
 
+async def test_the_totals_are_the_same_whichever_the_grouping(
+    client: httpx.AsyncClient, shop: Shop, session: AsyncSession
+) -> None:
+    await a_day_of_orders(client, shop)
+    delivered_before = await place(client, shop, "confirmed", "shipped", "delivered")
+    await age(session, delivered_before["id"], days=3)
+    start = (TODAY - timedelta(days=6)).isoformat()
+
+    totals = [
+        (await stats(client, shop.reseller, **{"from": start, "groupBy": group_by}))["totals"]
+        for group_by in ("day", "city", "source", "product")
+    ]
+
+    assert figures(totals[0]) == (5, 3, 2, 1, 1, 60.0)
+    assert all(total == totals[0] for total in totals)
+
+
 async def test_orders_outside_the_period_are_not_counted(
     client: httpx.AsyncClient, shop: Shop, session: AsyncSession
 ) -> None:

@@ -80,16 +80,18 @@ async def dashboard(request: Request, user: SignedInUser, session: ReadSessionDe
     first, last = periods.report_period(
         periods.parse_day("from", raw_from), periods.parse_day("to", raw_to), today=today
     )
-    figures = partial(
-        queries.order_figures, session, actor=user.actor, date_from=first, date_to=last, zone=zone
+    totals, days = await queries.order_figures(
+        session, actor=user.actor, date_from=first, date_to=last, group_by=GroupBy.DAY, zone=zone
     )
-    totals, days = await figures(group_by=GroupBy.DAY)
     per_day = [
         figures_out(figures) for figures in queries.every_day(days, date_from=first, date_to=last)
     ]
+    groups_of = partial(
+        queries.group_figures, session, actor=user.actor, date_from=first, date_to=last, zone=zone
+    )
     groupings = {}
     for grouping in GROUPINGS:
-        _, groups = await figures(group_by=grouping)
+        groups = await groups_of(group_by=grouping)
         groupings[grouping.value] = [figures_out(figures) for figures in groups[:TOP_GROUPS]]
     bars, peak = day_bars(per_day)
     return render(
