@@ -9,6 +9,8 @@ import httpx
 import pytest
 
 from commercy.core.database import WriteSession
+from commercy.core.settings import Settings
+from commercy.main import create_app
 from commercy.orders.models import Order
 from commercy.web import forms
 from tests.factories import PASSWORD, Shop, make_order, make_reseller, make_user, order_body
@@ -416,3 +418,23 @@ async def test_duplicates_and_blocked_numbers_are_flagged_in_the_table_and_on_th
     assert order.order_number not in table.text
     assert f'href="/app/orders/{order.order_number}"' in page.text
     assert "Numéro bloqué — Fausses commandes" in page.text
+
+
+async def test_a_database_that_refuses_connections_shows_a_page_asking_to_retry() -> None:
+    settings = Settings(
+        _env_file=None,
+        database_url="postgresql+asyncpg://postgres@127.0.0.1:9/unreachable",
+        jwt_secret="k" * 40,
+    )
+    transport = httpx.ASGITransport(app=create_app(settings))
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+        form = await http.get("/app/login")
+        answer = await http.post(
+            "/app/login",
+            data={"identifier": "a@example.com", "password": "x" * 12, "csrf_token": csrf_of(form)},
+        )
+
+    assert answer.status_code == 503
+    assert answer.headers["Retry-After"] == "5"
+    assert answer.headers["content-type"].startswith("text/html")
+    assert "Commercy est occupé" in answer.text

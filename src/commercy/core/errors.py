@@ -248,6 +248,14 @@ async def _pool_timeout(request: Request, exc: Exception) -> JSONResponse:
     return _retry_later("The service is busy; retry shortly", BUSY_RETRY_AFTER_SECONDS)
 
 
+def retry_after_seconds(exc: Exception) -> int | None:
+    """How long a caller refused for ``exc`` should wait: a full pool or an unavailable
+    database; None for any other error."""
+    if isinstance(exc, PoolTimeout):
+        return BUSY_RETRY_AFTER_SECONDS
+    return UNAVAILABLE_RETRY_AFTER_SECONDS if database_unavailable(exc) else None
+
+
 def _retry_later(message: str, seconds: int) -> JSONResponse:
     return error_response(
         503, message=message, details={"retryAfter": seconds}, headers={"Retry-After": str(seconds)}
@@ -259,7 +267,9 @@ def _retry_later(message: str, seconds: int) -> JSONResponse:
 _UNAVAILABLE_SQLSTATES = ("08", "53", "57P")
 
 
-def _database_unavailable(exc: Exception) -> bool:
+def database_unavailable(exc: Exception) -> bool:
+    """Whether ``exc`` says the database refused or dropped our connection (a moment to wait
+    out, not a bug)."""
     if isinstance(exc, ConnectionError):  # refused or reset before the driver could wrap it
         return True
     if not isinstance(exc, DBAPIError):
@@ -272,7 +282,7 @@ async def _database_error(request: Request, exc: Exception) -> JSONResponse:
     """A database that refuses or drops our connections is a bad moment, not a bug: the caller
     is asked to come back (nothing was written: the transaction never committed). Any other
     driver error is unexpected."""
-    if not _database_unavailable(exc):
+    if not database_unavailable(exc):
         return await _unexpected_error(request, exc)
     logger.error("database unavailable on %s %s: %s", request.method, request.url.path, exc)
     return _retry_later(

@@ -3,17 +3,20 @@ the API's JSON, while it shares the API's database, settings and login budgets."
 
 from __future__ import annotations
 
+import logging
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Scope
 
 from commercy.core.database import Database
-from commercy.core.errors import CommercyError, describe_validation_errors
+from commercy.core.errors import CommercyError, describe_validation_errors, retry_after_seconds
 from commercy.core.ratelimit import RateLimits
 from commercy.core.settings import Settings
 from commercy.web import admin, calls, dashboard, forms, reseller_settings, supplier
@@ -21,6 +24,8 @@ from commercy.web.dependencies import CsrfRefused, SignInRequired
 from commercy.web.endpoints import router
 from commercy.web.i18n import TEMPLATES_DIR
 from commercy.web.pages import render
+
+logger = logging.getLogger("commercy.web")
 
 PREFIX = "/app"
 STATIC_DIR = TEMPLATES_DIR.parent / "static"
@@ -90,6 +95,37 @@ def _install_error_pages(web: FastAPI) -> None:
     @web.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         return render(request, "error.html", user=None, status_code=exc.status_code)
+
+    async def database_error(request: Request, exc: Exception) -> Response:
+        """A busy or unavailable database: a page saying to try again in a moment."""
+        seconds = retry_after_seconds(exc)
+        if seconds is None:
+            return await broken(request, exc)
+        logger.error("database unavailable on %s %s: %s", request.method, request.url.path, exc)
+        return render(
+            request,
+            "error.html",
+            user=None,
+            status_code=503,
+            reason="unavailable",
+            headers={"Retry-After": str(seconds)},
+        )
+
+    for kind in (PoolTimeout, DBAPIError, ConnectionError):
+        web.add_exception_handler(kind, database_error)
+
+    @web.exception_handler(Exception)
+    async def broken(request: Request, exc: Exception) -> Response:
+        # The error goes on up to the API app around this one, which logs it once.
+        request_id = getattr(request.state, "request_id", None)
+        return render(
+            request,
+            "error.html",
+            user=None,
+            status_code=500,
+            reason="broken",
+            request_id=request_id,
+        )
 
 
 def _quoted(path: str) -> str:
