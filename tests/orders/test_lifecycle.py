@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.exc import StaleDataError
 
 from commercy.catalog.models import Product
 from commercy.core.database import WriteSession
@@ -217,6 +218,55 @@ async def test_change_status_records_digishare_as_the_actor(
     reloaded = await orders_service.get_order_for_update(session, created.id)
     assert reloaded is not None and reloaded.status is OrderStatus.CONFIRMED
     assert await stock_of(session, shop.product.id) == 9
+
+
+async def test_a_status_change_from_a_stale_read_is_refused_and_writes_nothing(
+    client: httpx.AsyncClient, shop: Shop, session: WriteSession
+) -> None:
+    created = await make_order(session, world=shop.world, products=[shop.product])
+    order_id = created.id
+    session.sync_session.expire_on_commit = False  # the object keeps the version it read
+    stale = await orders_service.get_order_for_update(session, order_id)
+    assert stale is not None
+    await session.commit()
+    assert (await move(client, shop.agent, order_id, "not_reached")).status_code == 200
+
+    with pytest.raises(StaleDataError):
+        await orders_service.change_status(
+            session,
+            order=stale,
+            status=OrderStatus.CANCELED,
+            actor_label="digishare",
+            actor_user_id=None,
+            note=None,
+        )
+    await session.rollback()
+
+    answer = (await client.get(f"/api/v1/orders/{order_id}", headers=shop.agent)).json()["data"]
+    assert answer["status"] == "not_reached"
+    assert [h["toStatus"] for h in answer["history"]] == ["pending", "not_reached"]
+
+
+async def test_an_order_moved_then_changed_in_one_transaction_keeps_both(
+    client: httpx.AsyncClient, shop: Shop, session: WriteSession
+) -> None:
+    created = await make_order(session, world=shop.world, products=[shop.product])
+    order = await orders_service.get_order_for_update(session, created.id)
+    assert order is not None
+
+    await orders_service.change_status(
+        session,
+        order=order,
+        status=OrderStatus.NOT_REACHED,
+        actor_label="agent",
+        actor_user_id=None,
+        note=None,
+    )
+    order.call_attempts = 1  # what a call does after moving the order
+    await session.commit()
+
+    answer = (await client.get(f"/api/v1/orders/{order.id}", headers=shop.agent)).json()["data"]
+    assert (answer["status"], answer["callAttempts"], answer["version"]) == ("not_reached", 1, 3)
 
 
 async def test_suppliers_set_fulfilment_statuses_only(

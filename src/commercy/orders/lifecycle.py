@@ -43,5 +43,11 @@ def allowed_moves(status: OrderStatus) -> list[OrderStatus]:
     return sorted(_MOVES[status], key=_ORDER.index)
 
 
+def moves_stock(current: OrderStatus, target: OrderStatus) -> bool:
+    """Whether moving from ``current`` to ``target`` takes the quantities out of stock or
+    gives them back."""
+    return (current in HOLDS_STOCK) != (target in HOLDS_STOCK)
+
+
 def can_move(current: OrderStatus, target: OrderStatus) -> bool:
     return target in _MOVES[current]

@@ -327,3 +327,44 @@ def _item(row: dict[str, Any]) -> dict[str, Any]:
     item = {column.name: row[_ITEM_PREFIX + column.name] for column in _ITEMS}
     item["line_total"] = item["unit_price"] * item["quantity"]
     return item
+
+
+# --- one order, locked for a status change --------------------------------------------------
+
+# What a status change reads of the order it moves: the lifecycle's rules and the version check.
+_LOCKED_COLUMNS = (
+    _ORDERS.id,
+    _ORDERS.order_number,
+    _ORDERS.status,
+    _ORDERS.payment_status,
+    _ORDERS.version,
+)
+
+
+@lru_cache(maxsize=16)
+def _lock_query(shape: tuple[str, ...]) -> Precompiled:
+    """The order's row locked (``FOR UPDATE`` on PostgreSQL), one statement per shape like
+    :func:`_detail_query`'s."""
+    key = (
+        _ORDERS.id == bindparam("order_id")
+        if "order_id" in shape
+        else (_ORDERS.order_number == bindparam("order_number"))
+    )
+    return Precompiled(
+        select(*_LOCKED_COLUMNS)
+        .where(*(_SCOPES[name] for name in shape if name in _SCOPES), key)
+        .with_for_update()
+    )
+
+
+async def locked_order(
+    session: AsyncSession, *, actor: Actor, reference: str
+) -> dict[str, Any] | None:
+    """An order in the actor's scope (its id, number, status, payment status and version), its
+    row locked until the transaction ends; None when out of scope or unknown."""
+    key = _reference_param(reference)
+    if key is None:
+        return None
+    params = {**scope(actor), **key}
+    rows = await _lock_query(tuple(params)).rows(session, params)
+    return rows[0] if rows else None

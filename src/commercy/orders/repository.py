@@ -13,6 +13,9 @@ each a SQLAlchemy Core statement built once with every value a named parameter:
   ``orders_id_seq`` on PostgreSQL, SQLite's next rowid under its write lock), then its items
   and its first history line. The objects it returns are attached to the session as the ORM
   would have left them, so the caller and the order's listeners see an ordinary order.
+
+A status change's writes are plain statements too (:func:`move_order`): the versioned
+``UPDATE`` of the order and its history line, without the unit of work's flush.
 """
 
 from __future__ import annotations
@@ -42,16 +45,24 @@ from sqlalchemy import (
     or_,
     select,
     text,
+    update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.exc import StaleDataError
 
 from commercy.blocklist.models import BlockedPhone
 from commercy.catalog.models import Product
 from commercy.converty.models import ConvertyProduct, ProductMapping
 from commercy.core.database import Precompiled, WriteSession, table_of
 from commercy.orders.lifecycle import OPEN
-from commercy.orders.models import Order, OrderItem, OrderStatusChange
+from commercy.orders.models import (
+    Order,
+    OrderItem,
+    OrderStatus,
+    OrderStatusChange,
+    PaymentStatus,
+)
 
 _ORDERS = Order.__table__.c
 _ITEMS = OrderItem.__table__.c
@@ -337,3 +348,49 @@ def _attached(session: AsyncSession, order: Order) -> Order:
         make_transient_to_detached(instance)
     session.add(order)
     return order
+
+
+# --- a status change ------------------------------------------------------------------------
+
+# The order's new status under the version it was read at (``WHERE version = :read``, as the
+# ORM's version counter writes it), the version bumped: no row back, someone else wrote it.
+_MOVE_ORDER = Precompiled(
+    update(table_of(Order))
+    .where(_ORDERS.id == bindparam("order_id"), _ORDERS.version == bindparam("read_version"))
+    .values(
+        status=bindparam("to_status", type_=_ORDERS.status.type),
+        payment_status=bindparam("to_payment_status", type_=_ORDERS.payment_status.type),
+        updated_at=bindparam("now", type_=_ORDERS.updated_at.type),
+        version=_ORDERS.version + 1,
+    )
+    .returning(_ORDERS.version)
+)
+
+
+async def move_order(
+    session: WriteSession,
+    *,
+    order_id: int,
+    read_version: int,
+    status: OrderStatus,
+    payment_status: PaymentStatus,
+    history: dict[str, Any],
+) -> int:
+    """Write the order's new status and payment status, and its history line (``history``:
+    its columns but ``order_id``, ``to_status`` and ``changes``); the order's new version.
+    :class:`StaleDataError` (a 409) when the order is no longer at ``read_version``."""
+    now: datetime = history["created_at"]
+    version = await _MOVE_ORDER.scalar(
+        session,
+        {
+            "order_id": order_id,
+            "read_version": read_version,
+            "to_status": status,
+            "to_payment_status": payment_status,
+            "now": now,
+        },
+    )
+    if version is None:
+        raise StaleDataError(f"order {order_id} changed since version {read_version}")
+    await _INSERT_HISTORY.execute(session, {"order_id": order_id, "to_status": status, **history})
+    return int(version)

@@ -6,11 +6,12 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import select, update
+from sqlalchemy import inspect, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from commercy.accounts.models import Reseller, Supplier
 from commercy.auth.actor import Actor, check_own_id
@@ -383,19 +384,51 @@ async def return_quantities(session: WriteSession, quantities: Sequence[tuple[in
         )
 
 
+@dataclass(slots=True)
+class LockedOrder:
+    """An order as a status change reads it under its row lock (:func:`lock_for_status`):
+    what the lifecycle's rules and the version check need, without building the ORM object."""
+
+    id: int
+    order_number: str
+    status: OrderStatus
+    payment_status: PaymentStatus
+    version: int
+
+
+_Moved = TypeVar("_Moved", Order, LockedOrder)
+
+
+async def lock_for_status(session: AsyncSession, *, actor: Actor, reference: str) -> LockedOrder:
+    """An order in the actor's scope, its row locked until the transaction ends; else 404."""
+    row = await queries.locked_order(session, actor=actor, reference=reference)
+    if row is None:
+        raise NotFound(f"Order {reference} not found")
+    return LockedOrder(
+        id=row["id"],
+        order_number=row["order_number"],
+        status=OrderStatus(row["status"]),
+        payment_status=PaymentStatus(row["payment_status"]),
+        version=row["version"],
+    )
+
+
 async def change_status(
     session: WriteSession,
     *,
-    order: Order,
+    order: _Moved,
     status: OrderStatus,
     actor_label: str,
     actor_user_id: int | None,
     note: str | None,
-) -> Order:
+) -> _Moved:
     """Move ``order`` to ``status`` under the lifecycle's rules: stock taken or given back,
     payment marked on delivery, a history line written. Same status: a no-op. Refused move:
     :class:`Conflict` (409) whose details carry ``currentStatus`` and ``allowedStatuses``. Lock
-    the order first (:func:`get_order_for_update`) when others may change it concurrently."""
+    the order first (:func:`lock_for_status`, :func:`get_order_for_update`) when others may
+    change it concurrently. The writes are plain statements (``repository.move_order``) under
+    the version ``order`` was read at; ``order`` comes back with its new values, an ORM order
+    as if they had been flushed."""
     current = order.status
     if status == current:
         return order
@@ -409,21 +442,39 @@ async def change_status(
         await _take_stock(session, order_id=order.id)
     elif current in lifecycle.HOLDS_STOCK and status not in lifecycle.HOLDS_STOCK:
         await _return_stock(session, order_id=order.id)
-    if status is OrderStatus.DELIVERED:
-        order.payment_status = PaymentStatus.PAID
-    order.status = status
-    session.add(
-        OrderStatusChange(
-            order_id=order.id,
-            from_status=current,
-            to_status=status,
-            actor_label=actor_label,
-            actor_user_id=actor_user_id,
-            note=note,
-        )
+    payment = PaymentStatus.PAID if status is OrderStatus.DELIVERED else order.payment_status
+    now = utcnow()
+    version = await repository.move_order(
+        session,
+        order_id=order.id,
+        read_version=_read_version(order),
+        status=status,
+        payment_status=payment,
+        history={
+            "from_status": current,
+            "actor_label": actor_label,
+            "actor_user_id": actor_user_id,
+            "note": note,
+            "created_at": now,
+        },
     )
-    await session.flush()
+    written = {"status": status, "payment_status": payment, "version": version}
+    if isinstance(order, Order):
+        # What a flush would have left: the values as the row's, not pending changes.
+        for name, value in {**written, "updated_at": now}.items():
+            set_committed_value(order, name, value)
+    else:
+        order.status, order.payment_status, order.version = status, payment, version
     return order
+
+
+def _read_version(order: Order | LockedOrder) -> int:
+    """The version ``order`` was read at: an ORM order's loaded one, even when a change of
+    it is pending (its flush will then write under the version this change leaves)."""
+    if isinstance(order, Order):
+        committed = inspect(order).attrs.version.loaded_value
+        return int(committed)
+    return order.version
 
 
 def add_history_line(
@@ -463,11 +514,11 @@ async def set_status(
     status: OrderStatus,
     note: str | None,
     if_match: str | None = None,
-) -> Order:
+) -> LockedOrder:
     """An actor's status change: role rules, scope (404), row lock, the version the caller
     read (412), then :func:`change_status`."""
     _check_role_may_set(actor, status)
-    order = await lock_in_scope(session, actor=actor, reference=reference)
+    order = await lock_for_status(session, actor=actor, reference=reference)
     versions.check_if_match(order, if_match)
     return await change_status(
         session,

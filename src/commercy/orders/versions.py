@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Protocol
 
 from commercy.core.errors import PreconditionFailed
-from commercy.orders.models import Order
 
 
 class Versioned(Protocol):
@@ -23,6 +22,13 @@ class Versioned(Protocol):
     def version(self) -> int: ...
 
 
+class Numbered(Versioned, Protocol):
+    """An order as a write reads it: its tag, and its number to name it in a refusal."""
+
+    @property
+    def order_number(self) -> str: ...
+
+
 def etag(order: Versioned) -> str:
     return f'W/"{order.id}-{order.version}"'
 
@@ -31,12 +37,12 @@ def _opaque(tag: str) -> str:
     return tag.strip().removeprefix("W/").strip('"')
 
 
-def matches(if_match: str, order: Order) -> bool:
+def matches(if_match: str, order: Numbered) -> bool:
     current = _opaque(etag(order))
     return any(tag.strip() == "*" or _opaque(tag) == current for tag in if_match.split(","))
 
 
-def check_if_match(order: Order, if_match: str | None) -> None:
+def check_if_match(order: Numbered, if_match: str | None) -> None:
     """412 when ``If-Match`` names another version of the order; no header: no condition."""
     if if_match is None or matches(if_match, order):
         return

@@ -45,6 +45,7 @@ from commercy.integrations.digishare.models import (
     EventTimeSource,
     WebhookAuthType,
 )
+from commercy.orders import lifecycle
 from commercy.orders import service as orders_service
 from commercy.orders.models import Order, OrderStatus
 
@@ -207,20 +208,30 @@ async def _move_order(
         return
     previous = order.status
     try:
-        async with session.begin_nested():
-            await orders_service.change_status(
-                session,
-                order=order,
-                status=target,
-                actor_label=DIGISHARE_ACTOR,
-                actor_user_id=None,
-                note=f"Digishare ticket {event.ticket_id}",
-            )
+        if lifecycle.moves_stock(previous, target):
+            # Stock is taken product by product: a shortfall undoes what was taken before it.
+            async with session.begin_nested():
+                await _change_status(session, order=order, target=target, event=event)
+        else:  # a refusal comes before any write: no savepoint needed
+            await _change_status(session, order=order, target=target, event=event)
     except CommercyError as exc:  # refused by the lifecycle (e.g. out of stock): keep it visible
         event.outcome, event.detail = EventOutcome.REFUSED, exc.message
         return
     event.outcome = EventOutcome.APPLIED
     event.detail = f"{previous.value} → {target.value}"
+
+
+async def _change_status(
+    session: WriteSession, *, order: Order, target: OrderStatus, event: DigishareEvent
+) -> None:
+    await orders_service.change_status(
+        session,
+        order=order,
+        status=target,
+        actor_label=DIGISHARE_ACTOR,
+        actor_user_id=None,
+        note=f"Digishare ticket {event.ticket_id}",
+    )
 
 
 async def _find_order(
