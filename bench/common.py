@@ -171,13 +171,20 @@ def wrk(
     warmup: float = WARMUP,
     connections: int = CONNECTIONS,
     rate: float | None = None,
+    threads: int = THREADS,
 ) -> Measure:
     """Warm up, reset the server's peak RSS, then measure one wrk run of ``script``."""
     binary = ensure_wrk()
-    script_env = {**os.environ, **env, "BENCH_LUA_DIR": str(SCENARIOS)}
+    threads = min(threads, connections)
+    script_env = {
+        **os.environ,
+        **env,
+        "BENCH_LUA_DIR": str(SCENARIOS),
+        "BENCH_THREADS": str(threads),
+    }
     if rate:
         script_env["BENCH_RATE"] = str(rate)
-    command = [binary, f"-t{min(THREADS, connections)}", f"-c{connections}", "--latency"]
+    command = [binary, f"-t{threads}", f"-c{connections}", "--latency"]
     script_path = str(SCENARIOS / script)
     if warmup > 0:
         subprocess.run(

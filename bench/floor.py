@@ -7,7 +7,11 @@ BENCH_FLOOR_RESELLER_ID, BENCH_FLOOR_SUPPLIER_ID, BENCH_FLOOR_INTEGRATION_ID.
 
 Create: the order and its items in one transaction. List: the page's rows and their count.
 Get: the order, its items and its history. Status: lock, update, history line. Webhook: the
-raw event once (ON CONFLICT DO NOTHING), then the status change of its order.
+raw event once (ON CONFLICT DO NOTHING), then the status change of its order. Calls next (the
+agent's user id in an ``X-Bench-Agent`` header, the floor having no auth): the statements of
+``commercy.calls.service.next_order``: the first order due and unclaimed in the reseller's
+queue locked ``FOR UPDATE SKIP LOCKED``, its items, its history, the claim, and the end of the
+agent's other claims. Keep it in step with ``commercy.calls.queries.next_order``.
 
 With BENCH_FLOOR_WORK=product, create runs instead every statement Commercy's create runs,
 hand-written, in one transaction (the caller's account; the products with their Converty
@@ -43,6 +47,21 @@ COLUMNS = (
     "customer_governorate, customer_zip_code, notes, shipping_option, shipping_cost, subtotal, "
     "total, created_at, updated_at"
 )
+# The call queue's statuses (calls.rules.CALLING), its callbacks (rank 0) and claim length.
+CALLING = (
+    "'pending', 'not_reached', 'phone_closed', 'rapported', 'more_information', 'not_available'"
+)
+CALLBACKS = "'rapported', 'more_information'"
+CLAIM = dt.timedelta(minutes=5)
+NEXT_CALL = (
+    f"SELECT {COLUMNS}, created_by_user_id, possible_duplicate_of, blocked, blocked_reason, "
+    "call_attempts, next_call_at, claimed_by_user_id, claim_expires_at, version FROM orders "
+    f"WHERE reseller_id = $1 AND status IN ({CALLING}) AND blocked = false "
+    "AND coalesce(next_call_at, created_at) <= $2 "
+    "AND (claim_expires_at IS NULL OR claim_expires_at <= $2) "
+    f"ORDER BY CASE WHEN status IN ({CALLBACKS}) THEN 0 WHEN status = 'pending' THEN 1 ELSE 2 "
+    "END, coalesce(next_call_at, created_at), id LIMIT 1 FOR UPDATE SKIP LOCKED"
+)
 STATUS_OF_TICKET = {"u5hj8cd3pq6ya0lw": "not_reached", "r4tn7vy2gk9me1sx": "rapported"}
 
 
@@ -64,6 +83,7 @@ class Store(Protocol):
     async def get(self, order_id: int) -> dict[str, Any] | None: ...
     async def set_status(self, order_id: int, status: str) -> dict[str, Any] | None: ...
     async def webhook(self, raw: bytes) -> dict[str, Any]: ...
+    async def next_call(self, agent_id: int) -> dict[str, Any] | None: ...
     async def close(self) -> None: ...
 
 
@@ -197,6 +217,30 @@ class PostgresStore:
                     "UPDATE digishare_events SET order_id = $2 WHERE id = $1", event_id, order_id
                 )
         return {"id": event_id, "outcome": "applied"}
+
+    async def next_call(self, agent_id: int) -> dict[str, Any] | None:
+        now = dt.datetime.now(dt.UTC)
+        async with self.pool.acquire() as conn, conn.transaction():
+            order = await conn.fetchrow(NEXT_CALL, self.reseller_id, now)
+            if order is None:
+                return None
+            items = await conn.fetch("SELECT * FROM order_items WHERE order_id = $1", order["id"])
+            history = await conn.fetch(
+                "SELECT * FROM order_status_changes WHERE order_id = $1", order["id"]
+            )
+            await conn.execute(
+                "UPDATE orders SET claimed_by_user_id = $2, claim_expires_at = $3, "
+                "updated_at = $4 WHERE id = $1",
+                order["id"], agent_id, now + CLAIM, now,
+            )  # fmt: skip
+            await conn.execute(
+                "UPDATE orders SET claimed_by_user_id = NULL, claim_expires_at = NULL, "
+                "updated_at = $3 WHERE id IN (SELECT id FROM orders WHERE claimed_by_user_id = $1 "
+                "AND id != $2 FOR UPDATE SKIP LOCKED)",
+                agent_id, order["id"], now,
+            )  # fmt: skip
+        return {**dict(order), "items": [dict(i) for i in items],
+                "history": [dict(h) for h in history]}  # fmt: skip
 
 
 class ProductWorkStore(PostgresStore):
@@ -402,9 +446,13 @@ class SqliteStore:
     async def webhook(self, raw: bytes) -> dict[str, Any]:
         raise NotImplementedError("the SQLite pass covers create, list and get")
 
+    async def next_call(self, agent_id: int) -> dict[str, Any] | None:
+        raise NotImplementedError("the SQLite pass covers create, list and get")
+
 
 _ORDER = re.compile(r"^/api/v1/orders/(\d+)$")
 _STATUS = re.compile(r"^/api/v1/orders/(\d+)/status$")
+_NEXT_CALL = "/api/v1/calls/next"
 _WEBHOOK = re.compile(r"^/api/v1/webhooks/digishare/\d+$")
 
 
@@ -433,9 +481,12 @@ class FloorApp:
             status, data = (200, moved) if moved else (404, {"error": "not found"})
         elif _WEBHOOK.match(path) and method == "POST":
             status, data = 200, await self.store.webhook(body)
+        elif path == _NEXT_CALL and method == "POST":
+            claimed = await self.store.next_call(_agent(scope))
+            status, data = (200, claimed) if claimed else (204, None)
         elif path == "/":
             status, data = 200, {"floor": True}
-        payload = dumps({"success": status < 400, "data": data})
+        payload = b"" if status == 204 else dumps({"success": status < 400, "data": data})
         await send(
             {
                 "type": "http.response.start",
@@ -458,6 +509,11 @@ class FloorApp:
                 await self.store.close()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
+
+
+def _agent(scope: Scope) -> int:
+    """The calling agent's user id, from the bench's ``X-Bench-Agent`` header."""
+    return int(dict(scope["headers"])[b"x-bench-agent"])
 
 
 async def _body(receive: Receive) -> bytes:

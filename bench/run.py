@@ -64,7 +64,9 @@ SCALE_DURATION = float(os.environ.get("BENCH_SCALE_DURATION", "2" if QUICK else 
 RATIO_PAIRS = int(os.environ.get("BENCH_RATIO_PAIRS", "1" if QUICK else "3"))
 # The PostgreSQL pass's scenario groups to run (BENCH_SCENARIOS=create: create with and without
 # Idempotency-Key, and create at half its peak).
-SCENARIO_GROUPS = ("list", "get", "status", "webhook", "create", "compression", "outbox")
+SCENARIO_GROUPS = (
+    "list", "get", "status", "webhook", "create", "calls", "compression", "outbox",
+)  # fmt: skip
 CHOSEN_SCENARIOS = [
     s for s in os.environ.get("BENCH_SCENARIOS", ",".join(SCENARIO_GROUPS)).split(",") if s
 ]
@@ -72,8 +74,13 @@ CHOSEN_SCENARIOS = [
 WEB_RUNS = int(os.environ.get("BENCH_WEB_RUNS", "5" if QUICK else "20"))
 # The PostgreSQL pass's scenario groups to run (BENCH_SCENARIOS=create: create with and without
 # Idempotency-Key, and create at half its peak).
-SCENARIO_GROUPS = ("list", "get", "status", "webhook", "create", "compression", "outbox")
+SCENARIO_GROUPS = (
+    "list", "get", "status", "webhook", "create", "calls", "compression", "outbox",
+)  # fmt: skip
 CHOSEN_SCENARIOS = os.environ.get("BENCH_SCENARIOS", ",".join(SCENARIO_GROUPS)).split(",")
+# Call-center agents of the calls group: one wrk thread and connection each, so no agent ends
+# another's claims.
+CALL_AGENTS = int(os.environ.get("BENCH_CALL_AGENTS", "20"))
 # Another checkout's src/ (the code before a change): its create runs beside the product's,
 # alternating with it, against the same floors, in the same run.
 BEFORE_SRC = os.environ.get("BENCH_BEFORE_SRC", "")
@@ -301,18 +308,22 @@ def postgres_pass(report: Report, secrets_env: dict[str, str]) -> None:
 
         def measured(scenario: str, script: str, path: str, *, target: str = "",
                      with_work: bool = False, extra: dict[str, str] | None = None,
-                     with_before: bool = False) -> Measure:  # fmt: skip
+                     with_before: bool = False, with_framework: bool = True,
+                     agents: int | None = None) -> Measure:  # fmt: skip
             """The floor, the framework floor (and the product's work on the floor), then the
             product, back to back on the same data; one row. A scenario with a ratio target
             runs its floor and product pair RATIO_PAIRS times, alternating, and keeps the pair
-            of median ratio (the spread goes into the row)."""
+            of median ratio (the spread goes into the row). With ``agents``, that many wrk
+            threads of one connection each."""
             env = {**common, **(extra or {})}
+            sized = {"connections": agents, "threads": agents} if agents else {}
 
             def run(server: Server, kind: str) -> Measure:
                 return wrk(server=server, script=script, path=path, env=env,
-                           scenario=scenario, db="pg", kind=kind)  # fmt: skip
+                           scenario=scenario, db="pg", kind=kind, **sized)  # fmt: skip
 
-            floor_m, framework_m = run(floor, "floor"), run(framework, "framework")
+            floor_m = run(floor, "floor")
+            framework_m = run(framework, "framework") if with_framework else None
             work_m = run(work, "work") if with_work else None
             pairs, befores = [(run(product, "product"), floor_m)], []
             for index in range(RATIO_PAIRS if target else 1):
@@ -333,12 +344,20 @@ def postgres_pass(report: Report, secrets_env: dict[str, str]) -> None:
                            work=work_m, spread=[p.rps / f.rps for p, f in befores])  # fmt: skip
             return product_m
 
-        def half_peak(peak: Measure, script: str, path: str) -> None:
+        def half_peak(
+            peak: Measure,
+            script: str,
+            path: str,
+            *,
+            extra: dict[str, str] | None = None,
+            agents: int | None = None,
+        ) -> None:
             """p99 at half the peak rate, run right after the peak on the same data."""
             asyncio.run(checkpoint(stage.dsn))
-            half = wrk(server=product, script=script, path=path, env=common,
+            sized = {"connections": agents, "threads": agents} if agents else {}
+            half = wrk(server=product, script=script, path=path, env={**common, **(extra or {})},
                        scenario=f"{peak.scenario} @ ½ peak", db="pg", kind="product",
-                       rate=round(peak.rps / 2, 1))  # fmt: skip
+                       rate=round(peak.rps / 2, 1), **sized)  # fmt: skip
             report.add(half, target="p99 < 50 ms", met=half.p99_ms < 50 and half.errors == 0,
                        name=f"{peak.scenario} @ ½ peak ({half.rate:g}/s)")  # fmt: skip
 
@@ -364,10 +383,33 @@ def postgres_pass(report: Report, secrets_env: dict[str, str]) -> None:
                 f"Create with Idempotency-Key / create without: {keyed_m.rps / create_m.rps:.2f}"
                 " (target ≥ 0.8)"
             )
+        if "calls" in CHOSEN_SCENARIOS:
+            agents = call_agents(stage)
+            calls_m = measured(f"calls next ({CALL_AGENTS} agents)", "calls.lua",
+                               "/api/v1/calls/next", target="ratio ≥ 0.5", extra=agents,
+                               with_framework=False, agents=CALL_AGENTS)  # fmt: skip
+            half_peak(calls_m, "calls.lua", "/api/v1/calls/next", extra=agents,
+                      agents=CALL_AGENTS)  # fmt: skip
         if "compression" in CHOSEN_SCENARIOS:
             report.compression = compression(product, token, list_path)
         if "outbox" in CHOSEN_SCENARIOS:
             add_outbox_lag(report, stage)
+
+
+def call_agents(stage: PostgresStage) -> dict[str, str]:
+    """The bench reseller's call-center agents, logged in: their ids and tokens for calls.lua.
+    Each next claims an order and ends the agent's previous claim, so the queue (the base
+    orders being confirmed, thousands) never runs dry: at most one claim per agent is held."""
+    agents = asyncio.run(
+        seed.add_agents(settings_for(stage.env), reseller_id=stage.seeded.reseller_id,
+                        count=CALL_AGENTS)
+    )  # fmt: skip
+    return {
+        "BENCH_AGENT_IDS": ",".join(str(user_id) for user_id, _ in agents),
+        "BENCH_AGENT_TOKENS": ",".join(
+            login(stage.product, identifier) for _, identifier in agents
+        ),
+    }
 
 
 def outbox_pass(report: Report, secrets_env: dict[str, str]) -> None:

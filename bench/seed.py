@@ -111,3 +111,26 @@ async def seed(settings: Settings, *, sandbox_url: str | None) -> Seeded:
         )
     finally:
         await database.dispose()
+
+
+async def add_agents(settings: Settings, *, reseller_id: int, count: int) -> list[tuple[int, str]]:
+    """``count`` call-center agents of the reseller: (user id, identifier) of each."""
+    database = Database(settings)
+    try:
+        async with database.sessionmaker() as session, session.begin():
+            agents = []
+            for number in range(1, count + 1):
+                user = await accounts_service.create_user(
+                    session,
+                    actor=None,
+                    data=UserCreate(
+                        identifier=f"bench-agent-{number}@commercy.local",
+                        password=PASSWORD,
+                        role=Role.AGENT,
+                        reseller_id=reseller_id,
+                    ),
+                )
+                agents.append((user.id, user.identifier))
+            return agents
+    finally:
+        await database.dispose()

@@ -53,10 +53,12 @@ if rate > 0 then
   local interval = 1000 * threads / rate
   local slot = nil
   -- Each request takes the next slot of this thread's schedule and waits for it; after a stall
-  -- of over a second the schedule restarts instead of bursting to catch up.
+  -- of over a second the schedule restarts instead of bursting to catch up. The threads'
+  -- schedules are staggered, so several threads do not all send at the same instant.
   function delay()
     local now = now_ms()
-    if slot == nil or slot < now - 1000 then slot = now end
+    if slot == nil then slot = now + ((thread_id or 1) - 1) * interval / threads end
+    if slot < now - 1000 then slot = now end
     local wait = slot - now
     slot = slot + interval
     if wait < 0 then return 0 end
