@@ -72,12 +72,6 @@ CHOSEN_SCENARIOS = [
 ]
 # Each web page is requested this many times on the scale set (median and p95 of them).
 WEB_RUNS = int(os.environ.get("BENCH_WEB_RUNS", "5" if QUICK else "20"))
-# The PostgreSQL pass's scenario groups to run (BENCH_SCENARIOS=create: create with and without
-# Idempotency-Key, and create at half its peak).
-SCENARIO_GROUPS = (
-    "list", "get", "status", "webhook", "create", "calls", "compression", "outbox",
-)  # fmt: skip
-CHOSEN_SCENARIOS = os.environ.get("BENCH_SCENARIOS", ",".join(SCENARIO_GROUPS)).split(",")
 # Call-center agents of the calls group: one wrk thread and connection each, so no agent ends
 # another's claims.
 CALL_AGENTS = int(os.environ.get("BENCH_CALL_AGENTS", "20"))
