@@ -214,8 +214,26 @@ async def test_a_newer_and_an_older_event_sent_at_once_leave_the_newer_one_appli
     for order in orders:
         response = await client.get(f"/api/v1/orders/{order['id']}", headers=shop.reseller_headers)
         data = response.json()["data"]
-        assert data["status"] == "not_reached"
-        assert data["confirmation"]["lastEventAt"] == "2026-01-13T17:00:00.000Z"
+        handled = await _handled(session, order["id"])
+        assert data["status"] == "not_reached", handled
+        assert data["confirmation"]["lastEventAt"] == "2026-01-13T17:00:00.000Z", handled
+
+
+async def _handled(session: AsyncSession, order_id: int) -> list[tuple[Any, ...]]:
+    """What became of each event of the order, in the order they were received."""
+    rows = await session.execute(
+        select(
+            DigishareEvent.id,
+            DigishareEvent.received_at,
+            DigishareEvent.event_at,
+            DigishareEvent.outcome,
+            DigishareEvent.detail,
+        )
+        .where(DigishareEvent.order_id == order_id)
+        .order_by(DigishareEvent.id)
+    )
+    await session.commit()
+    return [tuple(row) for row in rows]
 
 
 @pytest.mark.parametrize(
