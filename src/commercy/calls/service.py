@@ -424,8 +424,16 @@ async def agent_day(session: AsyncSession, *, actor: Actor, zone: ZoneInfo) -> A
     attempts = sum(int(row["attempts"]) for row in rows)
     reached = sum(int(row["reached"] or 0) for row in rows)
     confirmed = sum(int(row["confirmed"] or 0) for row in rows)
-    rate = round(confirmed / reached, 4) if reached else None
-    return AgentDay(attempts=attempts, confirmed=confirmed, confirmation_rate=rate)
+    return AgentDay(
+        attempts=attempts,
+        confirmed=confirmed,
+        confirmation_rate=_confirmation_rate(confirmed, reached),
+    )
+
+
+def _confirmation_rate(confirmed: int, reached: int) -> float | None:
+    """confirmed / reached, to 4 places; None when no call reached anyone."""
+    return round(confirmed / reached, 4) if reached else None
 
 
 def _stats_row(row: dict[str, Any]) -> CallStatsOut:
@@ -439,7 +447,7 @@ def _stats_row(row: dict[str, Any]) -> CallStatsOut:
         reached=reached,
         confirmed=confirmed,
         canceled=int(row["canceled"] or 0),
-        confirmation_rate=round(confirmed / reached, 4) if reached else None,
+        confirmation_rate=_confirmation_rate(confirmed, reached),
         average_attempts_per_confirmed=round(float(average), 2) if average is not None else None,
     )
 
