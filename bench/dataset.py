@@ -15,12 +15,16 @@ from dataclasses import dataclass
 
 import asyncpg
 
+from commercy.core.text import folded
+
 STATUSES = (
     "pending", "pending", "pending", "not_reached", "rapported", "confirmed", "confirmed",
     "shipped", "delivered", "delivered", "canceled", "returned",
 )  # fmt: skip
 SOURCES = ("facebook_page", "site_web", "api", "whatsapp", "instagram", "manual")
 NAMES = ("Amira Ben Salah", "Youssef Trabelsi", "Salma Gharbi", "Mehdi Jaziri", "Ines Mansour")
+# What the orders' search reads of each name (the API writes it with the name).
+FOLDED_NAMES = tuple(folded(name) or "" for name in NAMES)
 CITIES = ("Tunis", "Sfax", "Sousse", "Nabeul", "Bizerte", "Gabès")
 
 
@@ -83,7 +87,8 @@ async def add_orders(
             INSERT INTO orders (id, order_number, barcode, reseller_id, supplier_id,
                 created_by_user_id, status, payment_status, source, customer_name, customer_phone,
                 wa_id, customer_address, customer_city, customer_governorate, customer_zip_code,
-                notes, shipping_option, shipping_cost, subtotal, total, created_at, updated_at)
+                notes, shipping_option, shipping_cost, subtotal, total, created_at, updated_at,
+                customer_name_folded)
             SELECT $1 + g, 'ORD-' || (extract(epoch FROM t) * 1000)::bigint || '-' || ($1 + g),
                 'ORD-' || (extract(epoch FROM t) * 1000)::bigint || '-' || ($1 + g),
                 CASE WHEN g % $4 = 0 THEN $5 ELSE ($6::int[])[1 + g % cardinality($6::int[])] END,
@@ -92,7 +97,8 @@ async def add_orders(
                 ({_sql_array(NAMES)})[1 + g % {len(NAMES)}],
                 '+2162' || lpad(((g::bigint * 7919) % 10000000)::text, 7, '0'),
                 '2162' || lpad(((g::bigint * 7919) % 10000000)::text, 7, '0'),
-                g || ' rue de Marseille', c, c, '1000', NULL, 'free', 0, 120.5, 120.5, t, t
+                g || ' rue de Marseille', c, c, '1000', NULL, 'free', 0, 120.5, 120.5, t, t,
+                ({_sql_array(FOLDED_NAMES)})[1 + g % {len(NAMES)}]
             FROM generate_series(1, $7) g,
                 LATERAL (SELECT now() - ($7 - g) * interval '20 seconds' AS t,
                     ({_sql_array(STATUSES)})[1 + (g * 7) % {len(STATUSES)}] AS st,
@@ -186,7 +192,7 @@ def add_orders_sqlite(
                 base + g, number, number, reseller_id, supplier_id, user_id, status,
                 "paid" if status == "delivered" else "unpaid", SOURCES[g % len(SOURCES)],
                 NAMES[g % len(NAMES)], phone, phone[1:], f"{g} rue de Marseille", city, city,
-                "1000", "free", 0, 120.5, 120.5, stamp, stamp,
+                "1000", "free", 0, 120.5, 120.5, stamp, stamp, FOLDED_NAMES[g % len(NAMES)],
             ))  # fmt: skip
             product = products[g % len(products)]
             items.append((base + g, product.id, product.name, product.code, 1, 120.5, "Rouge"))
@@ -195,8 +201,8 @@ def add_orders_sqlite(
             "INSERT INTO orders (id, order_number, barcode, reseller_id, supplier_id, "
             "created_by_user_id, status, payment_status, source, customer_name, customer_phone, "
             "wa_id, customer_address, customer_city, customer_governorate, customer_zip_code, "
-            "shipping_option, shipping_cost, subtotal, total, created_at, updated_at) "
-            "VALUES (" + ",".join("?" * 22) + ")",
+            "shipping_option, shipping_cost, subtotal, total, created_at, updated_at, "
+            "customer_name_folded) VALUES (" + ",".join("?" * 23) + ")",
             orders,
         )
         db.executemany(

@@ -193,6 +193,40 @@ async def test_search_ignores_case_and_finds_part_of_a_name_number_or_phone(
     assert await numbers(client, shop, search="Amira") == []
 
 
+async def test_search_ignores_accents_both_ways(
+    client: httpx.AsyncClient, shop: Shop, session: WriteSession
+) -> None:
+    accented = await make_order(
+        session, world=shop.world, products=[shop.product], customerName="Hélène Ben Ali"
+    )
+    plain = await make_order(
+        session, world=shop.world, products=[shop.product], customerName="Helene Jaziri"
+    )
+    both = sorted([accented.order_number, plain.order_number], reverse=True)
+
+    assert sorted(await numbers(client, shop, search="Helene"), reverse=True) == both
+    assert sorted(await numbers(client, shop, search="helene"), reverse=True) == both
+    assert sorted(await numbers(client, shop, search="HÉLÈNE"), reverse=True) == both
+    assert await numbers(client, shop, search="Hélène J") == [plain.order_number]
+    assert await numbers(client, shop, search="ben àli") == [accented.order_number]
+
+
+async def test_search_finds_an_edited_name_by_its_new_spelling(
+    client: httpx.AsyncClient, shop: Shop, session: WriteSession
+) -> None:
+    order = await make_order(
+        session, world=shop.world, products=[shop.product], customerName="Sami Trabelsi"
+    )
+
+    edited = await client.patch(
+        f"{ORDERS}/{order.id}", json={"customerName": "Zoé Mansour"}, headers=shop.agent
+    )
+
+    assert edited.status_code == 200, edited.text
+    assert await numbers(client, shop, search="zoe") == [order.order_number]
+    assert await numbers(client, shop, search="Trabelsi") == []
+
+
 async def test_sorted_pages_follow_the_column_then_the_id(
     client: httpx.AsyncClient, shop: Shop, session: WriteSession
 ) -> None:

@@ -9,16 +9,23 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Connection
+from sqlalchemy import Connection, text
 
 from commercy import models  # noqa: F401  (registers every table on the metadata)
-from commercy.core.database import Base, Database
+from commercy.core.database import Base, Database, WriteSession
+from commercy.core.migrations import alembic_config
+from commercy.core.settings import Settings
+from tests.factories import make_order, make_shop
 
 # Built by a migration on PostgreSQL only, with an operator class the models cannot express
 # portably: the trigram index that serves the orders search.
 POSTGRES_ONLY_INDEXES = {"ix_orders_search_trgm"}
+# The migration before the one that adds and backfills the orders' folded name.
+FOLDED_NAME_PARENT = "3b8e1f6c2a94"
 
 
 def _unmigrated_changes(connection: Connection) -> list[Any]:
@@ -36,3 +43,35 @@ async def test_migrations_build_exactly_what_the_models_declare(database: Databa
         changes = await connection.run_sync(_unmigrated_changes)
 
     assert changes == []
+
+
+async def test_the_folded_name_migration_backfills_the_orders_already_there(
+    client: httpx.AsyncClient, session: WriteSession, settings: Settings, database: Database
+) -> None:
+    shop = await make_shop(session, settings)
+    names = ["Hélène Ben Ali", "Sami TRABELSI", "Ζωή Ἀλεξίου", None]
+    for name in names:
+        await make_order(session, world=shop.world, products=[shop.product], customerName=name)
+    await session.commit()
+
+    async with database.engine.begin() as connection:
+        await connection.run_sync(_migrate, "downgrade", FOLDED_NAME_PARENT)
+    async with database.engine.begin() as connection:
+        await connection.run_sync(_migrate, "upgrade", "head")
+
+    async with database.engine.connect() as connection:
+        stored = (await connection.execute(text("SELECT customer_name_folded FROM orders"))).all()
+    assert sorted(row[0] or "" for row in stored) == [
+        "",
+        "helene ben ali",
+        "sami trabelsi",
+        "ζωη αλεξιου",
+    ]
+    found = await client.get("/api/v1/orders", params={"search": "helene"}, headers=shop.reseller)
+    assert len(found.json()["data"]) == 1
+
+
+def _migrate(connection: Connection, direction: str, revision: str) -> None:
+    config = alembic_config()
+    config.attributes["connection"] = connection
+    getattr(command, direction)(config, revision)

@@ -173,6 +173,22 @@ async def test_filters_narrow_the_table_and_htmx_gets_only_the_table(
     assert confirmed.order_number in answer.text and order.order_number not in answer.text
 
 
+async def test_the_search_box_finds_a_name_without_its_accents(
+    client: httpx.AsyncClient, session: WriteSession, shop: Shop, order: Order
+) -> None:
+    helene = await make_order(
+        session, world=shop.world, products=[shop.product], customerName="Hélène Ben Ali"
+    )
+    await sign_in(client, shop.world.reseller_user)
+
+    answer = await client.get(
+        "/app/orders?search=helene", headers={"HX-Request": "true", "HX-Target": "results"}
+    )
+
+    assert helene.order_number in answer.text and order.order_number not in answer.text
+    assert "Hélène Ben Ali" in answer.text
+
+
 @pytest.mark.parametrize(
     ("query", "field"),
     [

@@ -8,6 +8,7 @@ WhatsApp messages. Text that spans lines (notes, addresses) may hold tabs and li
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterator
 from typing import Any
 
@@ -35,3 +36,13 @@ def texts(value: Any) -> Iterator[str]:
         yield from (item for item in value if isinstance(item, str))
     elif isinstance(value, dict):
         yield from (item for pair in value.items() for item in pair if isinstance(item, str))
+
+
+def folded(text: str | None) -> str | None:
+    """``text`` as the search compares it: case folded, accents removed (``Hélène`` and
+    ``HELENE`` both give ``helene``), the same in Python for the stored column and the term, so
+    neither database needs an extension for it."""
+    if text is None:
+        return None
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(char for char in decomposed if not unicodedata.combining(char))

@@ -20,10 +20,11 @@ from sqlalchemy import (
     false,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from commercy.accounts.models import Reseller, Supplier
 from commercy.core.database import Base, TimestampMixin, utcnow
+from commercy.core.text import folded
 
 MONEY = Numeric(12, 3)
 
@@ -123,7 +124,8 @@ class Order(TimestampMixin, Base):
             sqlite_where=text("claimed_by_user_id IS NOT NULL"),
             postgresql_where=text("claimed_by_user_id IS NOT NULL"),
         ),
-        # PostgreSQL also gets ix_orders_search_trgm (pg_trgm GIN over the searched columns)
+        # PostgreSQL also gets ix_orders_search_trgm (pg_trgm GIN over the searched columns,
+        # the folded name among them)
         # from its migration; SQLite has no such index, so it is not declared here.
     )
 
@@ -142,6 +144,9 @@ class Order(TimestampMixin, Base):
     source: Mapped[OrderSource] = mapped_column(_enum(OrderSource))
 
     customer_name: Mapped[str | None] = mapped_column(String(200))
+    # What the search reads of the name (commercy.core.text.folded): kept with the name by
+    # every write of it, so ``helene`` finds ``Hélène`` through the search's trigram index.
+    customer_name_folded: Mapped[str | None] = mapped_column(Text)
     customer_phone: Mapped[str] = mapped_column(String(20), index=True)  # E.164
     customer_phone2: Mapped[str | None] = mapped_column(String(20))
     wa_id: Mapped[str] = mapped_column(String(20))  # WhatsApp id: the E.164 digits, no "+"
@@ -186,6 +191,11 @@ class Order(TimestampMixin, Base):
     supplier: Mapped[Supplier] = relationship(lazy="raise")
 
     __mapper_args__ = {"version_id_col": version}
+
+    @validates("customer_name")
+    def _fold_customer_name(self, _key: str, name: str | None) -> str | None:
+        self.customer_name_folded = folded(name)
+        return name
 
 
 class OrderItem(Base):

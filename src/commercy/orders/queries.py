@@ -21,6 +21,7 @@ from commercy.auth.models import Role
 from commercy.core.database import Precompiled
 from commercy.core.ids import parse_id
 from commercy.core.pagination import Page, PageQuery, fetch_page
+from commercy.core.text import folded
 from commercy.orders.lifecycle import OPEN
 from commercy.orders.models import (
     Order,
@@ -170,7 +171,7 @@ def _criteria(actor: Actor, filters: OrderFilters) -> dict[str, Any]:
     if filters.blocked is not None:
         params["blocked" if filters.blocked else "not_blocked"] = True
     if filters.search:
-        params["search"] = f"%{filters.search.lower()}%"
+        params["search"] = f"%{folded(filters.search)}%"
         digits = "".join(ch for ch in filters.search if ch.isdigit())
         if len(digits) >= 4:
             params["search_digits"] = digits
@@ -185,10 +186,11 @@ def _conditions(shape: tuple[str, ...]) -> list[ColumnElement[bool]]:
 
 
 def _search(*, by_phone: bool) -> ColumnElement[bool]:
-    """Name or order number like ``search``; with 4 digits or more, either phone too."""
+    """Name or order number like ``search``; with 4 digits or more, either phone too. The
+    name is compared folded on both sides (no case, no accents), the number case-blind."""
     pattern = bindparam("search", type_=String)
     conditions: list[ColumnElement[bool]] = [
-        _ORDERS.customer_name.ilike(pattern),
+        _ORDERS.customer_name_folded.like(pattern),
         _ORDERS.order_number.ilike(pattern),
     ]
     if by_phone:

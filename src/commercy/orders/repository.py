@@ -55,6 +55,7 @@ from commercy.blocklist.models import BlockedPhone
 from commercy.catalog.models import Product
 from commercy.converty.models import ConvertyProduct, ProductMapping
 from commercy.core.database import Precompiled, WriteSession, table_of
+from commercy.core.text import folded
 from commercy.orders.lifecycle import OPEN
 from commercy.orders.models import (
     Order,
@@ -211,7 +212,7 @@ _ORDER_VALUES = (
     "customer_name", "customer_phone", "customer_phone2", "wa_id", "customer_address",
     "customer_city", "customer_governorate", "customer_zip_code", "notes", "shipping_option",
     "shipping_cost", "subtotal", "total", "possible_duplicate_of", "blocked", "blocked_reason",
-    "call_attempts", "version", "created_at", "updated_at",
+    "call_attempts", "version", "created_at", "updated_at", "customer_name_folded",
 )  # fmt: skip
 
 
@@ -285,14 +286,15 @@ async def insert_order(
     history: dict[str, Any],
 ) -> Order:
     """Insert the order (``order``: a value for each column of ``_ORDER_VALUES`` but the
-    defaults ``call_attempts`` and ``version``), its items and its first history line
-    (``history``: its columns but ``order_id`` and ``changes``); the order comes back with its
-    id and number, its items and history loaded, attached to ``session``."""
+    defaults ``call_attempts`` and ``version`` and the folded name), its items and its first
+    history line (``history``: its columns but ``order_id`` and ``changes``); the order comes
+    back with its id and number, its items and history loaded, attached to ``session``."""
     created_at: datetime = order["created_at"]
     values = {
         **order,
         "call_attempts": 0,
         "version": 1,
+        "customer_name_folded": folded(order["customer_name"]),
         "number_prefix": f"ORD-{int(created_at.timestamp() * 1000)}-",
     }
     dialect = session.get_bind().dialect.name
