@@ -69,6 +69,12 @@ def _enum(enum: type[StrEnum]) -> Enum:
     return Enum(enum, native_enum=False, length=24, values_callable=lambda e: [m.value for m in e])
 
 
+# The columns a list may be sorted by besides created_at and order_number (see
+# orders.queries.SORTS), each with the id as tie-break: indexed per reseller, per supplier and
+# across all orders (the admin's list).
+SORTED_BY = ("total", "updated_at", "customer_name", "status")
+
+
 class Order(TimestampMixin, Base):
     __tablename__ = "orders"
     __table_args__ = (
@@ -88,10 +94,17 @@ class Order(TimestampMixin, Base):
         # every order of the reseller for each one.
         *(
             Index(f"ix_orders_reseller_id_{column}_id", "reseller_id", column, "id")
-            for column in ("total", "updated_at", "customer_name", "status")
+            for column in SORTED_BY
         ),
-        # An admin's list: every reseller's orders, newest first.
+        # An admin's list: every reseller's orders, newest first, or sorted by another column
+        # ((status, id) also serves the lookups by status).
         Index("ix_orders_created_at_id", "created_at", "id"),
+        *(Index(f"ix_orders_{column}_id", column, "id") for column in SORTED_BY),
+        # A supplier's list sorted by another column than created_at, as the reseller's.
+        *(
+            Index(f"ix_orders_supplier_id_{column}_id", "supplier_id", column, "id")
+            for column in SORTED_BY
+        ),
         # The duplicate check on create: the reseller's recent orders from one number.
         Index(
             "ix_orders_reseller_id_customer_phone_created_at",
@@ -125,8 +138,8 @@ class Order(TimestampMixin, Base):
             postgresql_where=text("claimed_by_user_id IS NOT NULL"),
         ),
         # PostgreSQL also gets ix_orders_search_trgm (pg_trgm GIN over the searched columns,
-        # the folded name among them)
-        # from its migration; SQLite has no such index, so it is not declared here.
+        # the folded name among them) from its migration; SQLite has no such index, so it is
+        # not declared here.
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -137,7 +150,7 @@ class Order(TimestampMixin, Base):
     created_by_user_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL")
     )
-    status: Mapped[OrderStatus] = mapped_column(_enum(OrderStatus), index=True)
+    status: Mapped[OrderStatus] = mapped_column(_enum(OrderStatus))
     payment_status: Mapped[PaymentStatus] = mapped_column(
         _enum(PaymentStatus), default=PaymentStatus.UNPAID
     )
