@@ -485,7 +485,35 @@ async def test_the_agents_screen_fits_a_phone_with_every_outcome_button_in_reach
         box = await button.bounding_box()
         assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390, box
         assert box["height"] >= 44, box  # a finger's target
+    pinned: list[float] = await page.evaluate(_PINNED_HEIGHTS)
+    assert pinned and sum(pinned) < 0.2 * 844, pinned  # the order keeps the screen
     await _accessible(page, "calls-phone")
+    await _every_outcome_is_reached_by_tab(page)
+
+
+# The heights of what stays on screen as the page scrolls (fixed or sticky) on the agent's
+# screen; an element pinned inside a pinned one counts once.
+_PINNED_HEIGHTS = """() => {
+  const pinned = (e) => ['fixed', 'sticky'].includes(getComputedStyle(e).position);
+  const outermost = (e) => {
+    for (let up = e.parentElement; up; up = up.parentElement) if (pinned(up)) return false;
+    return true;
+  };
+  return [...document.querySelectorAll('#work *')]
+    .filter((e) => pinned(e) && outermost(e))
+    .map((e) => e.getBoundingClientRect().height);
+}"""
+
+
+async def _every_outcome_is_reached_by_tab(page: Page) -> None:
+    """Tabbing from the first outcome button walks through the other four."""
+    from playwright.async_api import expect
+
+    buttons = page.locator(".outcome-buttons button")
+    await buttons.first.focus()
+    for index in range(1, 5):
+        await page.keyboard.press("Tab")
+        await expect(buttons.nth(index)).to_be_focused()
 
 
 @pytest.mark.parametrize(
