@@ -112,7 +112,7 @@ async def test_testing_before_any_settings_says_so(client: httpx.AsyncClient, sh
     answer = await client.post("/app/settings/digishare/test", data={"csrf_token": csrf})
 
     assert answer.status_code == 404
-    assert "no Digishare integration yet" in answer.text
+    assert "pas encore d&#39;intégration Digishare" in answer.text
 
 
 async def _failed_job(session: WriteSession, shop: Shop) -> OutboxJob:

@@ -59,7 +59,7 @@ def _like(search: str) -> str:
 async def get_supplier(session: AsyncSession, *, actor: Actor, supplier_id: int) -> Supplier:
     supplier = await session.scalar(_visible_suppliers(actor).where(Supplier.id == supplier_id))
     if supplier is None:
-        raise NotFound(f"Supplier {supplier_id} not found")
+        raise NotFound(f"Supplier {supplier_id} not found", code="supplier_not_found")
     return supplier
 
 
@@ -87,7 +87,9 @@ def _visible_resellers(actor: Actor) -> Select[Reseller]:
 
 async def create_reseller(session: WriteSession, *, data: ResellerCreate) -> Reseller:
     if await session.get(Supplier, data.supplier_id) is None:
-        raise ValidationFailed("supplierId", f"Supplier {data.supplier_id} does not exist")
+        raise ValidationFailed(
+            "supplierId", f"Supplier {data.supplier_id} does not exist", code="supplier_not_found"
+        )
     reseller = Reseller(**data.model_dump())
     session.add(reseller)
     await session.flush()
@@ -107,7 +109,7 @@ async def list_resellers(
 async def get_reseller(session: AsyncSession, *, actor: Actor, reseller_id: int) -> Reseller:
     reseller = await session.scalar(_visible_resellers(actor).where(Reseller.id == reseller_id))
     if reseller is None:
-        raise NotFound(f"Reseller {reseller_id} not found")
+        raise NotFound(f"Reseller {reseller_id} not found", code="reseller_not_found")
     return reseller
 
 
@@ -131,7 +133,7 @@ def _managed_users(actor: Actor) -> Select[User]:
         return statement
     if actor.role is Role.RESELLER:
         return statement.where(User.role == Role.AGENT, User.reseller_id == actor.reseller_id)
-    raise Forbidden("Your role cannot manage users")
+    raise Forbidden("Your role cannot manage users", code="role_cannot_manage_users")
 
 
 async def create_user(session: WriteSession, *, actor: Actor | None, data: UserCreate) -> User:
@@ -140,7 +142,9 @@ async def create_user(session: WriteSession, *, actor: Actor | None, data: UserC
         _managed_users(actor)  # raises for roles that manage nobody
         if data.role is not Role.AGENT:
             message = "A reseller creates agents only: send role agent"
-            raise Forbidden(message, details=field_details("role", message))
+            raise Forbidden(
+                message, details=field_details("role", message), code="role_not_allowed"
+            )
         check_own_id(field="resellerId", given=data.reseller_id, own=actor.reseller_id)
         data = data.model_copy(update={"reseller_id": actor.reseller_id})
     await _check_attachment(session, data)
@@ -166,17 +170,25 @@ async def _check_attachment(session: AsyncSession, data: UserCreate) -> None:
     an attachment their role would drop."""
     belongs_to_reseller = data.role in (Role.RESELLER, Role.AGENT)
     if data.supplier_id is not None and data.role is not Role.SUPPLIER:
-        raise ValidationFailed("supplierId", f"{data.role.value} users have no supplierId")
+        raise ValidationFailed(
+            "supplierId", f"{data.role.value} users have no supplierId", code="no_supplier_for_role"
+        )
     if data.reseller_id is not None and not belongs_to_reseller:
-        raise ValidationFailed("resellerId", f"{data.role.value} users have no resellerId")
+        raise ValidationFailed(
+            "resellerId", f"{data.role.value} users have no resellerId", code="no_reseller_for_role"
+        )
     if data.role is Role.SUPPLIER and (
         data.supplier_id is None or await session.get(Supplier, data.supplier_id) is None
     ):
-        raise ValidationFailed("supplierId", "A supplier user needs an existing supplierId")
+        raise ValidationFailed(
+            "supplierId", "A supplier user needs an existing supplierId", code="supplier_needed"
+        )
     if belongs_to_reseller and (
         data.reseller_id is None or await session.get(Reseller, data.reseller_id) is None
     ):
-        raise ValidationFailed("resellerId", f"A {data.role} user needs an existing resellerId")
+        raise ValidationFailed(
+            "resellerId", f"A {data.role} user needs an existing resellerId", code="reseller_needed"
+        )
 
 
 async def list_users(
@@ -204,7 +216,7 @@ async def get_user(session: AsyncSession, *, actor: Actor, user_id: int) -> User
     """A user you manage; 404 otherwise."""
     user = await session.scalar(_managed_users(actor).where(User.id == user_id))
     if user is None:
-        raise NotFound(f"User {user_id} not found")
+        raise NotFound(f"User {user_id} not found", code="user_not_found")
     return user
 
 

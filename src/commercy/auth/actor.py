@@ -36,4 +36,4 @@ def check_own_id(*, field: str, given: int | None, own: int | None) -> None:
     (403 naming the field), never quietly replaced by their own."""
     if given is not None and given != own:
         message = f"Only admins choose {field}; yours is {own}: send it or leave it out"
-        raise Forbidden(message, details=field_details(field, message))
+        raise Forbidden(message, details=field_details(field, message), code="only_admins_choose")

@@ -25,12 +25,18 @@ from commercy.core.phones import InvalidPhone, normalize_phone
 
 def _require_reader(actor: Actor) -> None:
     if actor.role is Role.SUPPLIER:
-        raise Forbidden("Blocked numbers belong to resellers; suppliers do not see them")
+        raise Forbidden(
+            "Blocked numbers belong to resellers; suppliers do not see them",
+            code="role_cannot_see_blocked",
+        )
 
 
 def _require_writer(actor: Actor) -> None:
     if actor.role not in (Role.ADMIN, Role.RESELLER):
-        raise Forbidden("Agents read the blocked numbers; their reseller and admins change them")
+        raise Forbidden(
+            "Agents read the blocked numbers; their reseller and admins change them",
+            code="role_cannot_change_blocked",
+        )
 
 
 def _visible(actor: Actor) -> Select[BlockedPhone]:
@@ -79,7 +85,9 @@ async def _list_owner(
         check_own_id(field="resellerId", given=reseller_id, own=actor.reseller_id)
         return actor.reseller_id
     if reseller_id is not None and await session.get(Reseller, reseller_id) is None:
-        raise ValidationFailed("resellerId", f"Reseller {reseller_id} does not exist")
+        raise ValidationFailed(
+            "resellerId", f"Reseller {reseller_id} does not exist", code="reseller_not_found"
+        )
     return reseller_id
 
 
@@ -126,9 +134,9 @@ async def unblock(session: WriteSession, *, actor: Actor, entry_id: int) -> None
     _require_writer(actor)
     entry = await session.scalar(_visible(actor).where(BlockedPhone.id == entry_id))
     if entry is None:
-        raise NotFound(f"Blocked number {entry_id} not found")
+        raise NotFound(f"Blocked number {entry_id} not found", code="blocked_number_not_found")
     if not actor.is_admin and entry.reseller_id is None:
-        raise Forbidden("The global list is kept by admins")
+        raise Forbidden("The global list is kept by admins", code="global_blocklist_admins_only")
     await session.delete(entry)
     await session.flush()
 

@@ -42,12 +42,17 @@ MAX_CALLBACK_AHEAD = timedelta(days=366)
 
 def check_may_call(actor: Actor) -> None:
     if actor.role is Role.SUPPLIER:
-        raise Forbidden("Suppliers do not call customers; agents, resellers and admins do")
+        raise Forbidden(
+            "Suppliers do not call customers; agents, resellers and admins do",
+            code="role_cannot_call",
+        )
 
 
 def check_may_supervise(actor: Actor) -> None:
     if actor.role not in (Role.ADMIN, Role.RESELLER):
-        raise Forbidden("The queue is for supervisors: admins and resellers")
+        raise Forbidden(
+            "The queue is for supervisors: admins and resellers", code="supervisors_only"
+        )
 
 
 async def rules_for(session: AsyncSession, *, reseller_id: int, settings: Settings) -> QueueRules:
@@ -66,7 +71,7 @@ async def _lock(session: WriteSession, *, actor: Actor, reference: str) -> Order
         statement.with_for_update().execution_options(populate_existing=True)
     )
     if order is None:
-        raise NotFound(f"Order {reference} not found")
+        raise NotFound(f"Order {reference} not found", code="order_not_found")
     return order
 
 
@@ -93,6 +98,7 @@ def _check_in_queue(order: Order) -> None:
             f"Order {order.order_number} is {order.status.value}: only orders being confirmed "
             "are called",
             details={"currentStatus": order.status.value, "callingStatuses": calling},
+            code="order_not_in_queue",
         )
 
 
@@ -189,12 +195,18 @@ class Recorded:
 
 def _check_callback(data: CallIn, now: datetime) -> None:
     if data.outcome is CallOutcome.RAPPORTED and data.callback_at is None:
-        raise ValidationFailed("callbackAt", "callbackAt is required when the outcome is rapported")
+        raise ValidationFailed(
+            "callbackAt",
+            "callbackAt is required when the outcome is rapported",
+            code="callback_required",
+        )
     if data.callback_at is None:
         return
     if data.outcome in rules.FINAL:
         raise ValidationFailed(
-            "callbackAt", f"callbackAt has no meaning when the outcome is {data.outcome.value}"
+            "callbackAt",
+            f"callbackAt has no meaning when the outcome is {data.outcome.value}",
+            code="callback_not_for_final",
         )
     if data.callback_at <= now:
         raise ValidationFailed(
@@ -222,6 +234,7 @@ async def record_call(
             f"Claim order {order.order_number} before recording a call "
             f"(POST /api/v1/orders/{order.id}/claim)",
             details={"field": "claim", "claimedBy": order.claimed_by_user_id},
+            code="claim_first",
         )
     # Confirmed or canceled meanwhile (on WhatsApp, by hand): the call is no longer due.
     _check_in_queue(order)
@@ -397,7 +410,11 @@ async def call_stats(
     since, until = periods.utc_bounds(first, last)
     if actor.role is Role.AGENT:
         if agent_id not in (None, actor.user_id):
-            raise Forbidden("Agents see their own numbers only", details={"field": "agentId"})
+            raise Forbidden(
+                "Agents see their own numbers only",
+                details={"field": "agentId"},
+                code="own_numbers_only",
+            )
         agent_id = actor.user_id
     rows = await queries.call_stats(
         session, actor=actor, since=since, until=until, agent_id=agent_id
@@ -460,11 +477,17 @@ def settings_reseller_id(actor: Actor, requested: int | None, *, writing: bool) 
     own."""
     if actor.is_admin:
         if requested is None:
-            raise ValidationFailed("resellerId", "Admins must say which reseller (resellerId)")
+            raise ValidationFailed(
+                "resellerId",
+                "Admins must say which reseller (resellerId)",
+                code="reseller_required",
+            )
         return requested
     allowed = (Role.RESELLER,) if writing else (Role.RESELLER, Role.AGENT)
     if actor.role not in allowed or actor.reseller_id is None:
-        raise Forbidden("Only admins and resellers change the queue's settings")
+        raise Forbidden(
+            "Only admins and resellers change the queue's settings", code="role_cannot_change_queue"
+        )
     check_own_id(field="resellerId", given=requested, own=actor.reseller_id)
     return actor.reseller_id
 
@@ -481,7 +504,7 @@ async def queue_settings(
     session: AsyncSession, *, reseller_id: int, settings: Settings
 ) -> CallSettingsOut:
     if await session.get(Reseller, reseller_id) is None:
-        raise NotFound(f"Reseller {reseller_id} not found")
+        raise NotFound(f"Reseller {reseller_id} not found", code="reseller_not_found")
     own = await session.get(CallSettings, reseller_id)
     effective = _rules_out(QueueRules.of(settings, own))
     return CallSettingsOut(
@@ -501,7 +524,7 @@ async def save_queue_settings(
 ) -> CallSettingsOut:
     """Replace the reseller's overrides (null: the default)."""
     if await session.get(Reseller, reseller_id) is None:
-        raise NotFound(f"Reseller {reseller_id} not found")
+        raise NotFound(f"Reseller {reseller_id} not found", code="reseller_not_found")
     own = await session.get(CallSettings, reseller_id)
     if own is None:
         own = CallSettings(reseller_id=reseller_id)

@@ -50,22 +50,32 @@ async def list_products(
 async def get_product(session: AsyncSession, *, actor: Actor, product_id: int) -> Product:
     product = await session.scalar(visible_products(actor).where(Product.id == product_id))
     if product is None:
-        raise NotFound(f"Product {product_id} not found")
+        raise NotFound(f"Product {product_id} not found", code="product_not_found")
     return product
 
 
 def _require_manager(actor: Actor) -> None:
     if not (actor.is_admin or actor.role is Role.SUPPLIER):
-        raise Forbidden("Only suppliers and admins manage products")
+        raise Forbidden(
+            "Only suppliers and admins manage products", code="role_cannot_manage_products"
+        )
 
 
 async def create_product(session: WriteSession, *, actor: Actor, data: ProductCreate) -> Product:
     _require_manager(actor)
     if actor.is_admin:
         if data.supplier_id is None:
-            raise ValidationFailed("supplierId", "Admins must say which supplier owns the product")
+            raise ValidationFailed(
+                "supplierId",
+                "Admins must say which supplier owns the product",
+                code="supplier_required",
+            )
         if await session.get(Supplier, data.supplier_id) is None:
-            raise ValidationFailed("supplierId", f"Supplier {data.supplier_id} does not exist")
+            raise ValidationFailed(
+                "supplierId",
+                f"Supplier {data.supplier_id} does not exist",
+                code="supplier_not_found",
+            )
         supplier_id = data.supplier_id
     else:
         assert actor.supplier_id is not None
@@ -99,7 +109,9 @@ async def _check_code_free(session: AsyncSession, *, supplier_id: int, code: str
         select(Product.id).where(Product.supplier_id == supplier_id, Product.code == code)
     )
     if taken is not None:
-        raise Conflict(f"Another product of this supplier already has code {code!r}")
+        raise Conflict(
+            f"Another product of this supplier already has code {code!r}", code="product_code_taken"
+        )
 
 
 @dataclass(frozen=True, slots=True)

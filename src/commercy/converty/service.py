@@ -24,12 +24,17 @@ from commercy.core.pagination import Page, paginate
 
 def _require_reader(actor: Actor) -> None:
     if actor.role is Role.SUPPLIER:
-        raise Forbidden("Converty catalogues and mappings belong to resellers")
+        raise Forbidden(
+            "Converty catalogues and mappings belong to resellers", code="role_cannot_see_converty"
+        )
 
 
 def _require_writer(actor: Actor) -> None:
     if actor.role not in (Role.ADMIN, Role.RESELLER):
-        raise Forbidden("Only the reseller and admins change Converty catalogues and mappings")
+        raise Forbidden(
+            "Only the reseller and admins change Converty catalogues and mappings",
+            code="role_cannot_change_converty",
+        )
 
 
 async def _target_reseller(
@@ -40,10 +45,14 @@ async def _target_reseller(
         check_own_id(field="resellerId", given=reseller_id, own=actor.reseller_id)
         reseller_id = actor.reseller_id
     elif reseller_id is None:
-        raise ValidationFailed("resellerId", "Admins must say which reseller this is for")
+        raise ValidationFailed(
+            "resellerId", "Admins must say which reseller this is for", code="reseller_required"
+        )
     reseller = await session.get(Reseller, reseller_id)
     if reseller is None:
-        raise ValidationFailed("resellerId", f"Reseller {reseller_id} does not exist")
+        raise ValidationFailed(
+            "resellerId", f"Reseller {reseller_id} does not exist", code="reseller_not_found"
+        )
     return reseller
 
 
@@ -191,7 +200,7 @@ async def delete_mapping(session: WriteSession, *, actor: Actor, mapping_id: int
         statement = statement.where(ProductMapping.reseller_id == actor.reseller_id)
     mapping = await session.scalar(statement)
     if mapping is None:
-        raise NotFound(f"Mapping {mapping_id} not found")
+        raise NotFound(f"Mapping {mapping_id} not found", code="mapping_not_found")
     await session.delete(mapping)
     await session.flush()
 
@@ -211,9 +220,9 @@ class MappingCheck:
 async def check_mappings(session: AsyncSession, *, actor: Actor, reseller_id: int) -> MappingCheck:
     _require_reader(actor)
     if not actor.is_admin and reseller_id != actor.reseller_id:
-        raise NotFound(f"Reseller {reseller_id} not found")
+        raise NotFound(f"Reseller {reseller_id} not found", code="reseller_not_found")
     if await session.get(Reseller, reseller_id) is None:
-        raise NotFound(f"Reseller {reseller_id} not found")
+        raise NotFound(f"Reseller {reseller_id} not found", code="reseller_not_found")
     mapped_count = await session.scalar(
         select(func.count()).where(ProductMapping.reseller_id == reseller_id)
     )

@@ -84,7 +84,10 @@ async def edit_order(
     ``if_match`` names another version, 409 once shipped or closed, 400 naming every bad
     field. Nothing changed: nothing written (no version bump, no history line)."""
     if actor.role is Role.SUPPLIER:
-        raise Forbidden("Suppliers do not edit orders; admins, resellers and agents do")
+        raise Forbidden(
+            "Suppliers do not edit orders; admins, resellers and agents do",
+            code="role_cannot_edit_orders",
+        )
     order = await service.lock_in_scope(session, actor=actor, reference=reference, with_items=True)
     versions.check_if_match(order, if_match)
     _check_editable(order)
@@ -136,6 +139,7 @@ def _check_editable(order: Order) -> None:
             "currentStatus": order.status.value,
             "editableStatuses": sorted(s.value for s in lifecycle.EDITABLE),
         },
+        code="order_not_editable",
     )
 
 

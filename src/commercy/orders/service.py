@@ -59,7 +59,7 @@ async def get_order(
     statement = queries.by_reference(queries.visible_orders(actor), reference).options(*options)
     order = await session.scalar(statement.execution_options(populate_existing=True))
     if order is None:
-        raise NotFound(f"Order {reference} not found")
+        raise NotFound(f"Order {reference} not found", code="order_not_found")
     return order
 
 
@@ -71,7 +71,7 @@ async def order_detail(session: AsyncSession, *, actor: Actor, reference: str) -
         await session.flush()  # a Core read does not flush the changes the ORM still holds
     row = await queries.order_detail(session, actor=actor, reference=reference)
     if row is None:
-        raise NotFound(f"Order {reference} not found")
+        raise NotFound(f"Order {reference} not found", code="order_not_found")
     row["confirmation"] = await events.confirmation(session, row["id"])
     return OrderDetailOut.model_validate(row)
 
@@ -88,7 +88,7 @@ async def get_orders(
     found = {order.id: order for order in await session.scalars(statement)}
     missing = [order_id for order_id in wanted if order_id not in found]
     if missing:
-        raise NotFound(f"Order {missing[0]} not found")
+        raise NotFound(f"Order {missing[0]} not found", code="order_not_found")
     return [found[order_id] for order_id in wanted]
 
 
@@ -112,7 +112,7 @@ async def lock_in_scope(
         statement = statement.options(selectinload(Order.items))
     order = await session.scalar(statement.execution_options(populate_existing=True))
     if order is None:
-        raise NotFound(f"Order {reference} not found")
+        raise NotFound(f"Order {reference} not found", code="order_not_found")
     return order
 
 
@@ -124,7 +124,10 @@ async def _order_parties(
 ) -> tuple[int, int]:
     """(reseller id, supplier id): an admin's choice, else the caller's own account's."""
     if actor.role is Role.SUPPLIER:
-        raise Forbidden("Suppliers do not create orders; resellers, agents and admins do")
+        raise Forbidden(
+            "Suppliers do not create orders; resellers, agents and admins do",
+            code="role_cannot_create_orders",
+        )
     if not actor.is_admin:
         assert actor.reseller_id is not None and actor.supplier_id is not None
         check_own_id(field="resellerId", given=data.reseller_id, own=actor.reseller_id)
@@ -372,6 +375,7 @@ async def take_quantities(session: WriteSession, quantities: Sequence[tuple[int,
             raise Conflict(
                 f"Not enough stock for product {product_id}: {available} left, {quantity} needed",
                 details={"productId": product_id, "available": available, "requested": quantity},
+                code="not_enough_stock",
             )
 
 
@@ -403,7 +407,7 @@ async def lock_for_status(session: AsyncSession, *, actor: Actor, reference: str
     """An order in the actor's scope, its row locked until the transaction ends; else 404."""
     row = await queries.locked_order(session, actor=actor, reference=reference)
     if row is None:
-        raise NotFound(f"Order {reference} not found")
+        raise NotFound(f"Order {reference} not found", code="order_not_found")
     return LockedOrder(
         id=row["id"],
         order_number=row["order_number"],
@@ -437,6 +441,7 @@ async def change_status(
         raise Conflict(
             f"Order {order.order_number} cannot move from {current.value} to {status.value}",
             details={"currentStatus": current.value, "allowedStatuses": allowed},
+            code="status_move_refused",
         )
     if status in lifecycle.HOLDS_STOCK and current not in lifecycle.HOLDS_STOCK:
         await _take_stock(session, order_id=order.id)
@@ -503,7 +508,9 @@ def add_history_line(
 def _check_role_may_set(actor: Actor, status: OrderStatus) -> None:
     if actor.role is Role.SUPPLIER and status not in lifecycle.FULFILMENT:
         allowed = ", ".join(s.value for s in OrderStatus if s in lifecycle.FULFILMENT)
-        raise Forbidden(f"Suppliers set fulfilment statuses only: {allowed}")
+        raise Forbidden(
+            f"Suppliers set fulfilment statuses only: {allowed}", code="supplier_statuses_only"
+        )
 
 
 async def set_status(

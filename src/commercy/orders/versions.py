@@ -50,4 +50,5 @@ def check_if_match(order: Numbered, if_match: str | None) -> None:
         f"Order {order.order_number} changed since you read it (If-Match {if_match[:100]!r}, "
         f"now {etag(order)}): read it again and redo your change",
         details={"currentVersion": order.version, "etag": etag(order)},
+        code="order_changed",
     )

@@ -52,12 +52,18 @@ def scoped_reseller_id(actor: Actor, requested: int | None) -> int:
     """Admins name the reseller (`resellerId`); a reseller always acts on its own settings."""
     if actor.is_admin:
         if requested is None:
-            raise ValidationFailed("resellerId", "Admins must say which reseller (resellerId)")
+            raise ValidationFailed(
+                "resellerId",
+                "Admins must say which reseller (resellerId)",
+                code="reseller_required",
+            )
         return requested
     if actor.role is Role.RESELLER and actor.reseller_id is not None:
         check_own_id(field="resellerId", given=requested, own=actor.reseller_id)
         return actor.reseller_id
-    raise Forbidden("Only admins and resellers manage Digishare settings")
+    raise Forbidden(
+        "Only admins and resellers manage Digishare settings", code="role_cannot_manage_digishare"
+    )
 
 
 async def get_integration(session: AsyncSession, *, reseller_id: int) -> DigishareIntegration:
@@ -65,7 +71,10 @@ async def get_integration(session: AsyncSession, *, reseller_id: int) -> Digisha
         select(DigishareIntegration).where(DigishareIntegration.reseller_id == reseller_id)
     )
     if integration is None:
-        raise NotFound(f"Reseller {reseller_id} has no Digishare integration yet")
+        raise NotFound(
+            f"Reseller {reseller_id} has no Digishare integration yet",
+            code="no_digishare_integration",
+        )
     return integration
 
 
@@ -74,23 +83,31 @@ async def save_integration(
 ) -> DigishareIntegration:
     """Create or replace the settings; omitted secrets keep their stored value."""
     if await session.get(Reseller, reseller_id) is None:
-        raise NotFound(f"Reseller {reseller_id} not found")
+        raise NotFound(f"Reseller {reseller_id} not found", code="reseller_not_found")
     integration = await session.scalar(
         select(DigishareIntegration).where(DigishareIntegration.reseller_id == reseller_id)
     )
     if integration is None:
         if data.token is None and data.client_id is None:
             raise ValidationFailed(
-                "token", "A Digishare token, or OAuth clientId and clientSecret, is required"
+                "token",
+                "A Digishare token, or OAuth clientId and clientSecret, is required",
+                code="digishare_credentials_required",
             )
         if data.webhook_auth is None:
-            raise ValidationFailed("webhookAuth", "Say how Digishare authenticates its webhooks")
+            raise ValidationFailed(
+                "webhookAuth",
+                "Say how Digishare authenticates its webhooks",
+                code="webhook_auth_required",
+            )
         integration = DigishareIntegration(reseller_id=reseller_id)
         session.add(integration)
     _set_credentials(integration, data=data, settings=settings)
     integration.base_url = api_root(data.base_url)
     if (refusal := await OutboundPolicy.of(settings).check_url(integration.base_url)) is not None:
-        raise ValidationFailed("baseUrl", f"Commercy may not call this address: {refusal}")
+        raise ValidationFailed(
+            "baseUrl", f"Commercy may not call this address: {refusal}", code="address_refused"
+        )
     integration.ticket_type_id = data.ticket_type_id
     integration.initial_status_id = data.initial_status_id
     integration.status_map = {key: value.value for key, value in data.status_map.items()}
@@ -123,7 +140,9 @@ def _set_credentials(
         if data.client_secret is not None:
             integration.client_secret_sealed = seal(data.client_secret, settings=settings)
         elif integration.client_secret_sealed is None:
-            raise ValidationFailed("clientSecret", "The OAuth client secret is required")
+            raise ValidationFailed(
+                "clientSecret", "The OAuth client secret is required", code="client_secret_required"
+            )
         integration.auth_method = AuthMethod.OAUTH
         integration.client_id = data.client_id
         integration.token_sealed = None
@@ -330,9 +349,12 @@ async def list_jobs(
 async def retry_job(session: WriteSession, *, reseller_id: int, job_id: int) -> OutboxJob:
     job = await session.get(OutboxJob, job_id)
     if job is None or job.kind not in JOB_KINDS or job.reseller_id != reseller_id:
-        raise NotFound(f"Job {job_id} not found")
+        raise NotFound(f"Job {job_id} not found", code="job_not_found")
     if job.state is not JobState.FAILED:
-        raise Conflict(f"Only failed jobs can be retried; job {job_id} is {job.state.value}")
+        raise Conflict(
+            f"Only failed jobs can be retried; job {job_id} is {job.state.value}",
+            code="job_not_failed",
+        )
     return await outbox_service.retry_now(session, job=job)
 
 
