@@ -50,6 +50,20 @@ def reseller_actor(reseller_id: int, supplier_id: int) -> Actor:
     )
 
 
+def admin_actor() -> Actor:
+    return Actor(user_id=0, identifier="bench", role=Role.ADMIN, supplier_id=None, reseller_id=None)
+
+
+def supplier_actor(supplier_id: int) -> Actor:
+    return Actor(
+        user_id=0, identifier="bench", role=Role.SUPPLIER, supplier_id=supplier_id, reseller_id=None
+    )
+
+
+# The admin's and the supplier's lists sorted by another column than the date, deep in.
+SORTED_PAGES = {"page 100 by -total": OrderFilters(sort="-total")}
+
+
 def scale_queries(phone_digits: str) -> dict[str, tuple[OrderFilters, int, int]]:
     """name → (filters, page, limit), as the API builds them from the query string."""
     return {
@@ -135,6 +149,11 @@ async def check(dsn: str, *, reseller_id: int, supplier_id: int, phone_digits: s
             for kind, sql in statements(actor, filters, page, limit).items():
                 await conn.fetchval(f"EXPLAIN (ANALYZE) {sql}")  # warm the cache once
                 plans.append(await explain(conn, name=name, kind=kind, sql=sql))
+        for who, other in (("admin", admin_actor()), ("supplier", supplier_actor(supplier_id))):
+            for name, filters in SORTED_PAGES.items():
+                sql = statements(other, filters, 100, 50)["page"]
+                await conn.fetchval(f"EXPLAIN (ANALYZE) {sql}")
+                plans.append(await explain(conn, name=f"{who} {name}", kind="page", sql=sql))
         for name, sql in other_statements(actor, phone=f"+216{phone_digits}").items():
             await conn.fetchval(f"EXPLAIN (ANALYZE) {sql}")
             plans.append(await explain(conn, name=name, kind="query", sql=sql))

@@ -77,7 +77,7 @@ def pages(order_number: str) -> dict[str, tuple[str, ...]]:
             "/app/static/app.css",
         ),
         SUPPLIER: ("/app/shipping", "/app/stock", "/app/dashboard"),
-        ADMIN: ("/app/orders", "/app/admin/users"),
+        ADMIN: ("/app/orders", "/app/orders?sort=-total&page=100", "/app/admin/users"),
     }
 
 
