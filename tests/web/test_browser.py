@@ -489,6 +489,11 @@ async def test_the_agents_screen_fits_a_phone_with_every_outcome_button_in_reach
     assert pinned and sum(pinned) < 0.2 * 844, pinned  # the order keeps the screen
     await _accessible(page, "calls-phone")
     await _every_outcome_is_reached_by_tab(page)
+    # The card's last field, focused, scrolls clear of the pinned row.
+    await page.locator("#call-note").focus()
+    note = await page.locator("#call-note").bounding_box()
+    row = await page.locator(".outcome-buttons").bounding_box()
+    assert note is not None and row is not None and note["y"] + note["height"] <= row["y"]
 
 
 # The heights of what stays on screen as the page scrolls (fixed or sticky) on the agent's
