@@ -20,6 +20,9 @@ from commercy.core.database import Base
 #: The ``reseller_id`` of a supplier's rows over all its resellers.
 EVERY_RESELLER = 0
 SUM = Numeric(18, 3)
+#: On PostgreSQL the keys' indexes carry the counts, so a period's rows come from the index
+#: alone (the rows of one scope are spread over the table's pages).
+COUNTS = ["orders", "amount"]
 
 
 class OrderFigures(Base):
@@ -36,6 +39,7 @@ class OrderFigures(Base):
             "source",
             "city",
             unique=True,
+            postgresql_include=COUNTS,
         ),
         # A unique index holds several NULLs: the rows without a city have their own.
         Index(
@@ -46,6 +50,7 @@ class OrderFigures(Base):
             "status",
             "source",
             unique=True,
+            postgresql_include=COUNTS,
             sqlite_where=text("city IS NULL"),
             postgresql_where=text("city IS NULL"),
         ),
@@ -77,6 +82,7 @@ class OrderProductFigures(Base):
             "product_id",
             "status",
             unique=True,
+            postgresql_include=[*COUNTS, "name"],
         ),
     )
 

@@ -8,6 +8,9 @@ from sqlalchemy import Connection
 
 from commercy.stats.models import EVERY_RESELLER
 
+#: The tables of the order figures.
+TABLES = ("order_figures", "order_product_figures", "order_product_figure_changes")
+
 
 def bucket_sql(dialect: str, column: str) -> str:
     """``column`` (an instant) truncated to its UTC hour, as the triggers and the columns

@@ -35,6 +35,8 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 SUM = sa.Numeric(18, 3)
+#: On PostgreSQL the keys' indexes carry the counts (index-only scans of a period).
+COUNTS = ["orders", "amount"]
 
 
 def _create_tables() -> None:
@@ -57,12 +59,19 @@ def _create_tables() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_order_figures")),
     )
     figures_key = ["reseller_id", "bucket", "supplier_id", "status", "source"]
-    op.create_index("uq_order_figures_key", "order_figures", [*figures_key, "city"], unique=True)
+    op.create_index(
+        "uq_order_figures_key",
+        "order_figures",
+        [*figures_key, "city"],
+        unique=True,
+        postgresql_include=COUNTS,
+    )
     op.create_index(
         "uq_order_figures_key_without_city",
         "order_figures",
         figures_key,
         unique=True,
+        postgresql_include=COUNTS,
         sqlite_where=sa.text("city IS NULL"),
         postgresql_where=sa.text("city IS NULL"),
     )
@@ -85,6 +94,7 @@ def _create_tables() -> None:
         "order_product_figures",
         ["reseller_id", "bucket", "supplier_id", "product_id", "status"],
         unique=True,
+        postgresql_include=[*COUNTS, "name"],
     )
 
 
