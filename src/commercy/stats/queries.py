@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -53,6 +54,7 @@ MAX_GROUPS = 500
 UTC_ZONE = ZoneInfo("UTC")
 #: How finely a change of UTC offset (summer time) is located, for SQLite's day grouping.
 OFFSET_STEP = timedelta(minutes=15)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,52 +268,72 @@ def _order_statements(
     )
 
 
-def _summary_where(
-    table: Table, actor: Actor, start: datetime, end: datetime
-) -> tuple[list[ColumnElement[bool]], dict[str, Any]]:
+def _summary_where(table: Table, scope_names: tuple[str, ...]) -> list[ColumnElement[bool]]:
     """The actor's scope on a summary table (a reseller's rows, else the rows over every
     reseller: a supplier's or, for an admin, all), and the period."""
     columns = table.c
-    params = order_queries.scope(actor)
-    conditions = [columns.bucket >= start, columns.bucket < end]
-    if "scope_reseller_id" in params:
+    conditions = [
+        columns.bucket >= bindparam("period_start"),
+        columns.bucket < bindparam("period_end"),
+    ]
+    if "scope_reseller_id" in scope_names:
         conditions.append(columns.reseller_id == bindparam("scope_reseller_id"))
     else:
         conditions.append(columns.reseller_id == EVERY_RESELLER)
-    if "scope_supplier_id" in params:
+    if "scope_supplier_id" in scope_names:
         conditions.append(columns.supplier_id == bindparam("scope_supplier_id"))
-    return conditions, params
+    return conditions
+
+
+@lru_cache(maxsize=256)
+def _summary_shape(
+    group_by: GroupBy,
+    dialect: str,
+    scope_names: tuple[str, ...],
+    zone: ZoneInfo,
+    day_start: datetime | None,
+    day_end: datetime | None,
+) -> tuple[Select[Any], Select[Any]]:
+    """The totals and groups statements over the summary, the period and the scope bound by
+    name; built once per shape (``day_start``/``day_end``: only SQLite's day grouping, whose
+    statement holds the period's offsets)."""
+    table = _PRODUCT_FIGURES if group_by is GroupBy.PRODUCT else _FIGURES
+    columns = table.c
+    if group_by is GroupBy.PRODUCT:
+        key: ColumnElement[Any] = columns.product_id
+        name: ColumnElement[Any] = func.max(columns.name)
+    elif group_by is GroupBy.DAY:
+        key = _day(dialect, zone, day_start or _EPOCH, day_end or _EPOCH, columns.bucket)
+        name = literal(None)
+    else:
+        key = {GroupBy.CITY: columns.city, GroupBy.SOURCE: columns.source}[group_by]
+        name = literal(None)
+    grouped = (
+        select(key.label("key"), name.label("name"), *_summary_metrics(table))
+        .where(*_summary_where(table, scope_names))
+        .group_by(key)
+        .order_by(*_order_of(group_by))
+        .limit(MAX_GROUPS)
+    )
+    totals = select(*_summary_metrics(_FIGURES)).where(*_summary_where(_FIGURES, scope_names))
+    return totals, grouped
 
 
 def _summary_statements(
     actor: Actor, group_by: GroupBy, dialect: str, *, zone: ZoneInfo, start: datetime, end: datetime
 ) -> Statements:
-    table = _PRODUCT_FIGURES if group_by is GroupBy.PRODUCT else _FIGURES
-    where, params = _summary_where(table, actor, start, end)
-    columns = table.c
-    if group_by is GroupBy.PRODUCT:
-        key: ColumnElement[Any] = columns.product_id
-        name: ColumnElement[Any] = func.max(columns.name)
-    else:
-        key = {
-            GroupBy.DAY: _day(dialect, zone, start, end, columns.bucket),
-            GroupBy.CITY: columns.city,
-            GroupBy.SOURCE: columns.source,
-        }[group_by]
-        name = literal(None)
-    grouped = (
-        select(key.label("key"), name.label("name"), *_summary_metrics(table))
-        .where(*where)
-        .group_by(key)
-        .order_by(*_order_of(group_by))
+    scope = order_queries.scope(actor)
+    sqlite_days = group_by is GroupBy.DAY and dialect != "postgresql"
+    totals, groups = _summary_shape(
+        group_by,
+        dialect,
+        tuple(sorted(scope)),
+        zone,
+        start if sqlite_days else None,
+        end if sqlite_days else None,
     )
-    totals_where, _ = _summary_where(_FIGURES, actor, start, end)
-    return Statements(
-        totals=select(*_summary_metrics(_FIGURES)).where(*totals_where),
-        groups=grouped.limit(MAX_GROUPS),
-        params=params,
-        source=FiguresSource.SUMMARY,
-    )
+    params = {**scope, "period_start": start, "period_end": end}
+    return Statements(totals, groups, params, source=FiguresSource.SUMMARY)
 
 
 def statements(
