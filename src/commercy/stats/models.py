@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Index, Integer, Numeric, SmallInteger, String, text
+from sqlalchemy import BigInteger, Index, Integer, Numeric, SmallInteger, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from commercy.core.database import Base
@@ -20,6 +20,9 @@ from commercy.core.database import Base
 #: The ``reseller_id`` of a supplier's rows over all its resellers.
 EVERY_RESELLER = 0
 SUM = Numeric(18, 3)
+#: Rows come and go with every change (the changes table: several per order): 64-bit ids on
+#: PostgreSQL; SQLite's INTEGER primary key is 64-bit already.
+ID = BigInteger().with_variant(Integer(), "sqlite")
 #: On PostgreSQL the keys' indexes carry the counts, so a period's rows come from the index
 #: alone (the rows of one scope are spread over the table's pages).
 COUNTS = ["orders", "amount"]
@@ -56,7 +59,7 @@ class OrderFigures(Base):
         ),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
     bucket: Mapped[datetime]  # the orders' creation, truncated to the UTC hour
     supplier_id: Mapped[int] = mapped_column(Integer)
     reseller_id: Mapped[int] = mapped_column(Integer)
@@ -86,7 +89,7 @@ class OrderProductFigures(Base):
         ),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
     bucket: Mapped[datetime]
     supplier_id: Mapped[int] = mapped_column(Integer)
     reseller_id: Mapped[int] = mapped_column(Integer)
@@ -106,7 +109,7 @@ class OrderProductFigureChange(Base):
 
     __tablename__ = "order_product_figure_changes"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
     sign: Mapped[int] = mapped_column(SmallInteger)
     bucket: Mapped[datetime]
     supplier_id: Mapped[int] = mapped_column(Integer)

@@ -35,6 +35,7 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 SUM = sa.Numeric(18, 3)
+ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 #: On PostgreSQL the keys' indexes carry the counts (index-only scans of a period).
 COUNTS = ["orders", "amount"]
 
@@ -42,7 +43,7 @@ COUNTS = ["orders", "amount"]
 def _create_tables() -> None:
     def key() -> list[sa.Column[Any]]:
         return [
-            sa.Column("id", sa.Integer(), nullable=False),
+            sa.Column("id", ID, nullable=False),
             sa.Column("bucket", sa.DateTime(timezone=True), nullable=False),
             sa.Column("supplier_id", sa.Integer(), nullable=False),
             sa.Column("reseller_id", sa.Integer(), nullable=False),
@@ -297,7 +298,7 @@ CREATE FUNCTION order_figures_add(
 ) RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
     v_scope integer;
-    v_id integer;
+    v_id bigint;
     v_orders integer;
 BEGIN
     FOREACH v_scope IN ARRAY ARRAY[p_reseller_id, 0] LOOP
@@ -380,7 +381,7 @@ $$""",
 CREATE FUNCTION order_product_figures_apply() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     v_scope integer;
-    v_id integer;
+    v_id bigint;
     v_lines integer;
     v_name varchar;
 BEGIN
