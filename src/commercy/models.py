@@ -13,6 +13,7 @@ from commercy.integrations.digishare.models import (
 )
 from commercy.orders.models import IdempotencyKey, Order, OrderItem, OrderStatusChange
 from commercy.outbox.models import OutboxJob
+from commercy.stats.models import OrderFigures, OrderProductFigureChange, OrderProductFigures
 from commercy.web.models import WebSession
 
 __all__ = [
@@ -25,7 +26,10 @@ __all__ = [
     "DigishareTicket",
     "IdempotencyKey",
     "Order",
+    "OrderFigures",
     "OrderItem",
+    "OrderProductFigureChange",
+    "OrderProductFigures",
     "OrderStatusChange",
     "OutboxJob",
     "Product",

@@ -6,17 +6,22 @@ now confirmed or past it (shipped, delivered, returned).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     ColumnElement,
     Date,
+    Integer,
     Select,
+    Table,
+    bindparam,
     case,
     cast,
     distinct,
@@ -30,13 +35,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from commercy.accounts.models import Reseller
 from commercy.auth.actor import Actor
+from commercy.core.database import table_of
 from commercy.orders import queries as order_queries
 from commercy.orders.models import MONEY, Order, OrderItem, OrderStatus
+from commercy.stats.models import EVERY_RESELLER, OrderFigures, OrderProductFigures
 from commercy.stats.schemas import GroupBy
 
 _ORDERS = Order.__table__.c
 _ITEMS = OrderItem.__table__.c
 _RESELLERS = Reseller.__table__.c
+_FIGURES = table_of(OrderFigures)
+_PRODUCT_FIGURES = table_of(OrderProductFigures)
 
 S = OrderStatus
 CONFIRMED = (S.CONFIRMED, S.SHIPPED, S.DELIVERED, S.RETURNED)
@@ -45,6 +54,7 @@ MAX_GROUPS = 500
 UTC_ZONE = ZoneInfo("UTC")
 #: How finely a change of UTC offset (summer time) is located, for SQLite's day grouping.
 OFFSET_STEP = timedelta(minutes=15)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,42 +69,68 @@ class Figures:
     cash_collected: Decimal
 
 
-def _metrics(*, per_item: bool) -> list[ColumnElement[Any]]:
-    """Counts of orders by status and the delivered cash. Per item (grouped by product), an
-    order counts once per product and the cash is the product's line totals."""
+def _metrics(
+    status: ColumnElement[Any],
+    orders_where: Callable[[ColumnElement[bool] | None], ColumnElement[Any]],
+    amount: ColumnElement[Any],
+) -> list[ColumnElement[Any]]:
+    """Counts of orders by status and the delivered cash, from the orders or their summary:
+    ``orders_where(condition)`` counts the orders meeting ``condition`` (all of them for
+    None) and ``amount`` is what an order (or a row of the summary) brings to the cash."""
+    delivered = status == OrderStatus.DELIVERED
+    cash = func.coalesce(func.sum(case((delivered, amount))), literal(0))
+    return [
+        orders_where(None).label("orders"),
+        orders_where(status.in_(CONFIRMED)).label("confirmed"),
+        orders_where(delivered).label("delivered"),
+        orders_where(status == OrderStatus.RETURNED).label("returned"),
+        orders_where(status == OrderStatus.CANCELED).label("canceled"),
+        type_coerce(cash, MONEY).label("cash_collected"),
+    ]
+
+
+def _order_metrics(*, per_item: bool) -> list[ColumnElement[Any]]:
+    """The metrics over the orders. Per item (grouped by product), an order counts once per
+    product and the cash is the product's line totals."""
 
     def orders_where(condition: ColumnElement[bool] | None) -> ColumnElement[int]:
         counted = _ORDERS.id if condition is None else case((condition, _ORDERS.id))
         return func.count(distinct(counted)) if per_item else func.count(counted)
 
     amount = _ITEMS.unit_price * _ITEMS.quantity if per_item else _ORDERS.total
-    delivered = _ORDERS.status == OrderStatus.DELIVERED
-    cash = func.coalesce(func.sum(case((delivered, amount))), literal(0))
-    return [
-        orders_where(None).label("orders"),
-        orders_where(_ORDERS.status.in_(CONFIRMED)).label("confirmed"),
-        orders_where(delivered).label("delivered"),
-        orders_where(_ORDERS.status == OrderStatus.RETURNED).label("returned"),
-        orders_where(_ORDERS.status == OrderStatus.CANCELED).label("canceled"),
-        type_coerce(cash, MONEY).label("cash_collected"),
-    ]
+    return _metrics(_ORDERS.status, orders_where, amount)
 
 
-def _day(dialect: str, zone: ZoneInfo, start: datetime, end: datetime) -> ColumnElement[Any]:
-    """The day of an order's creation on ``zone``'s calendar, as the database truncates it."""
+def _summary_metrics(table: Table) -> list[ColumnElement[Any]]:
+    """The metrics over a summary table's rows (see commercy.stats.models)."""
+    columns = table.c
+
+    def orders_where(condition: ColumnElement[bool] | None) -> ColumnElement[Any]:
+        counted = columns.orders if condition is None else case((condition, columns.orders))
+        return type_coerce(func.coalesce(func.sum(counted), literal(0)), Integer)
+
+    return _metrics(columns.status, orders_where, columns.amount)
+
+
+def _day(
+    dialect: str,
+    zone: ZoneInfo,
+    start: datetime,
+    end: datetime,
+    instant: ColumnElement[Any] = _ORDERS.created_at,
+) -> ColumnElement[Any]:
+    """The day of ``instant`` (an order's creation) on ``zone``'s calendar, as the database
+    truncates it."""
     if dialect == "postgresql":
-        return cast(func.timezone(zone.key, _ORDERS.created_at), Date)
+        return cast(func.timezone(zone.key, instant), Date)
     # SQLite keeps UTC text ('YYYY-MM-DD HH:MM:SS...') and knows no time zones: shift each
     # stretch of the period by the offset the zone had then.
     stretches = offset_stretches(zone, start, end)
-    shifted = [func.date(_ORDERS.created_at, f"{offset:+d} seconds") for _, offset in stretches]
+    shifted = [func.date(instant, f"{offset:+d} seconds") for _, offset in stretches]
     if len(stretches) == 1:
         return shifted[0]
     return case(
-        *[
-            (_ORDERS.created_at < until, day)
-            for (until, _), day in zip(stretches[1:], shifted, strict=False)
-        ],
+        *[(instant < until, day) for (until, _), day in zip(stretches[1:], shifted, strict=False)],
         else_=shifted[-1],
     )
 
@@ -127,14 +163,14 @@ def _grouped(
     if group_by is GroupBy.PRODUCT:
         key: ColumnElement[Any] = _ITEMS.product_id
         statement = select(key.label("key"), func.max(_ITEMS.product_name).label("name"))
-        statement = statement.add_columns(*_metrics(per_item=True)).select_from(
+        statement = statement.add_columns(*_order_metrics(per_item=True)).select_from(
             Order.__table__.join(OrderItem.__table__, _ITEMS.order_id == _ORDERS.id)
         )
         return statement.group_by(key)
     if group_by is GroupBy.RESELLER:
         key = _ORDERS.reseller_id
         statement = select(key.label("key"), _RESELLERS.name.label("name"))
-        statement = statement.add_columns(*_metrics(per_item=False)).select_from(
+        statement = statement.add_columns(*_order_metrics(per_item=False)).select_from(
             Order.__table__.join(Reseller.__table__, _RESELLERS.id == _ORDERS.reseller_id)
         )
         return statement.group_by(key, _RESELLERS.name)
@@ -144,7 +180,7 @@ def _grouped(
         GroupBy.SOURCE: _ORDERS.source,
     }[group_by]
     statement = select(key.label("key"), literal(None).label("name"))
-    return statement.add_columns(*_metrics(per_item=False)).group_by(key)
+    return statement.add_columns(*_order_metrics(per_item=False)).group_by(key)
 
 
 def _order_of(group_by: GroupBy) -> list[ColumnElement[Any]]:
@@ -186,6 +222,28 @@ def period(start: datetime, end: datetime) -> list[ColumnElement[bool]]:
     return [_ORDERS.created_at >= start, _ORDERS.created_at < end]
 
 
+class FiguresSource(StrEnum):
+    """Where a request's figures are counted: the hourly summary or the orders themselves."""
+
+    SUMMARY = "summary"
+    ORDERS = "orders"
+
+
+def figures_source(group_by: GroupBy, *, zone: ZoneInfo, start: datetime, end: datetime) -> str:
+    """The summary (commercy.stats.models) counts the orders per UTC hour of creation, so it
+    answers exactly when each of the period's days starts on a whole UTC hour (the zone's
+    offsets, and the instants they change, are whole hours: UTC, Africa/Tunis, Europe/Paris),
+    for every grouping but by reseller (whose supplier's rows do not keep). Anything else is
+    counted from the orders: Asia/Kolkata's days, the reseller grouping."""
+    if group_by is GroupBy.RESELLER:
+        return FiguresSource.ORDERS
+    whole_hours = all(
+        offset % 3600 == 0 and moment.minute == 0 and moment.second == 0
+        for moment, offset in offset_stretches(zone, start, end)
+    )
+    return FiguresSource.SUMMARY if whole_hours else FiguresSource.ORDERS
+
+
 @dataclass(frozen=True, slots=True)
 class Statements:
     """The two statements of a request, and the scope's values they bind."""
@@ -193,6 +251,89 @@ class Statements:
     totals: Select[Any]
     groups: Select[Any]
     params: dict[str, Any]
+    source: str = FiguresSource.ORDERS
+
+
+def _order_statements(
+    actor: Actor, group_by: GroupBy, dialect: str, *, zone: ZoneInfo, start: datetime, end: datetime
+) -> Statements:
+    scope, params = order_queries.scope_conditions(actor)
+    where = [*scope, *period(start, end)]
+    grouped = _grouped(group_by, dialect, zone=zone, start=start, end=end)
+    grouped = grouped.where(*where).order_by(*_order_of(group_by))
+    return Statements(
+        totals=select(*_order_metrics(per_item=False)).where(*where),
+        groups=grouped.limit(MAX_GROUPS),
+        params=params,
+    )
+
+
+def _summary_where(table: Table, scope_names: tuple[str, ...]) -> list[ColumnElement[bool]]:
+    """The actor's scope on a summary table (a reseller's rows, else the rows over every
+    reseller: a supplier's or, for an admin, all), and the period."""
+    columns = table.c
+    conditions = [
+        columns.bucket >= bindparam("period_start"),
+        columns.bucket < bindparam("period_end"),
+    ]
+    if "scope_reseller_id" in scope_names:
+        conditions.append(columns.reseller_id == bindparam("scope_reseller_id"))
+    else:
+        conditions.append(columns.reseller_id == EVERY_RESELLER)
+    if "scope_supplier_id" in scope_names:
+        conditions.append(columns.supplier_id == bindparam("scope_supplier_id"))
+    return conditions
+
+
+@lru_cache(maxsize=256)
+def _summary_shape(
+    group_by: GroupBy,
+    dialect: str,
+    scope_names: tuple[str, ...],
+    zone: ZoneInfo,
+    day_start: datetime | None,
+    day_end: datetime | None,
+) -> tuple[Select[Any], Select[Any]]:
+    """The totals and groups statements over the summary, the period and the scope bound by
+    name; built once per shape (``day_start``/``day_end``: only SQLite's day grouping, whose
+    statement holds the period's offsets)."""
+    table = _PRODUCT_FIGURES if group_by is GroupBy.PRODUCT else _FIGURES
+    columns = table.c
+    if group_by is GroupBy.PRODUCT:
+        key: ColumnElement[Any] = columns.product_id
+        name: ColumnElement[Any] = func.max(columns.name)
+    elif group_by is GroupBy.DAY:
+        key = _day(dialect, zone, day_start or _EPOCH, day_end or _EPOCH, columns.bucket)
+        name = literal(None)
+    else:
+        key = {GroupBy.CITY: columns.city, GroupBy.SOURCE: columns.source}[group_by]
+        name = literal(None)
+    grouped = (
+        select(key.label("key"), name.label("name"), *_summary_metrics(table))
+        .where(*_summary_where(table, scope_names))
+        .group_by(key)
+        .order_by(*_order_of(group_by))
+        .limit(MAX_GROUPS)
+    )
+    totals = select(*_summary_metrics(_FIGURES)).where(*_summary_where(_FIGURES, scope_names))
+    return totals, grouped
+
+
+def _summary_statements(
+    actor: Actor, group_by: GroupBy, dialect: str, *, zone: ZoneInfo, start: datetime, end: datetime
+) -> Statements:
+    scope = order_queries.scope(actor)
+    sqlite_days = group_by is GroupBy.DAY and dialect != "postgresql"
+    totals, groups = _summary_shape(
+        group_by,
+        dialect,
+        tuple(sorted(scope)),
+        zone,
+        start if sqlite_days else None,
+        end if sqlite_days else None,
+    )
+    params = {**scope, "period_start": start, "period_end": end}
+    return Statements(totals, groups, params, source=FiguresSource.SUMMARY)
 
 
 def statements(
@@ -203,19 +344,15 @@ def statements(
     group_by: GroupBy,
     dialect: str,
     zone: ZoneInfo = UTC_ZONE,
+    source: str | None = None,
 ) -> Statements:
     """The totals and the groups of the actor's orders created in the period, its days those
-    of ``zone``'s calendar (the API's: UTC)."""
-    scope, params = order_queries.scope_conditions(actor)
+    of ``zone``'s calendar (the API's: UTC); from ``source``, by default the one
+    :func:`figures_source` picks."""
     start, end = bounds(date_from, date_to, zone)
-    where = [*scope, *period(start, end)]
-    grouped = _grouped(group_by, dialect, zone=zone, start=start, end=end)
-    grouped = grouped.where(*where).order_by(*_order_of(group_by))
-    return Statements(
-        totals=select(*_metrics(per_item=False)).where(*where),
-        groups=grouped.limit(MAX_GROUPS),
-        params=params,
-    )
+    source = source or figures_source(group_by, zone=zone, start=start, end=end)
+    build = _summary_statements if source == FiguresSource.SUMMARY else _order_statements
+    return build(actor, group_by, dialect, zone=zone, start=start, end=end)
 
 
 async def order_figures(
@@ -226,12 +363,19 @@ async def order_figures(
     date_to: date,
     group_by: GroupBy,
     zone: ZoneInfo = UTC_ZONE,
+    source: str | None = None,
 ) -> tuple[Figures, list[Figures]]:
     """The totals of the caller's orders created in the period, and the figures per group;
-    the period's days (and the day groups) are ``zone``'s."""
+    the period's days (and the day groups) are ``zone``'s. ``source``: see :func:`statements`."""
     dialect = session.get_bind().dialect.name
     built = statements(
-        actor, date_from=date_from, date_to=date_to, group_by=group_by, dialect=dialect, zone=zone
+        actor,
+        date_from=date_from,
+        date_to=date_to,
+        group_by=group_by,
+        dialect=dialect,
+        zone=zone,
+        source=source,
     )
     groups = [_figures(row) for row in await session.execute(built.groups, built.params)]
     if group_by is GroupBy.DAY:
@@ -249,11 +393,18 @@ async def group_figures(
     date_to: date,
     group_by: GroupBy,
     zone: ZoneInfo = UTC_ZONE,
+    source: str | None = None,
 ) -> list[Figures]:
     """The figures per group of :func:`order_figures`, without its totals."""
     dialect = session.get_bind().dialect.name
     built = statements(
-        actor, date_from=date_from, date_to=date_to, group_by=group_by, dialect=dialect, zone=zone
+        actor,
+        date_from=date_from,
+        date_to=date_to,
+        group_by=group_by,
+        dialect=dialect,
+        zone=zone,
+        source=source,
     )
     return [_figures(row) for row in await session.execute(built.groups, built.params)]
 
