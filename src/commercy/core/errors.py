@@ -251,7 +251,7 @@ async def _pool_timeout(request: Request, exc: Exception) -> JSONResponse:
 def retry_after_seconds(exc: Exception) -> int | None:
     """How long a caller refused for ``exc`` should wait: a full pool or an unavailable
     database; None for any other error."""
-    if isinstance(exc, PoolTimeout):
+    if isinstance(exc, PoolTimeout) or transaction_conflicted(exc):
         return BUSY_RETRY_AFTER_SECONDS
     return UNAVAILABLE_RETRY_AFTER_SECONDS if database_unavailable(exc) else None
 
@@ -265,6 +265,19 @@ def _retry_later(message: str, seconds: int) -> JSONResponse:
 #: PostgreSQL's SQLSTATE classes for a server that cannot serve us now: the connection failed
 #: (08), it is out of connections or memory (53), it is shutting down or starting (57P).
 _UNAVAILABLE_SQLSTATES = ("08", "53", "57P")
+#: PostgreSQL rolled the transaction back for another's sake (class 40: a serialization failure
+#: or a deadlock, e.g. two commits adding to the same order figures in opposite orders).
+_CONFLICT_SQLSTATE_CLASS = "40"
+
+
+def _sqlstate(exc: DBAPIError) -> str:
+    return str(getattr(exc.orig, "sqlstate", None) or "")
+
+
+def transaction_conflicted(exc: Exception) -> bool:
+    """Whether ``exc`` says the database rolled our transaction back because of another one
+    running at the same moment: nothing was kept, and the same request a moment later works."""
+    return isinstance(exc, DBAPIError) and _sqlstate(exc).startswith(_CONFLICT_SQLSTATE_CLASS)
 
 
 def database_unavailable(exc: Exception) -> bool:
@@ -274,14 +287,16 @@ def database_unavailable(exc: Exception) -> bool:
         return True
     if not isinstance(exc, DBAPIError):
         return False
-    sqlstate = str(getattr(exc.orig, "sqlstate", None) or "")
-    return exc.connection_invalidated or sqlstate.startswith(_UNAVAILABLE_SQLSTATES)
+    return exc.connection_invalidated or _sqlstate(exc).startswith(_UNAVAILABLE_SQLSTATES)
 
 
 async def _database_error(request: Request, exc: Exception) -> JSONResponse:
     """A database that refuses or drops our connections is a bad moment, not a bug: the caller
     is asked to come back (nothing was written: the transaction never committed). Any other
     driver error is unexpected."""
+    if transaction_conflicted(exc):
+        logger.warning("transaction conflict on %s %s: %s", request.method, request.url.path, exc)
+        return _retry_later("The service is busy; retry shortly", BUSY_RETRY_AFTER_SECONDS)
     if not database_unavailable(exc):
         return await _unexpected_error(request, exc)
     logger.error("database unavailable on %s %s: %s", request.method, request.url.path, exc)

@@ -71,10 +71,10 @@ def _backfill(connection: sa.Connection) -> None:
         )
     ascii_only = f"NOT ({non_ascii})"
     connection.execute(
-        sa.text(f"UPDATE orders SET customer_name_folded = {ascii_lower} WHERE {ascii_only}")  # noqa: S608 (fixed SQL)
+        sa.text(f"UPDATE orders SET customer_name_folded = {ascii_lower} WHERE {ascii_only}")
     )
     others = sa.text(
-        f"SELECT id, customer_name FROM orders WHERE {non_ascii} AND id > :after"  # noqa: S608 (fixed SQL)
+        f"SELECT id, customer_name FROM orders WHERE {non_ascii} AND id > :after"
         " ORDER BY id LIMIT :batch"
     )
     after = 0
