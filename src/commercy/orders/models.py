@@ -199,7 +199,7 @@ class Order(TimestampMixin, Base):
     claim_expires_at: Mapped[datetime | None]
     # Where the order stands in the call queue, computed by the database from the columns above
     # so that no write can leave them behind: its rank (None when not waiting to be called)
-    # and when it is due. (The migration has SQLite compute them on read instead of storing.)
+    # and when it is due.
     call_rank: Mapped[int | None] = mapped_column(Integer, Computed(CALL_RANK, persisted=True))
     call_due_at: Mapped[datetime | None] = mapped_column(
         Computed("coalesce(next_call_at, created_at)", persisted=True)

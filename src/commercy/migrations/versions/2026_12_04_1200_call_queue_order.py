@@ -13,8 +13,8 @@ index over the waiting orders in that order makes the claim a walk of a few inde
 It replaces ``ix_orders_call_queue`` (reseller, status, next call time), which no query needs
 any more.
 
-SQLite computes the columns when they are read (it cannot add a stored one to a table);
-PostgreSQL stores them, so adding them rewrites ``orders`` under an exclusive lock.
+Adding stored columns rewrites ``orders``: under an exclusive lock on PostgreSQL; SQLite, which
+cannot add one to a table, gets a copy of the table with them (Alembic's batch).
 """
 
 from collections.abc import Sequence
@@ -38,20 +38,19 @@ _CALL_RANK = (
 
 
 def upgrade() -> None:
-    # Stored on PostgreSQL (from version 18 the default is virtual, which cannot be indexed);
-    # SQLite's default, virtual, is the only kind it can add to a table.
-    stored = True if op.get_bind().dialect.name == "postgresql" else None
-    op.add_column(
-        "orders", sa.Column("call_rank", sa.Integer(), sa.Computed(_CALL_RANK, persisted=stored))
-    )
-    op.add_column(
-        "orders",
-        sa.Column(
-            "call_due_at",
-            sa.DateTime(timezone=True),
-            sa.Computed("coalesce(next_call_at, created_at)", persisted=stored),
-        ),
-    )
+    # Stored, so indexed on every PostgreSQL (from version 18 the default is virtual, which
+    # cannot be). SQLite cannot add a stored column to a table: the batch copies the table.
+    with op.batch_alter_table("orders", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("call_rank", sa.Integer(), sa.Computed(_CALL_RANK, persisted=True))
+        )
+        batch_op.add_column(
+            sa.Column(
+                "call_due_at",
+                sa.DateTime(timezone=True),
+                sa.Computed("coalesce(next_call_at, created_at)", persisted=True),
+            )
+        )
     with op.batch_alter_table("orders", schema=None) as batch_op:
         batch_op.create_index(
             "ix_orders_call_queue_order",
@@ -69,5 +68,6 @@ def downgrade() -> None:
             "ix_orders_call_queue", ["reseller_id", "status", "next_call_at"], unique=False
         )
         batch_op.drop_index("ix_orders_call_queue_order")
-    op.drop_column("orders", "call_due_at")
-    op.drop_column("orders", "call_rank")
+    with op.batch_alter_table("orders", schema=None) as batch_op:
+        batch_op.drop_column("call_due_at")
+        batch_op.drop_column("call_rank")
