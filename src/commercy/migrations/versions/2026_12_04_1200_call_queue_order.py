@@ -14,7 +14,9 @@ It replaces ``ix_orders_call_queue`` (reseller, status, next call time), which n
 any more.
 
 Adding stored columns rewrites ``orders``: under an exclusive lock on PostgreSQL; SQLite, which
-cannot add one to a table, gets a copy of the table with them (Alembic's batch).
+cannot add one to a table, gets a copy of the table with them (Alembic's batch). A later batch
+that copies ``orders`` on SQLite must drop the two columns first and add them back after:
+Alembic's copy would insert into them, which SQLite refuses.
 """
 
 from collections.abc import Sequence
