@@ -47,20 +47,15 @@ COLUMNS = (
     "customer_governorate, customer_zip_code, notes, shipping_option, shipping_cost, subtotal, "
     "total, created_at, updated_at"
 )
-# The call queue's statuses (calls.rules.CALLING), its callbacks (rank 0) and claim length.
-CALLING = (
-    "'pending', 'not_reached', 'phone_closed', 'rapported', 'more_information', 'not_available'"
-)
-CALLBACKS = "'rapported', 'more_information'"
+# The claim's length, and the call queue's next order: a walk of the reseller's waiting orders
+# in the queue's order (orders.call_rank, call_due_at: columns the database computes).
 CLAIM = dt.timedelta(minutes=5)
 NEXT_CALL = (
     f"SELECT {COLUMNS}, created_by_user_id, possible_duplicate_of, blocked, blocked_reason, "
     "call_attempts, next_call_at, claimed_by_user_id, claim_expires_at, version FROM orders "
-    f"WHERE reseller_id = $1 AND status IN ({CALLING}) AND blocked = false "
-    "AND coalesce(next_call_at, created_at) <= $2 "
+    "WHERE reseller_id = $1 AND call_rank IS NOT NULL AND call_due_at <= $2 "
     "AND (claim_expires_at IS NULL OR claim_expires_at <= $2) "
-    f"ORDER BY CASE WHEN status IN ({CALLBACKS}) THEN 0 WHEN status = 'pending' THEN 1 ELSE 2 "
-    "END, coalesce(next_call_at, created_at), id LIMIT 1 FOR UPDATE SKIP LOCKED"
+    "ORDER BY call_rank, call_due_at, id LIMIT 1 FOR UPDATE SKIP LOCKED"
 )
 STATUS_OF_TICKET = {"u5hj8cd3pq6ya0lw": "not_reached", "r4tn7vy2gk9me1sx": "rapported"}
 

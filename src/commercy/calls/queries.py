@@ -12,7 +12,6 @@ from sqlalchemy import (
     and_,
     bindparam,
     case,
-    false,
     func,
     literal_column,
     or_,
@@ -23,38 +22,35 @@ from sqlalchemy.orm import selectinload
 
 from commercy.auth.actor import Actor
 from commercy.calls.models import CallAttempt, CallOutcome
-from commercy.calls.rules import CALLBACK_STATUSES, CALLING, UNREACHED
+from commercy.calls.rules import UNREACHED
 from commercy.core.database import UTCDateTime
 from commercy.core.pagination import Page
 from commercy.orders import queries as orders_queries
-from commercy.orders.models import Order, OrderStatus
+from commercy.orders.models import Order
 
 _ORDERS = Order.__table__.c
 _NOW = bindparam("now", type_=UTCDateTime())
 
-#: When an order may be called: its scheduled time, else as soon as it exists.
-DUE_AT = func.coalesce(_ORDERS.next_call_at, _ORDERS.created_at)
-#: callbacks, then new orders, then retries (rules.RANKS).
-RANK = case(
-    (_ORDERS.status.in_([s.value for s in CALLBACK_STATUSES]), 0),
-    (_ORDERS.status == OrderStatus.PENDING.value, 1),
-    else_=2,
-)
-#: Orders being confirmed; those from a blocked number are stored but never called.
-_IN_QUEUE = and_(_ORDERS.status.in_([s.value for s in CALLING]), _ORDERS.blocked == false())
+#: Orders waiting to be called (being confirmed, not from a blocked number) have a rank:
+#: callbacks, then new orders, then retries (rules.RANKS; orders.models.CALL_RANK).
+_IN_QUEUE = _ORDERS.call_rank.is_not(None)
 _UNCLAIMED = or_(_ORDERS.claim_expires_at.is_(None), _ORDERS.claim_expires_at <= _NOW)
-_DUE = DUE_AT <= _NOW
+_DUE = _ORDERS.call_due_at <= _NOW
+#: The queue's order, that of its index: taking the next order walks it from the start.
+_QUEUE_ORDER = (_ORDERS.call_rank, _ORDERS.call_due_at, _ORDERS.id)
 
 
 def next_order(actor: Actor, now: datetime) -> Select[Order]:
     """The first order due and unclaimed in the actor's scope, with its items and history,
     its row locked (PostgreSQL: ``FOR UPDATE SKIP LOCKED``, so two agents asking at once get
-    two orders; SQLite serialises writers with ``BEGIN IMMEDIATE``)."""
+    two orders; SQLite serialises writers with ``BEGIN IMMEDIATE``). An agent's queue is one
+    reseller's: the walk of its index passes over the entries not due yet without reading
+    their rows, and stops at the first order due and free."""
     return (
         select(Order)
         .where(*orders_queries.scope_filter(actor), _IN_QUEUE, _DUE, _UNCLAIMED)
         .options(selectinload(Order.items), selectinload(Order.history))
-        .order_by(RANK, DUE_AT, _ORDERS.id)
+        .order_by(*_QUEUE_ORDER)
         .limit(1)
         .with_for_update(skip_locked=True)
         .params(now=now)
@@ -84,7 +80,7 @@ _CLAIMED = and_(_ORDERS.claim_expires_at.is_not(None), _ORDERS.claim_expires_at 
 # Waiting to be called now (0), or not yet: claimed or not due (1).
 _WAITING = case((or_(_CLAIMED, ~_DUE), 1), else_=0)
 # The due ones by the queue's rank; those that wait by due time alone.
-_RANK_IF_DUE = case((or_(_CLAIMED, ~_DUE), 0), else_=RANK)
+_RANK_IF_DUE = case((or_(_CLAIMED, ~_DUE), 0), else_=_ORDERS.call_rank)
 
 
 async def queue_counts(
@@ -113,7 +109,7 @@ async def queue_page(
             _ORDERS.order_number,
             _ORDERS.reseller_id,
             _ORDERS.status,
-            DUE_AT.label("due_at"),
+            _ORDERS.call_due_at.label("due_at"),
             _ORDERS.call_attempts,
             _ORDERS.claimed_by_user_id,
             _ORDERS.claim_expires_at,
@@ -125,7 +121,7 @@ async def queue_page(
             _ORDERS.created_at,
         )
         .where(*orders_queries.scope_filter(actor), *_reseller(reseller_id), _IN_QUEUE)
-        .order_by(_WAITING, _RANK_IF_DUE, DUE_AT, _ORDERS.id)
+        .order_by(_WAITING, _RANK_IF_DUE, _ORDERS.call_due_at, _ORDERS.id)
         .limit(page.limit)
         .offset(page.offset)
     )

@@ -1,7 +1,7 @@
 """order figures
 
 Revision ID: 5d1c7a9e3b20
-Revises: 4e7b1d9a3c62
+Revises: 5d7a2c9e4b13
 Create Date: 2026-12-04 13:00:00
 
 The order figures of the stats and the dashboard, kept up to date by the database itself
@@ -30,7 +30,7 @@ from alembic import op
 from commercy.stats.summary import bucket_sql, rebuild_statements
 
 revision: str = "5d1c7a9e3b20"
-down_revision: str | None = "4e7b1d9a3c62"
+down_revision: str | None = "5d7a2c9e4b13"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
