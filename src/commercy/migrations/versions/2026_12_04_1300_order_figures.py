@@ -19,6 +19,9 @@ orders.
   however many lines of it it has: a line counts the order only when no other line of the
   order has its product (PostgreSQL: BEFORE triggers, which see the statement's earlier rows
   and not its later ones, as SQLite's row triggers do).
+
+On SQLite a later migration that copies ``orders`` or ``order_items`` (Alembic's batch
+"move and copy") drops their triggers with the old table: it must create them again.
 """
 
 from collections.abc import Sequence
