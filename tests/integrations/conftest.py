@@ -194,7 +194,7 @@ def sandbox_tickets(sandbox: str, external_id: str) -> list[dict[str, Any]]:
 
 
 async def wait_for_status(
-    client: httpx.AsyncClient, shop: Shop, order_id: int, status: str, timeout: float = 10.0
+    client: httpx.AsyncClient, shop: Shop, order_id: int, status: str, timeout: float = 30.0
 ) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
     while True:

@@ -21,7 +21,7 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _wait(probe: object, timeout: float = 15.0) -> object:
+def _wait(probe: object, timeout: float = 30.0) -> object:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         found = probe()  # type: ignore[operator]

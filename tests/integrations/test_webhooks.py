@@ -5,13 +5,19 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
+from sqlalchemy import event as engine_events
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.util import await_only
 
+from commercy.core.database import Database
 from commercy.integrations.digishare.models import DigishareEvent, DigishareTicket
 from tests.integrations.conftest import WEBHOOK_TOKEN, Shop, place_order
 
@@ -303,3 +309,48 @@ async def test_unknown_integration_is_404(client: httpx.AsyncClient) -> None:
     response = await client.post("/api/v1/webhooks/digishare/999999", json={})
 
     assert response.status_code == 404
+
+
+@pytest.mark.postgres_only
+async def test_an_event_that_finds_its_ticket_recorded_meanwhile_still_applies(
+    app: FastAPI, client: httpx.AsyncClient, shop: Shop
+) -> None:
+    """The newer event looks its ticket up by id (none yet) and then by order number; the
+    older one records the ticket and commits in between. The newer must still be applied."""
+    order = await place_order(client, shop)
+    newer = ticket_updated(order["orderNumber"], UNREACHABLE, at="2026-01-13 17:00:00")
+    older = ticket_updated(order["orderNumber"], CALL_BACK_LATER, at="2026-01-13 16:00:00")
+
+    async with _paused_at_the_order_lookup(app.state.database) as (paused, resume):
+        late = asyncio.create_task(deliver(client, shop, newer))
+        await paused.wait()
+        first = await deliver(client, shop, older)
+        resume.set()
+        second = await late
+
+    assert first.json()["data"]["outcome"] == "applied"
+    assert second.json()["data"]["outcome"] == "applied"
+    assert await order_status(client, shop, order["id"]) == "not_reached"
+
+
+@asynccontextmanager
+async def _paused_at_the_order_lookup(
+    database: Database,
+) -> AsyncIterator[tuple[asyncio.Event, asyncio.Event]]:
+    """Holds the first webhook that looks an order up by its number just before that lookup,
+    until ``resume`` is set; ``paused`` is set once it is held. Every other statement runs."""
+    paused, resume = asyncio.Event(), asyncio.Event()
+
+    def hold_the_first(
+        _connection: object, _cursor: object, statement: str, *_args: object
+    ) -> None:
+        if "orders.order_number = " in statement and not paused.is_set():
+            paused.set()
+            await_only(resume.wait())  # the request's greenlet waits; the loop runs on
+
+    engine = database.engine.sync_engine
+    engine_events.listen(engine, "before_cursor_execute", hold_the_first)
+    try:
+        yield paused, resume
+    finally:
+        engine_events.remove(engine, "before_cursor_execute", hold_the_first)

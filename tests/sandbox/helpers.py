@@ -83,7 +83,7 @@ def ticket_body(
 
 
 async def eventually(
-    check: Callable[[], Awaitable[bool]], *, within: float = 5.0, message: str = "condition"
+    check: Callable[[], Awaitable[bool]], *, within: float = 30.0, message: str = "condition"
 ) -> None:
     """Polls ``check`` until it holds, failing the test after ``within`` seconds."""
     deadline = time.monotonic() + within
@@ -94,7 +94,7 @@ async def eventually(
 
 
 async def wait_until(
-    predicate: Callable[[], bool], *, within: float = 5.0, message: str = "condition"
+    predicate: Callable[[], bool], *, within: float = 30.0, message: str = "condition"
 ) -> None:
     async def check() -> bool:
         return predicate()
@@ -135,6 +135,8 @@ class Receiver:
 
     base_url: str = ""
     status_code: int = 200
+    # Answers status_code to that many calls, then 200: a recovery no retry can outrun.
+    recovers_after: int | None = None
     delay_seconds: float = 0.0
     required_header: tuple[str, str] | None = None
     calls: list[Received] = field(default_factory=list)
@@ -144,6 +146,7 @@ class Receiver:
         with self._lock:
             self.calls.clear()
         self.status_code, self.delay_seconds, self.required_header = 200, 0.0, None
+        self.recovers_after = None
 
     def url(self, path: str = "/hook") -> str:
         return f"{self.base_url}{path}"
@@ -158,13 +161,14 @@ class Receiver:
         call = Received(request.url.path, dict(request.headers), await request.json())
         with self._lock:
             self.calls.append(call)
+            recovered = self.recovers_after is not None and len(self.calls) > self.recovers_after
         if self.delay_seconds:
             await asyncio.sleep(self.delay_seconds)
         if self.required_header is not None:
             name, value = self.required_header
             if request.headers.get(name) != value:
                 return JSONResponse({"message": "Unauthenticated."}, status_code=401)
-        return JSONResponse({"ok": True}, status_code=self.status_code)
+        return JSONResponse({"ok": True}, status_code=200 if recovered else self.status_code)
 
     def app(self) -> Starlette:
         return Starlette(routes=[Route("/{path:path}", self._handle, methods=["POST"])])

@@ -30,7 +30,7 @@ def live_server(
     *,
     host: str = "127.0.0.1",
     port: int = 0,
-    startup_timeout: float = 10.0,
+    startup_timeout: float = 30.0,
     lifespan: Literal["auto", "on", "off"] = "auto",
 ) -> Iterator[str]:
     """Runs ``app`` until the block exits; yields its base URL, ``http://host:port``."""

@@ -357,7 +357,7 @@ async def test_the_live_stream_tells_when_the_order_leaves_the_queue_and_ends_th
         f"/api/v1/orders/{order_id}/status", json={"status": "confirmed"}, headers=shop.reseller
     )
     assert moved.status_code == 200
-    answer = await asyncio.wait_for(stream, timeout=5)
+    answer = await asyncio.wait_for(stream, timeout=30)
 
     assert answer.headers["content-type"].startswith("text/event-stream")
     assert "event: changed" in answer.text and '"reason": "status"' in answer.text
@@ -376,7 +376,7 @@ async def test_the_live_stream_tells_when_another_user_takes_the_claim(
     await asyncio.sleep(0.3)
 
     assert (await claim(client, shop.reseller, order_id)).status_code == 200
-    answer = await asyncio.wait_for(stream, timeout=5)
+    answer = await asyncio.wait_for(stream, timeout=30)
 
     assert '"reason": "claim"' in answer.text
 
@@ -390,7 +390,7 @@ async def test_the_live_stream_ends_when_the_session_ends(
     await asyncio.sleep(0.3)
 
     await client.post("/app/logout", data={"csrf_token": csrf})
-    answer = await asyncio.wait_for(stream, timeout=5)
+    answer = await asyncio.wait_for(stream, timeout=30)
 
     assert "event: signedout" in answer.text
 

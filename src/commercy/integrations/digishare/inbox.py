@@ -260,21 +260,34 @@ async def _find_order(
             Order.reseller_id == integration.reseller_id,
         )
     )
-    link = DigishareTicket(integration_id=integration.id, ticket_id=ticket_id)
-    if order_id is None or await session.get(DigishareTicket, order_id) is not None:
-        return link, None  # no such order, or it is confirmed through another ticket
-    link.order_id = order_id
+    if order_id is None:
+        return DigishareTicket(integration_id=integration.id, ticket_id=ticket_id), None
+    link = await _locked_link(session, order_id) or await _record_link(
+        session, integration_id=integration.id, ticket_id=ticket_id, order_id=order_id
+    )
+    if link.ticket_id != ticket_id:
+        return link, None  # the order is confirmed through another ticket
+    return link, await orders_service.get_order_for_update(session, order_id)
+
+
+async def _locked_link(session: WriteSession, order_id: int) -> DigishareTicket | None:
+    """The order's ticket as committed now, locked. Another event of the same ticket (or the
+    worker) may have recorded it since we looked it up by id: then it is ours to wait for."""
+    return await session.get(
+        DigishareTicket, order_id, populate_existing=True, with_for_update=True
+    )
+
+
+async def _record_link(
+    session: WriteSession, *, integration_id: int, ticket_id: str, order_id: int
+) -> DigishareTicket:
+    link = DigishareTicket(integration_id=integration_id, ticket_id=ticket_id, order_id=order_id)
     try:
         async with session.begin_nested():
             session.add(link)
     except IntegrityError:  # the worker, or another event, recorded the ticket at this moment
-        link = (
-            await session.get(
-                DigishareTicket, order_id, populate_existing=True, with_for_update=True
-            )
-            or link
-        )
-    return link, await orders_service.get_order_for_update(session, order_id)
+        return await _locked_link(session, order_id) or link
+    return link
 
 
 async def _insert_once(session: WriteSession, **values: Any) -> DigishareEvent | None:
