@@ -6,7 +6,7 @@ less noisy than a server run on a shared machine, for comparing two versions of 
 
 ``--profile`` prints a pyinstrument profile of each scenario instead (pip install
 pyinstrument). The data set is the PostgreSQL pass's: the seed and BENCH_BASE_ORDERS orders,
-in the database ``commercy_bench_inprocess``.
+in the database ``$BENCH_DATABASE_inprocess`` (``commercy_bench_inprocess`` by default).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from bench.common import pg_dsn
 from commercy.core.settings import Settings
 from commercy.main import create_app
 
-DATABASE = "commercy_bench_inprocess"
+DATABASE = os.environ.get("BENCH_DATABASE", "commercy_bench") + "_inprocess"
 BATCH = 200
 BATCHES = 7
 JSON = {"content-type": "application/json"}

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import inspect, select, update
+from sqlalchemy import bindparam, inspect, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -92,15 +92,19 @@ async def get_orders(
     return [found[order_id] for order_id in wanted]
 
 
+_ORDER_FOR_UPDATE = (
+    select(Order)
+    .where(Order.id == bindparam("order_id"))
+    .with_for_update()
+    .execution_options(populate_existing=True)
+)
+
+
 async def get_order_for_update(session: AsyncSession, order_id: int) -> Order | None:
     """The order, its row locked until the transaction ends (``FOR UPDATE`` on PostgreSQL;
     SQLite's write transactions are serialised already). No scope check: for trusted callers."""
-    return await session.scalar(
-        select(Order)
-        .where(Order.id == order_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    order: Order | None = await session.scalar(_ORDER_FOR_UPDATE, {"order_id": order_id})
+    return order
 
 
 async def lock_in_scope(

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -244,21 +244,16 @@ async def _find_order(
     events of one ticket are handled one at a time, each seeing what the one before stored."""
     ticket_id = str(ticket.get("id") or "")
     link = await session.scalar(
-        select(DigishareTicket)
-        .where(
-            DigishareTicket.ticket_id == ticket_id,
-            DigishareTicket.integration_id == integration.id,
-        )
-        .with_for_update()
-        .execution_options(populate_existing=True)
+        _LOCK_TICKET, {"ticket_id": ticket_id, "integration_id": integration.id}
     )
     if link is not None:
         return link, await orders_service.get_order_for_update(session, link.order_id)
     order_id = await session.scalar(
-        select(Order.id).where(
-            Order.order_number == str(ticket.get("external_id") or ""),
-            Order.reseller_id == integration.reseller_id,
-        )
+        _ORDER_BY_NUMBER,
+        {
+            "order_number": str(ticket.get("external_id") or ""),
+            "reseller_id": integration.reseller_id,
+        },
     )
     if order_id is None:
         return DigishareTicket(integration_id=integration.id, ticket_id=ticket_id), None
@@ -290,17 +285,45 @@ async def _record_link(
     return link
 
 
-async def _insert_once(session: WriteSession, **values: Any) -> DigishareEvent | None:
-    """INSERT ... ON CONFLICT DO NOTHING: the second copy of an event finds the first's key."""
-    dialect = session.get_bind().dialect.name
+def _insert_event_statement(dialect: str) -> Any:
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING the row as the ORM's object (no second
+    round trip to load what was inserted), every value a named parameter."""
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    # RETURNING the row as the ORM's object: no second round trip to load what was inserted.
-    event: DigishareEvent | None = await session.scalar(
+    columns = DigishareEvent.__table__.c
+    values = {name: bindparam(name, type_=columns[name].type) for name in _EVENT_VALUES}
+    return (
         insert(DigishareEvent)
-        .values(**values)
+        .values(values)
         .on_conflict_do_nothing(index_elements=["integration_id", "dedup_key"])
         .returning(DigishareEvent)
     )
+
+
+# What :func:`receive` inserts; the statements every webhook call runs are built once.
+_EVENT_VALUES = (
+    "integration_id", "dedup_key", "event", "ticket_id", "raw_body", "payload", "outcome",
+    "received_at",
+)  # fmt: skip
+_INSERT_EVENT = {name: _insert_event_statement(name) for name in ("postgresql", "sqlite")}
+_LOCK_TICKET = (
+    select(DigishareTicket)
+    .where(
+        DigishareTicket.ticket_id == bindparam("ticket_id"),
+        DigishareTicket.integration_id == bindparam("integration_id"),
+    )
+    .with_for_update()
+    .execution_options(populate_existing=True)
+)
+_ORDER_BY_NUMBER = select(Order.id).where(
+    Order.order_number == bindparam("order_number"),
+    Order.reseller_id == bindparam("reseller_id"),
+)
+
+
+async def _insert_once(session: WriteSession, **values: Any) -> DigishareEvent | None:
+    """INSERT ... ON CONFLICT DO NOTHING: the second copy of an event finds the first's key."""
+    statement = _INSERT_EVENT[session.get_bind().dialect.name]
+    event: DigishareEvent | None = await session.scalar(statement, values)
     return event
 
 
