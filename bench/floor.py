@@ -36,6 +36,8 @@ from decimal import Decimal
 from typing import Any, Protocol
 from urllib.parse import parse_qs
 
+from commercy.core.text import folded
+
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
@@ -287,15 +289,17 @@ class ProductWorkStore(PostgresStore):
                 "created_by_user_id, status, payment_status, source, customer_name, "
                 "customer_phone, wa_id, customer_address, customer_city, customer_governorate, "
                 "shipping_cost, subtotal, total, possible_duplicate_of, blocked, blocked_reason, "
-                "call_attempts, version, created_at, updated_at) SELECT n.id, $1 || n.id, "
+                "call_attempts, version, created_at, updated_at, customer_name_folded) "
+                "SELECT n.id, $1 || n.id, "
                 "$1 || n.id, $2, $3, $4, 'pending', 'unpaid', $5, $6, $7, $8, $9, $10, $11, 0, "
-                "$12, $12, $13, $14, $15, 0, 1, $16, $16 "
+                "$12, $12, $13, $14, $15, 0, 1, $16, $16, $17 "
                 "FROM (SELECT nextval('orders_id_seq') AS id) n RETURNING id, order_number",
                 f"ORD-{int(now.timestamp() * 1000)}-", self.reseller_id, self.supplier_id,
                 self.user_id, body.get("source", "manual"), body.get("customerName"), phone,
                 phone[1:], body.get("customerAddress"), body.get("customerCity"),
                 body.get("customerGovernorate"), subtotal, flags["possible_duplicate_of"],
                 flags["blocked_reason"] is not None, flags["blocked_reason"], now,
+                folded(body.get("customerName")),
             )  # fmt: skip
             named = {row["id"]: row for row in products}
             await conn.fetch(
