@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
 # Tests wait on subprocesses, sockets and fsync more than on the CPU: three workers keep two
 # cores busy. PostgreSQL runs in two: its 100 connections are shared by every pool and server,
-# and a worker's pools (its app's, the tests' own, its live server's) hold about 40 at most.
+# and a process held under 30 at its peak (its app's pool, the tests' own, its live servers').
 TEST_WORKERS ?= 3
 POSTGRES_TEST_WORKERS ?= 2
 
