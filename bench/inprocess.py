@@ -2,11 +2,12 @@
 on uvloop, ``time.process_time()`` around each batch, min of several batches. Quicker and much
 less noisy than a server run on a shared machine, for comparing two versions of a hot path.
 
-    .venv/bin/python -m bench.inprocess get,status,webhook [--profile]
+    .venv/bin/python -m bench.inprocess get,status,webhook [--profile | --round-trips]
 
 ``--profile`` prints a pyinstrument profile of each scenario instead (pip install
-pyinstrument). The data set is the PostgreSQL pass's: the seed and BENCH_BASE_ORDERS orders,
-in the database ``$BENCH_DATABASE_inprocess`` (``commercy_bench_inprocess`` by default).
+pyinstrument); ``--round-trips`` the mean number of exchanges with PostgreSQL per request. The
+data set is the PostgreSQL pass's: the seed and BENCH_BASE_ORDERS orders, in the database
+``$BENCH_DATABASE_inprocess`` (``commercy_bench_inprocess`` by default).
 """
 
 from __future__ import annotations
@@ -182,15 +183,51 @@ async def profile(name: str, call: Call, *, app: Any) -> None:
     print(profiler.output_text(unicode=False, color=False, show_all=False))
 
 
-async def main(names: list[str], *, with_profile: bool) -> None:
+async def round_trips(name: str, call: Call, *, app: Any) -> None:
+    """The mean number of exchanges with PostgreSQL per request, once the statement caches are
+    warm: each statement run (with or without a prepared statement), BEGIN and COMMIT counted."""
+    from asyncpg.connection import Connection
+    from asyncpg.prepared_stmt import PreparedStatement
+
+    for _ in range(50):
+        await call()
+    count = 0
+
+    def counted(method: Any, *, only_without_args: bool = False) -> Any:
+        async def wrapper(*args: Any, **kwargs: Any) -> Any:
+            nonlocal count
+            if not only_without_args or len(args) == 2:
+                count += 1
+            return await method(*args, **kwargs)
+
+        return wrapper
+
+    execute, do_execute = Connection.execute, Connection._do_execute
+    prepared_run = PreparedStatement._PreparedStatement__do_execute
+    Connection.execute = counted(Connection.execute, only_without_args=True)
+    Connection._do_execute = counted(Connection._do_execute)
+    PreparedStatement._PreparedStatement__do_execute = counted(prepared_run)
+    try:
+        for _ in range(BATCH):
+            await call()
+    finally:
+        Connection.execute, Connection._do_execute = execute, do_execute
+        PreparedStatement._PreparedStatement__do_execute = prepared_run
+    print(f"{name}: round trips/request {count / BATCH:.2f}")
+
+
+async def main(names: list[str], *, with_profile: bool, count_trips: bool) -> None:
     app, calls, lifespan = await stage()
+    run_one = round_trips if count_trips else profile if with_profile else measure
     try:
         for name in names:
-            await (profile if with_profile else measure)(name, calls[name], app=app)
+            await run_one(name, calls[name], app=app)
     finally:
         await lifespan.__aexit__(None, None, None)
 
 
 if __name__ == "__main__":
     chosen = sys.argv[1].split(",") if len(sys.argv) > 1 else ["get", "status"]
-    uvloop.run(main(chosen, with_profile="--profile" in sys.argv))
+    uvloop.run(
+        main(chosen, with_profile="--profile" in sys.argv, count_trips="--round-trips" in sys.argv)
+    )

@@ -11,7 +11,18 @@ from typing import Annotated, Any, cast
 
 import asyncpg
 from fastapi import Depends, Request
-from sqlalchemy import DateTime, Enum, Insert, MetaData, Select, Table, TextClause, Update, event
+from sqlalchemy import (
+    CompoundSelect,
+    DateTime,
+    Enum,
+    Insert,
+    MetaData,
+    Select,
+    Table,
+    TextClause,
+    Update,
+    event,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -244,7 +255,9 @@ class Precompiled:
     (UTC datetimes, enums, JSON), and rows come back as dicts of what the driver returns: on
     asyncpg a string enum is a plain ``str``, so callers convert what they need."""
 
-    def __init__(self, statement: Insert | Update | Select[Any] | TextClause) -> None:
+    def __init__(
+        self, statement: Insert | Update | Select[Any] | CompoundSelect[Any] | TextClause
+    ) -> None:
         self.statement = statement
         self._compiled: dict[str, SQLCompiler] = {}
 
