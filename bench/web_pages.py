@@ -30,18 +30,22 @@ import asyncpg
 import httpx
 
 from bench import dataset
-from bench.seed import PASSWORD, seed
+from bench.seed import PASSWORD, add_agents, seed
 from commercy.core.settings import Settings
 from commercy.main import create_app
 
 ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+#: The signed-in session's token, as the pages hand it to htmx.
+SESSION_CSRF = re.compile(r'"X-CSRF-Token": "([^"]+)"')
 TARGET_MS = 50.0
 #: What a page may weigh, uncompressed ("a few hundred kB").
 MAX_BYTES = 300_000
 RESELLER = "bench-reseller@commercy.local"
 SUPPLIER = "bench-supplier@commercy.local"
 ADMIN = "bench-admin@commercy.local"
+#: The bench reseller's call-center agent (added on first use).
+AGENT = "bench-agent-1@commercy.local"
 #: The reseller's lists timed; the API's GET /orders runs the same statements.
 RESELLER_LISTS = ("", "status=pending", "search=Amira", "sort=-total&page=100")
 
@@ -77,16 +81,28 @@ def pages(order_number: str) -> dict[str, tuple[str, ...]]:
             "/app/static/app.css",
         ),
         SUPPLIER: ("/app/shipping", "/app/stock", "/app/dashboard"),
-        ADMIN: ("/app/orders", "/app/orders?sort=-total&page=100", "/app/admin/users"),
+        ADMIN: (
+            "/app/orders",
+            "/app/orders?sort=-total&page=100",
+            "/app/dashboard",
+            "/app/admin/resellers",
+            "/app/admin/suppliers",
+            "/app/admin/users",
+        ),
+        # The agent's screen, then "next order" as its button sends it (each run claims the
+        # next order of the big reseller's queue and ends the agent's previous claim).
+        AGENT: ("/app/calls", "POST /app/calls/next"),
     }
 
 
 async def time_page(client: httpx.AsyncClient, user: str, path: str, runs: int) -> PageTime:
+    """``path`` is a page, or ``POST`` and a path: an action as htmx sends it."""
+    method, _, url = path.rpartition(" ")
     took: list[float] = []
     size = 0
     for _ in range(runs):
         started = time.perf_counter()
-        answer = await client.get(path)
+        answer = await client.request(method or "GET", url)
         took.append((time.perf_counter() - started) * 1000)
         assert answer.status_code == 200, (path, answer.status_code)
         size = len(answer.content)
@@ -115,12 +131,16 @@ async def signed_in(app: Any, identifier: str) -> AsyncIterator[httpx.AsyncClien
             data={"identifier": identifier, "password": PASSWORD, "csrf_token": token.group(1)},
         )
         assert answer.status_code == 303, (identifier, answer.status_code)
+        signed = SESSION_CSRF.search((await client.get("/app/orders")).text)
+        assert signed
+        client.headers["X-CSRF-Token"] = signed.group(1)
         yield client
 
 
 async def time_pages(url: str, *, order_number: str, runs: int) -> list[PageTime]:
     """Every page of :func:`pages`, ``runs`` times each, on the database at ``url``."""
     app = create_app(settings(url))
+    await _ensure_agent(url)
     timed = []
     try:
         for identifier, paths in pages(order_number).items():
@@ -130,6 +150,20 @@ async def time_pages(url: str, *, order_number: str, runs: int) -> list[PageTime
     finally:
         await app.state.database.dispose()
     return timed
+
+
+async def _ensure_agent(url: str) -> None:
+    """The bench reseller's agent, added once per database."""
+    conn = await asyncpg.connect(url.replace("+asyncpg", ""))
+    try:
+        if await conn.fetchval("SELECT 1 FROM users WHERE identifier = $1", AGENT):
+            return
+        reseller_id = await conn.fetchval(
+            "SELECT reseller_id FROM users WHERE identifier = $1", RESELLER
+        )
+    finally:
+        await conn.close()
+    await add_agents(settings(url), reseller_id=reseller_id, count=1)
 
 
 async def newest_order_number(dsn: str) -> str:
