@@ -4,8 +4,10 @@ plain ``executemany`` for the small SQLite pass.
 
 The scale set is 1,000,000 orders across 1,000 resellers, skewed like real sellers: the bench
 reseller has every tenth order (100,000; its page 100 exists), the 999 others share the rest.
-Every order has one item and its creation line in the history, like one made by the API. The
-order figures (commercy.stats.models), whose triggers are off while loading, are rebuilt.
+Every order has one item and its creation line in the history, like one made by the API; every
+order past ``pending`` had a call ending in its status (``confirmed`` for those confirmed and
+beyond), and one in three a first call that did not reach the customer. The order figures
+(commercy.stats.models), whose triggers are off while loading, are rebuilt.
 """
 
 from __future__ import annotations
@@ -135,6 +137,23 @@ async def add_orders(
             """,
             base, history_base, actor_label, user_id,
         )  # fmt: skip
+        await conn.execute(
+            """
+            INSERT INTO call_attempts (order_id, reseller_id, agent_user_id, agent_label,
+                outcome, created_at)
+            SELECT id, reseller_id, $2, $3, outcome, called_at FROM (
+                SELECT o.id, o.reseller_id, CASE WHEN o.status IN
+                        ('not_reached', 'rapported', 'canceled') THEN o.status
+                    ELSE 'confirmed' END AS outcome,
+                    o.created_at + interval '10 minutes' AS called_at
+                FROM orders o WHERE o.id > $1 AND o.status <> 'pending'
+                UNION ALL
+                SELECT o.id, o.reseller_id, 'not_reached', o.created_at + interval '5 minutes'
+                FROM orders o WHERE o.id > $1 AND o.status <> 'pending' AND o.id % 3 = 0
+            ) attempts ORDER BY called_at
+            """,
+            base, user_id, actor_label,
+        )  # fmt: skip
         # The replica role kept the order figures' triggers off too: count them again.
         for statement in summary.rebuild_statements("postgresql"):
             await conn.execute(statement)
@@ -142,7 +161,10 @@ async def add_orders(
         await conn.execute(
             f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"
         )
-    tables = ("orders", "order_items", "order_status_changes", "resellers", *summary.TABLES)
+    tables = (
+        "orders", "order_items", "order_status_changes", "call_attempts", "resellers",
+        *summary.TABLES,
+    )  # fmt: skip
     for table in tables:
         await conn.execute(f"VACUUM ANALYZE {table}")
     return Loaded(base + 1, base + count, time.perf_counter() - started)

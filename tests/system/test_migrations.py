@@ -19,6 +19,7 @@ from commercy import models  # noqa: F401  (registers every table on the metadat
 from commercy.core.database import Base, Database, WriteSession
 from commercy.core.migrations import alembic_config
 from commercy.core.settings import Settings
+from tests.calls.helpers import claimed_call, queued
 from tests.factories import make_order, make_shop
 
 # Built by a migration on PostgreSQL only, with an operator class the models cannot express
@@ -26,6 +27,8 @@ from tests.factories import make_order, make_shop
 POSTGRES_ONLY_INDEXES = {"ix_orders_search_trgm"}
 # The migration before the one that adds and backfills the orders' folded name.
 FOLDED_NAME_PARENT = "3b8e1f6c2a94"
+# The migration before the one that gives each call attempt its order's reseller.
+ATTEMPTS_RESELLER_PARENT = "5d1c7a9e3b20"
 
 
 def _unmigrated_changes(connection: Connection) -> list[Any]:
@@ -69,6 +72,34 @@ async def test_the_folded_name_migration_backfills_the_orders_already_there(
     ]
     found = await client.get("/api/v1/orders", params={"search": "helene"}, headers=shop.reseller)
     assert len(found.json()["data"]) == 1
+
+
+async def test_the_call_attempts_migration_gives_each_attempt_its_orders_reseller(
+    client: httpx.AsyncClient, session: WriteSession, settings: Settings, database: Database
+) -> None:
+    shops = [await make_shop(session, settings) for _ in range(2)]
+    for shop, outcomes in zip(shops, (["not_reached", "confirmed"], ["canceled"]), strict=True):
+        orders = await queued(session, shop, len(outcomes))
+        for order_id, outcome in zip(orders, outcomes, strict=True):
+            await claimed_call(client, shop.agent, order_id, outcome=outcome)
+    await session.commit()
+
+    async with database.engine.begin() as connection:
+        await connection.run_sync(_migrate, "downgrade", ATTEMPTS_RESELLER_PARENT)
+    async with database.engine.begin() as connection:
+        await connection.run_sync(_migrate, "upgrade", "head")
+
+    async with database.engine.connect() as connection:
+        kept = await connection.scalar(
+            text(
+                "SELECT count(*) FROM call_attempts a JOIN orders o ON o.id = a.order_id"
+                " WHERE a.reseller_id = o.reseller_id"
+            )
+        )
+    assert kept == 3
+    for shop, attempts in zip(shops, (2, 1), strict=True):
+        stats = await client.get("/api/v1/stats/calls", headers=shop.reseller)
+        assert [row["attempts"] for row in stats.json()["data"]] == [attempts]
 
 
 def _migrate(connection: Connection, direction: str, revision: str) -> None:

@@ -148,14 +148,16 @@ def _day(dialect: str) -> ColumnElement[Any]:
     return func.substr(_ATTEMPTS.created_at, 1, 10)  # SQLite keeps UTC text
 
 
-async def call_stats(
-    session: AsyncSession,
-    *,
-    actor: Actor,
-    since: datetime,
-    until: datetime,
-    agent_id: int | None,
-) -> list[dict[str, Any]]:
+def _attempts_in_scope(actor: Actor) -> list[ColumnElement[bool]]:
+    """The orders' scope rule applied to the attempts' own copy of the reseller (suppliers
+    never call: the service refuses them first)."""
+    columns = {"scope_reseller_id": _ATTEMPTS.reseller_id}
+    return [columns[name] == value for name, value in orders_queries.scope(actor).items()]
+
+
+def call_stats_statement(
+    actor: Actor, *, since: datetime, until: datetime, agent_id: int | None, dialect: str
+) -> Select[Any]:
     """Per agent and UTC day: attempts, reached, confirmed, canceled, and the calls each
     confirmed order took (counted up to the confirming one)."""
     earlier = CallAttempt.__table__.alias("earlier")
@@ -165,15 +167,15 @@ async def call_stats(
         .scalar_subquery()
     )
     confirmed = _ATTEMPTS.outcome == CallOutcome.CONFIRMED.value
-    day = _day(session.get_bind().dialect.name).label("day")
+    day = _day(dialect).label("day")
     conditions = [
-        *orders_queries.scope_filter(actor),
+        *_attempts_in_scope(actor),
         _ATTEMPTS.created_at >= since,
         _ATTEMPTS.created_at < until,
     ]
     if agent_id is not None:
         conditions.append(_ATTEMPTS.agent_user_id == agent_id)
-    statement = (
+    return (
         select(
             day,
             _ATTEMPTS.agent_user_id,
@@ -186,10 +188,26 @@ async def call_stats(
             ),
             func.avg(case((confirmed, calls_to_confirm), else_=None)).label("calls_to_confirm"),
         )
-        .select_from(CallAttempt.__table__.join(Order.__table__, _ORDERS.id == _ATTEMPTS.order_id))
         .where(*conditions)
         .group_by(day, _ATTEMPTS.agent_user_id)
         .order_by(day, _ATTEMPTS.agent_user_id)
+    )
+
+
+async def call_stats(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    since: datetime,
+    until: datetime,
+    agent_id: int | None,
+) -> list[dict[str, Any]]:
+    statement = call_stats_statement(
+        actor,
+        since=since,
+        until=until,
+        agent_id=agent_id,
+        dialect=session.get_bind().dialect.name,
     )
     return [dict(row._mapping) for row in await session.execute(statement)]
 

@@ -261,6 +261,7 @@ async def record_call(
         )
     attempt = CallAttempt(
         order_id=order.id,
+        reseller_id=order.reseller_id,
         agent_user_id=actor.user_id,
         agent_label=actor.label,
         outcome=data.outcome,

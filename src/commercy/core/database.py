@@ -203,7 +203,10 @@ def create_engine(url: str, *, settings: Settings, sqlite_lock_upfront: bool = T
             # after five runs PostgreSQL may switch to a generic plan that assumes an average
             # reseller and an average search term; for a reseller with a tenth of the orders
             # and a common name, that plan sorts all of them for one page.
-            "server_settings": {"plan_cache_mode": "force_custom_plan"},
+            # No JIT compilation: it pays off for queries running seconds, and its compile time
+            # (tens of milliseconds) would land on reports whose estimated cost merely crosses
+            # its threshold, such as a month of a busy reseller's figures.
+            "server_settings": {"plan_cache_mode": "force_custom_plan", "jit": "off"},
         },
     )
 
