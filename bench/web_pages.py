@@ -43,7 +43,12 @@ RESELLER = "bench-reseller@commercy.local"
 SUPPLIER = "bench-supplier@commercy.local"
 ADMIN = "bench-admin@commercy.local"
 #: The reseller's lists timed; the API's GET /orders runs the same statements.
-RESELLER_LISTS = ("", "status=pending", "search=Amira", "sort=-total&page=100")
+# The searches: a name in every order of the reseller's, one in none of them (but in many
+# others'), one in three of them (bench.dataset.RARE_NAME).
+RESELLER_LISTS = (
+    "", "status=pending", "search=Amira", "search=Youssef", "search=Zaouali",
+    "sort=-total&page=100",
+)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
