@@ -181,3 +181,17 @@ async def test_the_terms_cover_the_walk_and_every_match(
     for term in ("zzqx", "youssef"):
         for page in (first, Page(5, PAGE_SIZE)):
             assert await searched_answer(session, reseller, term, "-createdAt", page, 10) == ([], 0)
+
+
+async def test_the_deepest_page_of_a_search_is_empty_not_an_error(
+    session: WriteSession, searched: Shop
+) -> None:
+    """The walk's length grows with the page: at the API's last page it still fits the
+    database's integers."""
+    page = Page(1_000_000, 100)
+    for actor in actors(searched).values():
+        total = (await plain_answer(session, actor, "amira", "-createdAt", page))[1]
+        assert total >= 59
+        for up_to in (None, page.offset + 1001):
+            found = await searched_answer(session, actor, "amira", "-createdAt", page, up_to)
+            assert found == ([], total)
