@@ -29,6 +29,10 @@ SOURCES = ("facebook_page", "site_web", "api", "whatsapp", "instagram", "manual"
 NAMES = ("Amira Ben Salah", "Youssef Trabelsi", "Salma Gharbi", "Mehdi Jaziri", "Ines Mansour")
 # What the orders' search reads of each name (the API writes it with the name).
 FOLDED_NAMES = tuple(folded(name) or "" for name in NAMES)
+# The name of three of the big reseller's orders (a quarter, half and three quarters back):
+# a search for a handful of orders. Every other order of the big reseller is Amira's (g is a
+# multiple of 10, so of 5), and the other names are common in the other resellers' only.
+RARE_NAME = "Rania Zaouali"
 CITIES = ("Tunis", "Sfax", "Sousse", "Nabeul", "Bizerte", "Gabès")
 
 
@@ -109,6 +113,11 @@ async def add_orders(
                     ({_sql_array(CITIES)})[1 + g % {len(CITIES)}] AS c) x
             """,
             base, supplier_id, user_id, big_every, big_reseller_id, others, count,
+        )  # fmt: skip
+        rare = [base + big_every * (count * k // (4 * big_every)) for k in (1, 2, 3)]
+        await conn.execute(
+            "UPDATE orders SET customer_name = $2, customer_name_folded = $3 WHERE id = ANY($1)",
+            rare, RARE_NAME, folded(RARE_NAME),
         )  # fmt: skip
         item_base = int(await conn.fetchval("SELECT coalesce(max(id), 0) FROM order_items"))
         ids = [p.id for p in products]

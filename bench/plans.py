@@ -12,6 +12,7 @@ import asyncpg
 from sqlalchemy import ClauseElement
 from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 
+from bench.dataset import RARE_NAME
 from commercy.auth.actor import Actor
 from commercy.auth.models import Role
 from commercy.calls import queries as calls_queries
@@ -76,6 +77,11 @@ def scale_queries(phone_digits: str) -> dict[str, tuple[OrderFilters, int, int]]
         "page 100": (OrderFilters(), 100, 50),
         "filtered": (OrderFilters(statuses=[OrderStatus.CONFIRMED, OrderStatus.SHIPPED]), 1, 50),
         "search phone": (OrderFilters(search=phone_digits), 1, 50),
+        # A name in every order of the bench reseller's; one in many orders, none of them its
+        # (the plain plan walked its whole history for it); one in three of its orders.
+        "search common": (OrderFilters(search="Amira"), 1, 50),
+        "search elsewhere": (OrderFilters(search="Youssef"), 1, 50),
+        "search rare": (OrderFilters(search=RARE_NAME.split()[-1]), 1, 50),
     }
 
 

@@ -47,7 +47,12 @@ ADMIN = "bench-admin@commercy.local"
 #: The bench reseller's call-center agent (added on first use).
 AGENT = "bench-agent-1@commercy.local"
 #: The reseller's lists timed; the API's GET /orders runs the same statements.
-RESELLER_LISTS = ("", "status=pending", "search=Amira", "sort=-total&page=100")
+# The searches: a name in every order of the reseller's, one in none of them (but in many
+# others'), one in three of them (bench.dataset.RARE_NAME).
+RESELLER_LISTS = (
+    "", "status=pending", "search=Amira", "search=Youssef", "search=Zaouali",
+    "sort=-total&page=100",
+)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)

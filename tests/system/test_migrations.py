@@ -28,7 +28,7 @@ POSTGRES_ONLY_INDEXES = {"ix_orders_search_trgm"}
 # The migration before the one that adds and backfills the orders' folded name.
 FOLDED_NAME_PARENT = "3b8e1f6c2a94"
 # The migration before the one that gives each call attempt its order's reseller.
-ATTEMPTS_RESELLER_PARENT = "5d1c7a9e3b20"
+ATTEMPTS_RESELLER_PARENT = "7e2b4d9a1c58"
 
 
 def _unmigrated_changes(connection: Connection) -> list[Any]:

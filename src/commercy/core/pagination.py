@@ -79,14 +79,19 @@ async def fetch_page(
     count_up_to: int | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
     """One page of ``query``'s rows, each a dict of column values, and the count of them all;
-    with ``count_up_to``, the count stops there (a count of ``count_up_to`` means at least)."""
+    with ``count_up_to``, the count stops there (a count of ``count_up_to`` means at least).
+    A page shorter than asked (and not past the end) tells the count itself: no statement."""
+    values = {**params, "page_limit": page.limit, "page_offset": page.offset}
+    rows = await query.rows.rows(session, values)
+    if len(rows) < page.limit and (rows or page.offset == 0):
+        total = page.offset + len(rows)
+        return rows, total if count_up_to is None else min(total, count_up_to)
     if count_up_to is None:
         total = await query.count.scalar(session, params) or 0
     else:
         capped = {**params, "count_limit": count_up_to}
         total = await query.capped_count.scalar(session, capped) or 0
-    values = {**params, "page_limit": page.limit, "page_offset": page.offset}
-    return await query.rows.rows(session, values), total
+    return rows, total
 
 
 def page_of(statement: Select[Any], page: Page) -> Select[Any]:

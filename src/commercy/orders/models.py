@@ -163,9 +163,9 @@ class Order(TimestampMixin, Base):
             sqlite_where=text("claimed_by_user_id IS NOT NULL"),
             postgresql_where=text("claimed_by_user_id IS NOT NULL"),
         ),
-        # PostgreSQL also gets ix_orders_search_trgm (pg_trgm GIN over the searched columns,
-        # the folded name among them) from its migration; SQLite has no such index, so it is
-        # not declared here.
+        # PostgreSQL also gets ix_orders_search_trgm (a GIN over the scope columns, btree_gin,
+        # and the searched ones, pg_trgm, the folded name among them) from its migrations;
+        # SQLite has no such index, so it is not declared here.
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

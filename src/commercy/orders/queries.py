@@ -13,11 +13,16 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
+    CTE,
     ColumnElement,
+    Integer,
     Select,
     String,
+    Subquery,
     bindparam,
+    case,
     false,
+    func,
     literal_column,
     null,
     or_,
@@ -28,12 +33,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
+from sqlalchemy.sql.base import ReadOnlyColumnCollection
 
 from commercy.auth.actor import Actor
 from commercy.auth.models import Role
 from commercy.core.database import Precompiled
 from commercy.core.ids import parse_id
-from commercy.core.pagination import Page, PageQuery, fetch_page
+from commercy.core.pagination import Page, PageQuery, count_of, fetch_page
 from commercy.core.text import folded
 from commercy.orders.lifecycle import OPEN
 from commercy.orders.models import (
@@ -191,41 +197,139 @@ def _criteria(actor: Actor, filters: OrderFilters) -> dict[str, Any]:
     return params
 
 
+def _filters(shape: tuple[str, ...]) -> list[ColumnElement[bool]]:
+    """The shape's conditions but the search."""
+    return [_CONDITIONS[name] for name in shape if name in _CONDITIONS]
+
+
 def _conditions(shape: tuple[str, ...]) -> list[ColumnElement[bool]]:
-    conditions = [_CONDITIONS[name] for name in shape if name in _CONDITIONS]
+    conditions = _filters(shape)
     if "search" in shape:
-        conditions.append(_search(by_phone="search_digits" in shape))
+        conditions.append(_search(_ORDERS, by_phone="search_digits" in shape))
     return conditions
 
 
-def _search(*, by_phone: bool) -> ColumnElement[bool]:
+def _search(columns: ReadOnlyColumnCollection[str, Any], *, by_phone: bool) -> ColumnElement[bool]:
     """Name or order number like ``search``; with 4 digits or more, either phone too. The
-    name is compared folded on both sides (no case, no accents), the number case-blind."""
+    name is compared folded on both sides (no case, no accents), the number case-blind.
+    ``columns`` are the orders table's or a subquery's of it."""
     pattern = bindparam("search", type_=String)
     conditions: list[ColumnElement[bool]] = [
-        _ORDERS.customer_name_folded.like(pattern),
-        _ORDERS.order_number.ilike(pattern),
+        columns.customer_name_folded.like(pattern),
+        columns.order_number.ilike(pattern),
     ]
     if by_phone:
         digits = bindparam("search_digits", type_=String)
         conditions += [
-            _ORDERS.customer_phone.contains(digits),
-            _ORDERS.customer_phone2.contains(digits),
+            columns.customer_phone.contains(digits),
+            columns.customer_phone2.contains(digits),
         ]
     return or_(*conditions)
 
 
-def _ordering(sort: str) -> tuple[ColumnElement[Any], ColumnElement[Any]]:
-    column = SORTS[sort.lstrip("-")]
+def _ordering(
+    sort: str, columns: ReadOnlyColumnCollection[str, Any] = _ORDERS
+) -> tuple[ColumnElement[Any], ColumnElement[Any]]:
+    column = columns[SORTS[sort.lstrip("-")].name]
     if sort.startswith("-"):
-        return column.desc(), _ORDERS.id.desc()
-    return column.asc(), _ORDERS.id.asc()
+        return column.desc(), columns.id.desc()
+    return column.asc(), columns.id.asc()
 
 
 @lru_cache(maxsize=512)
 def _list_query(shape: tuple[str, ...], sort: str) -> PageQuery:
     statement = select(Order.__table__).where(*_conditions(shape)).order_by(*_ordering(sort))
-    return PageQuery.of(statement)
+    if "search" not in shape:
+        return PageQuery.of(statement)
+    return PageQuery(
+        count=Precompiled(count_of(statement)),
+        capped_count=Precompiled(_searched_capped_count(shape)),
+        rows=Precompiled(_searched_rows(shape, sort)),
+    )
+
+
+# --- searched lists -------------------------------------------------------------------------
+#
+# The plain filter, ordered and limited, leaves the plan to the planner's guess of how common
+# the term is, a guess that takes a term as common in a seller's orders as in everyone's: for
+# a name its customers never had, it walks the seller's whole history. A searched list reads
+# a short walk of its first rows instead, and turns to every match (a statement planned for
+# all its rows, which on PostgreSQL reads the trigram index ``ix_orders_search_trgm`` with the
+# scope in it) only when the walk holds too few: one statement, the plain filter's answer
+# (tests/orders/test_search.py).
+
+# How many of the list's rows (its filters but the search) a walk reads per match it needs:
+# a walk answers for a term in one row of this many or more.
+WALK_PER_MATCH = 8
+_SEARCHED = ("customer_name_folded", "order_number", "customer_phone", "customer_phone2")
+
+
+def _searched_rows(shape: tuple[str, ...], sort: str) -> Select[Any]:
+    """A page: its first ``offset + limit`` matches from a walk in the list's order (then they
+    are the list's first ones), or from every match."""
+    limit, offset = bindparam("page_limit", type_=Integer), bindparam("page_offset", type_=Integer)
+    wanted = offset + limit
+    key = SORTS[sort.lstrip("-")].name
+    walked = _walk(shape, wanted * WALK_PER_MATCH, ordered_by=sort, key=key)
+    early = (
+        select(walked.c.id, walked.c[key])
+        .where(_search(walked.c, by_phone="search_digits" in shape))
+        .order_by(*_ordering(sort, walked.c))
+        .limit(wanted)
+        .cte("early_matches")
+        .prefix_with("MATERIALIZED")
+    )
+    every = _every_match(shape, key)
+    found = select(func.count()).select_from(early).scalar_subquery()
+    matches = union_all(
+        select(early.c.id, early.c[key]).where(found == wanted),
+        select(every.c.id, every.c[key]).where(found < wanted),
+    ).subquery("matches")
+    on_page = (
+        select(matches.c.id)
+        .order_by(*_ordering(sort, matches.c))
+        .limit(limit)
+        .offset(offset)
+        .subquery("on_page")
+    )
+    return (
+        select(Order.__table__).join(on_page, on_page.c.id == _ORDERS.id).order_by(*_ordering(sort))
+    )
+
+
+def _searched_capped_count(shape: tuple[str, ...]) -> Select[Any]:
+    """The count up to ``count_limit``: reached in a walk of the list's rows in any order (the
+    cheapest), or counted from every match."""
+    cap = bindparam("count_limit", type_=Integer)
+    walked = _walk(shape, cap * WALK_PER_MATCH)
+    early = select(walked.c.id).where(_search(walked.c, by_phone="search_digits" in shape))
+    every = _every_match(shape, "id")
+    in_walk = select(func.count()).select_from(early.limit(cap).subquery()).scalar_subquery()
+    in_all = select(func.count()).select_from(select(every.c.id).limit(cap).subquery())
+    return select(case((in_walk == cap, cap), else_=in_all.scalar_subquery()))
+
+
+def _walk(
+    shape: tuple[str, ...], rows: ColumnElement[int], *, ordered_by: str = "", key: str = "id"
+) -> Subquery:
+    """The first ``rows`` of the list's rows (its filters but the search), in the list's order
+    when ``ordered_by``, with the searched columns."""
+    columns = {name: _ORDERS[name] for name in ("id", key, *_SEARCHED)}
+    walk = select(*columns.values()).where(*_filters(shape))
+    if ordered_by:
+        walk = walk.order_by(*_ordering(ordered_by))
+    return walk.limit(rows).subquery("walked")
+
+
+def _every_match(shape: tuple[str, ...], key: str) -> CTE:
+    """The id (and ``key``) of every match, planned for all of them: read on demand."""
+    columns = {name: _ORDERS[name] for name in ("id", key)}
+    return (
+        select(*columns.values())
+        .where(*_conditions(shape))
+        .cte("all_matches")
+        .prefix_with("MATERIALIZED")
+    )
 
 
 @lru_cache(maxsize=512)

@@ -1,7 +1,7 @@
 """call attempts reseller
 
 Revision ID: 8c3f5a1d7e24
-Revises: 5d1c7a9e3b20
+Revises: 7e2b4d9a1c58
 Create Date: 2026-12-04 18:00:00
 
 Each call attempt keeps its order's reseller, indexed with the attempt's time: a reseller's call
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "8c3f5a1d7e24"
-down_revision: str | None = "5d1c7a9e3b20"
+down_revision: str | None = "7e2b4d9a1c58"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
