@@ -9,7 +9,7 @@ from commercy.auth.models import Role
 from commercy.core.database import WriteSession
 from commercy.core.settings import Settings
 from commercy.orders.models import Order
-from tests.calls.helpers import ago, queued, set_columns
+from tests.calls.helpers import ago, claim, order_of, queued, set_columns
 from tests.factories import Shop, bearer, make_order, make_user
 from tests.orders.test_detail import with_confirmation
 
@@ -73,3 +73,19 @@ async def test_nothing_else_due_answers_204_and_keeps_the_agents_claim(
 
     assert nothing.status_code == 204
     assert held["claimedBy"] == shop.world.agent.id
+
+
+async def test_an_agent_whose_claim_ran_out_takes_the_order_back_and_holds_it(
+    client: httpx.AsyncClient, session: WriteSession, shop: Shop
+) -> None:
+    first, second = await queued(session, shop, 2)
+    await claim(client, shop.agent, second)
+    await set_columns(session, first, claimed_by_user_id=shop.world.agent.id)
+    await set_columns(session, first, claim_expires_at=ago(seconds=1))
+
+    taken = await client.post("/api/v1/calls/next", headers=shop.agent)
+
+    assert taken.json()["data"]["id"] == first
+    assert taken.json()["data"]["claimedBy"] == shop.world.agent.id
+    assert (await order_of(client, shop.agent, first))["claimedBy"] == shop.world.agent.id
+    assert (await order_of(client, shop.agent, second))["claimedBy"] is None

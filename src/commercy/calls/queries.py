@@ -9,6 +9,7 @@ from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
+    Integer,
     Select,
     Table,
     and_,
@@ -19,6 +20,7 @@ from sqlalchemy import (
     null,
     or_,
     select,
+    union_all,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -45,32 +47,54 @@ _DUE = _ORDERS.call_due_at <= _NOW
 _QUEUE_ORDER = (_ORDERS.call_rank, _ORDERS.call_due_at, _ORDERS.id)
 
 
+_AGENT = bindparam("agent_id", type_=Integer())
+
+
 def _claim_next_statement(scope: list[ColumnElement[bool]]) -> Precompiled:
-    """The claim of the first order due and unclaimed in the scope, in one statement: the walk
-    of the queue's index locks that order's row (PostgreSQL: ``FOR UPDATE SKIP LOCKED``, so two
-    agents asking at once get two orders; SQLite serialises writers with ``BEGIN IMMEDIATE``),
-    the UPDATE claims it and returns its id. An agent's queue is one reseller's: the walk
-    passes over the entries not due yet without reading their rows, and stops at the first
-    order due and free. A claim is no change of the order: the version stays (the ETag the
-    agent read stays good for its edits)."""
+    """The claim of the first order due and unclaimed in the scope, and the end of the agent's
+    other claims, in one statement.
+
+    ``first_due`` walks the queue's index and locks the first order due and free (PostgreSQL:
+    ``FOR UPDATE SKIP LOCKED``, so two agents asking at once get two orders; SQLite serialises
+    writers with ``BEGIN IMMEDIATE``); an agent's queue is one reseller's: the walk passes over
+    the entries not due yet without reading their rows. ``others`` are the agent's other claims,
+    only when an order is taken; rows another request has locked are left alone: it is taking
+    them over or ending them, and waiting for it could deadlock (it may wait for the row this
+    request holds). The UPDATE claims the first and ends the others, and returns each row's id
+    and holder. A claim is no change of the order: the version stays (the ETag the agent read
+    stays good for its edits)."""
     first_due = (
         select(_ORDERS.id)
         .where(*scope, _IN_QUEUE, _DUE, _UNCLAIMED)
         .order_by(*_QUEUE_ORDER)
         .limit(1)
         .with_for_update(skip_locked=True)
-        .correlate(None)
-        .scalar_subquery()
+        .cte("first_due")
     )
+    taken = select(first_due.c.id)
+    others = (
+        select(_ORDERS.id)
+        .where(
+            _ORDERS.claimed_by_user_id == _AGENT,
+            _ORDERS.id.not_in(taken),
+            taken.exists(),
+        )
+        .with_for_update(skip_locked=True)
+        .cte("others")
+    )
+    is_taken = _ORDERS.id == taken.scalar_subquery()
     return Precompiled(
         update(_TABLE)
-        .where(_ORDERS.id == first_due)
+        .add_cte(first_due, others)
+        .where(_ORDERS.id.in_(union_all(taken, select(others.c.id))))
         .values(
-            claimed_by_user_id=bindparam("agent_id"),
-            claim_expires_at=bindparam("until", type_=UTCDateTime()),
+            claimed_by_user_id=case((is_taken, _AGENT), else_=null()),
+            claim_expires_at=case(
+                (is_taken, bindparam("until", type_=UTCDateTime())), else_=null()
+            ),
             updated_at=_NOW,
         )
-        .returning(_ORDERS.id)
+        .returning(_ORDERS.id, _ORDERS.claimed_by_user_id)
     )
 
 
@@ -81,20 +105,18 @@ _CLAIM_NEXT: dict[tuple[str, ...], Precompiled] = {}
 async def claim_next(
     session: AsyncSession, *, actor: Actor, now: datetime, until: datetime
 ) -> int | None:
-    """Claim the first order due in the actor's queue for the actor until ``until``; its id,
-    None when nothing is due."""
+    """Claim the first order due in the actor's queue for the actor until ``until``, ending the
+    actor's other claims; its id, None when nothing is due (the other claims then stay)."""
     scope, params = orders_queries.scope_conditions(actor)
     shape = tuple(params)
     statement = _CLAIM_NEXT.get(shape)
     if statement is None:
         statement = _CLAIM_NEXT[shape] = _claim_next_statement(scope)
     values = {**params, "agent_id": actor.user_id, "now": now, "until": until}
-    order_id: int | None = await statement.scalar(session, values)
-    return order_id
+    rows = await statement.rows(session, values)
+    return next((row["id"] for row in rows if row["claimed_by_user_id"] is not None), None)
 
 
-# Rows another request has locked are left alone: it is taking them over or ending them, and
-# waiting for it could deadlock (it may wait for the row this request holds).
 _RELEASE_OTHER_CLAIMS = Precompiled(
     update(_TABLE)
     .where(
@@ -115,7 +137,8 @@ _RELEASE_OTHER_CLAIMS = Precompiled(
 async def release_other_claims(
     session: AsyncSession, *, agent_id: int, keep: int, now: datetime
 ) -> None:
-    """End the agent's claims but the one on order ``keep``."""
+    """End the agent's claims but the one on order ``keep``, those another request has locked
+    left alone (see :func:`_claim_next_statement`)."""
     await _RELEASE_OTHER_CLAIMS.execute(session, {"agent_id": agent_id, "keep": keep, "now": now})
 
 

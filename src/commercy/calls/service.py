@@ -130,13 +130,10 @@ async def _claim_next(session: WriteSession, *, actor: Actor, settings: Settings
     """Claim the first order due in the actor's queue, ending the actor's other claims; its
     id, None when nothing is due."""
     check_may_call(actor)
-    await session.flush()  # the claim's statements run past the ORM (Precompiled)
+    await session.flush()  # the claim runs past the ORM (Precompiled)
     now = utcnow()
     until = now + timedelta(minutes=settings.call_claim_minutes)
-    order_id = await queries.claim_next(session, actor=actor, now=now, until=until)
-    if order_id is not None:
-        await _release_other_claims(session, actor=actor, keep=order_id, now=now)
-    return order_id
+    return await queries.claim_next(session, actor=actor, now=now, until=until)
 
 
 async def next_order(session: WriteSession, *, actor: Actor, settings: Settings) -> Order | None:
