@@ -8,10 +8,12 @@ BENCH_FLOOR_RESELLER_ID, BENCH_FLOOR_SUPPLIER_ID, BENCH_FLOOR_INTEGRATION_ID.
 Create: the order and its items in one transaction. List: the page's rows and their count.
 Get: the order, its items and its history. Status: lock, update, history line. Webhook: the
 raw event once (ON CONFLICT DO NOTHING), then the status change of its order. Calls next (the
-agent's user id in an ``X-Bench-Agent`` header, the floor having no auth): the statements of
-``commercy.calls.service.next_order``: the first order due and unclaimed in the reseller's
-queue locked ``FOR UPDATE SKIP LOCKED``, its items, its history, the claim, and the end of the
-agent's other claims. Keep it in step with ``commercy.calls.queries.next_order``.
+agent's user id in an ``X-Bench-Agent`` header, the floor having no auth): the work of
+``commercy.calls.service.next_order_detail`` as issue 18 sets it, one statement each: the first
+order due and unclaimed in the reseller's queue locked ``FOR UPDATE SKIP LOCKED``, its items,
+its history, the claim, and the end of the agent's other claims (Commercy claims and releases
+in one statement, ``commercy.calls.queries.claim_next``, and reads the items and history in
+one). Keep the queue's conditions in step with ``claim_next``'s.
 
 With BENCH_FLOOR_WORK=product, create runs instead every statement Commercy's create runs,
 hand-written, in one transaction (the caller's account; the products with their Converty

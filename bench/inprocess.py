@@ -2,7 +2,7 @@
 on uvloop, ``time.process_time()`` around each batch, min of several batches. Quicker and much
 less noisy than a server run on a shared machine, for comparing two versions of a hot path.
 
-    .venv/bin/python -m bench.inprocess get,status,webhook [--profile | --round-trips]
+    .venv/bin/python -m bench.inprocess get,status,webhook,next [--profile | --round-trips]
 
 ``--profile`` prints a pyinstrument profile of each scenario instead (pip install
 pyinstrument); ``--round-trips`` the mean number of exchanges with PostgreSQL per request. The
@@ -95,17 +95,11 @@ async def stage() -> tuple[Any, dict[str, Call], Any]:
     app = create_app(Settings())
     lifespan = app.router.lifespan_context(app)
     await lifespan.__aenter__()
-    login = json.dumps({"identifier": seeded.reseller_identifier, "password": seed.PASSWORD})
-    status, body = await asgi(
-        app,
-        "POST",
-        "/api/v1/auth/login",
-        headers={"content-type": "application/json"},
-        body=login.encode(),
+    auth = await _signed_in(app, seeded.reseller_identifier)
+    [(_, agent)] = await seed.add_agents(
+        run.settings_for(env), reseller_id=seeded.reseller_id, count=1
     )
-    assert status == 200, body
-    token = json.loads(body)["token"]
-    auth = {"authorization": f"Bearer {token}", **JSON}
+    agent_auth = await _signed_in(app, agent)
     first, mid, last = loaded.first_order_id, run._mid(loaded), loaded.last_order_id
 
     async def get() -> int:
@@ -127,8 +121,32 @@ async def stage() -> tuple[Any, dict[str, Call], Any]:
         body = _ticket_updated(order_id, number=next(events)).encode()
         return (await asgi(app, "POST", webhook_path, headers=webhook_auth, body=body))[0]
 
-    calls: dict[str, Call] = {"get": get, "status": status_change, "webhook": webhook}
+    async def next_call() -> int:
+        # One agent: each next claims the first order due and ends its claim on the previous
+        # one, so the queue (the base orders being confirmed) never runs dry.
+        return (await asgi(app, "POST", "/api/v1/calls/next", headers=agent_auth))[0]
+
+    calls: dict[str, Call] = {
+        "get": get,
+        "status": status_change,
+        "webhook": webhook,
+        "next": next_call,
+    }
     return app, calls, lifespan
+
+
+async def _signed_in(app: Any, identifier: str) -> dict[str, str]:
+    """The headers of a request by the user ``identifier`` (the seed's password)."""
+    login = json.dumps({"identifier": identifier, "password": seed.PASSWORD})
+    status, body = await asgi(
+        app,
+        "POST",
+        "/api/v1/auth/login",
+        headers={"content-type": "application/json"},
+        body=login.encode(),
+    )
+    assert status == 200, body
+    return {"authorization": f"Bearer {json.loads(body)['token']}", **JSON}
 
 
 def _ticket_updated(order_id: int, *, number: int) -> str:

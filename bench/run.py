@@ -381,7 +381,8 @@ def postgres_pass(report: Report, secrets_env: dict[str, str]) -> None:
             agents = call_agents(stage)
             calls_m = measured(f"calls next ({CALL_AGENTS} agents)", "calls.lua",
                                "/api/v1/calls/next", target="ratio ≥ 0.5", extra=agents,
-                               with_framework=False, agents=CALL_AGENTS)  # fmt: skip
+                               with_framework=False, with_before=True,
+                               agents=CALL_AGENTS)  # fmt: skip
             half_peak(calls_m, "calls.lua", "/api/v1/calls/next", extra=agents,
                       agents=CALL_AGENTS)  # fmt: skip
         if "compression" in CHOSEN_SCENARIOS:

@@ -7,7 +7,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, status
 from fastapi.responses import Response
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from commercy.auth.dependencies import CurrentActor
 from commercy.calls import service
@@ -28,20 +27,13 @@ from commercy.core.envelopes import Envelope
 from commercy.core.ids import id_query
 from commercy.core.pagination import PageDep
 from commercy.core.responses import envelope, envelope_response, json_response, paginated
-from commercy.orders import events, versions
+from commercy.orders import versions
 from commercy.orders.models import Order
 from commercy.orders.schemas import OrderDetailOut
 
 router = APIRouter(tags=["calls"])
 
 NOTHING_TO_CALL: dict[int | str, dict[str, Any]] = {204: {"description": "Nothing to call now"}}
-
-
-async def _detail(session: AsyncSession, order: Order) -> OrderDetailOut:
-    """``order`` with its items and history loaded."""
-    detail = OrderDetailOut.model_validate(order)
-    detail.confirmation = await events.confirmation(session, order.id)
-    return detail
 
 
 @router.post("/calls/next", response_model=Envelope[OrderDetailOut], responses=NOTHING_TO_CALL)
@@ -58,11 +50,11 @@ async def next_call(
     claims: an agent calls one customer at a time. Agents and resellers get their reseller's
     orders, admins anyone's; suppliers never call (403).
     """
-    order = await service.next_order(session, actor=actor, settings=settings)
-    if order is None:
+    detail = await service.next_order_detail(session, actor=actor, settings=settings)
+    if detail is None:
         return Response(status_code=status.HTTP_204_NO_CONTENT)
-    response = envelope_response(await _detail(session, order), message="Order claimed")
-    response.headers["ETag"] = versions.etag(order)  # for If-Match on the edits during the call
+    response = envelope_response(detail, message="Order claimed")
+    response.headers["ETag"] = versions.etag(detail)  # for If-Match on the edits during the call
     return response
 
 

@@ -1,21 +1,27 @@
-"""The queue's statements: the next order to call (one indexed query on ``orders``), and the
-queue as a supervisor reads it."""
+"""The queue's statements: the claim of the next order to call (one UPDATE over one indexed
+walk of ``orders``), the end of an agent's other claims, and the queue as a supervisor reads
+it."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
+    Integer,
     Select,
+    Table,
     and_,
     bindparam,
     case,
     func,
     literal_column,
+    null,
     or_,
     select,
+    union_all,
+    update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
@@ -23,12 +29,13 @@ from sqlalchemy.orm import selectinload
 from commercy.auth.actor import Actor
 from commercy.calls.models import CallAttempt, CallOutcome
 from commercy.calls.rules import UNREACHED
-from commercy.core.database import UTCDateTime
+from commercy.core.database import Precompiled, UTCDateTime
 from commercy.core.pagination import Page
 from commercy.orders import queries as orders_queries
 from commercy.orders.models import Order
 
-_ORDERS = Order.__table__.c
+_TABLE = cast(Table, Order.__table__)
+_ORDERS = _TABLE.c
 _NOW = bindparam("now", type_=UTCDateTime())
 
 #: Orders waiting to be called (being confirmed, not from a blocked number) have a rank:
@@ -40,21 +47,99 @@ _DUE = _ORDERS.call_due_at <= _NOW
 _QUEUE_ORDER = (_ORDERS.call_rank, _ORDERS.call_due_at, _ORDERS.id)
 
 
-def next_order(actor: Actor, now: datetime) -> Select[Order]:
-    """The first order due and unclaimed in the actor's scope, with its items and history,
-    its row locked (PostgreSQL: ``FOR UPDATE SKIP LOCKED``, so two agents asking at once get
-    two orders; SQLite serialises writers with ``BEGIN IMMEDIATE``). An agent's queue is one
-    reseller's: the walk of its index passes over the entries not due yet without reading
-    their rows, and stops at the first order due and free."""
-    return (
-        select(Order)
-        .where(*orders_queries.scope_filter(actor), _IN_QUEUE, _DUE, _UNCLAIMED)
-        .options(selectinload(Order.items), selectinload(Order.history))
+_AGENT = bindparam("agent_id", type_=Integer())
+
+
+def _claim_next_statement(scope: list[ColumnElement[bool]]) -> Precompiled:
+    """The claim of the first order due and unclaimed in the scope, and the end of the agent's
+    other claims, in one statement.
+
+    ``first_due`` walks the queue's index and locks the first order due and free (PostgreSQL:
+    ``FOR UPDATE SKIP LOCKED``, so two agents asking at once get two orders; SQLite serialises
+    writers with ``BEGIN IMMEDIATE``); an agent's queue is one reseller's: the walk passes over
+    the entries not due yet without reading their rows. ``others`` are the agent's other claims,
+    only when an order is taken; rows another request has locked are left alone: it is taking
+    them over or ending them, and waiting for it could deadlock (it may wait for the row this
+    request holds). The UPDATE claims the first and ends the others, and returns each row's id
+    and holder. A claim is no change of the order: the version stays (the ETag the agent read
+    stays good for its edits)."""
+    first_due = (
+        select(_ORDERS.id)
+        .where(*scope, _IN_QUEUE, _DUE, _UNCLAIMED)
         .order_by(*_QUEUE_ORDER)
         .limit(1)
         .with_for_update(skip_locked=True)
-        .params(now=now)
+        .cte("first_due")
     )
+    taken = select(first_due.c.id)
+    others = (
+        select(_ORDERS.id)
+        .where(
+            _ORDERS.claimed_by_user_id == _AGENT,
+            _ORDERS.id.not_in(taken),
+            taken.exists(),
+        )
+        .with_for_update(skip_locked=True)
+        .cte("others")
+    )
+    is_taken = _ORDERS.id == taken.scalar_subquery()
+    return Precompiled(
+        update(_TABLE)
+        .add_cte(first_due, others)
+        .where(_ORDERS.id.in_(union_all(taken, select(others.c.id))))
+        .values(
+            claimed_by_user_id=case((is_taken, _AGENT), else_=null()),
+            claim_expires_at=case(
+                (is_taken, bindparam("until", type_=UTCDateTime())), else_=null()
+            ),
+            updated_at=_NOW,
+        )
+        .returning(_ORDERS.id, _ORDERS.claimed_by_user_id)
+    )
+
+
+# One statement per shape of the scope (admins: none; resellers and agents: the reseller's).
+_CLAIM_NEXT: dict[tuple[str, ...], Precompiled] = {}
+
+
+async def claim_next(
+    session: AsyncSession, *, actor: Actor, now: datetime, until: datetime
+) -> int | None:
+    """Claim the first order due in the actor's queue for the actor until ``until``, ending the
+    actor's other claims; its id, None when nothing is due (the other claims then stay)."""
+    scope, params = orders_queries.scope_conditions(actor)
+    shape = tuple(params)
+    statement = _CLAIM_NEXT.get(shape)
+    if statement is None:
+        statement = _CLAIM_NEXT[shape] = _claim_next_statement(scope)
+    values = {**params, "agent_id": actor.user_id, "now": now, "until": until}
+    rows = await statement.rows(session, values)
+    return next((row["id"] for row in rows if row["claimed_by_user_id"] is not None), None)
+
+
+_RELEASE_OTHER_CLAIMS = Precompiled(
+    update(_TABLE)
+    .where(
+        _ORDERS.id.in_(
+            select(_ORDERS.id)
+            .where(
+                _ORDERS.claimed_by_user_id == bindparam("agent_id"),
+                _ORDERS.id != bindparam("keep"),
+            )
+            .with_for_update(skip_locked=True)
+            .correlate(None)
+        )
+    )
+    .values(claimed_by_user_id=null(), claim_expires_at=null(), updated_at=_NOW)
+)
+
+
+async def release_other_claims(
+    session: AsyncSession, *, agent_id: int, keep: int, now: datetime
+) -> None:
+    """End the agent's claims but the one on order ``keep``, those another request has locked
+    left alone (see :func:`_claim_next_statement`)."""
+    await _RELEASE_OTHER_CLAIMS.execute(session, {"agent_id": agent_id, "keep": keep, "now": now})
 
 
 async def unreached_calls(session: AsyncSession, *, order_id: int) -> int:

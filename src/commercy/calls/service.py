@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -35,6 +35,7 @@ from commercy.core.settings import Settings
 from commercy.orders import queries as orders_queries
 from commercy.orders import service as orders_service
 from commercy.orders.models import Order, OrderStatus
+from commercy.orders.schemas import OrderDetailOut
 
 #: How far ahead a callback may be scheduled.
 MAX_CALLBACK_AHEAD = timedelta(days=366)
@@ -102,21 +103,11 @@ def _check_in_queue(order: Order) -> None:
         )
 
 
-async def _release_other_claims(session: WriteSession, *, actor: Actor, keep: int) -> None:
+async def _release_other_claims(
+    session: WriteSession, *, actor: Actor, keep: int, now: datetime
+) -> None:
     """An agent calls one customer at a time: taking an order ends its other claims."""
-    # Rows another request has locked are left alone: it is taking them over or ending them,
-    # and waiting for it could deadlock (it may wait for the row this request holds).
-    mine = (
-        select(Order.id)
-        .where(Order.claimed_by_user_id == actor.user_id, Order.id != keep)
-        .with_for_update(skip_locked=True)
-    )
-    await session.execute(
-        update(Order)
-        .where(Order.id.in_(mine.scalar_subquery()))
-        .values(claimed_by_user_id=None, claim_expires_at=None)
-        .execution_options(synchronize_session=False)
-    )
+    await queries.release_other_claims(session, agent_id=actor.user_id, keep=keep, now=now)
 
 
 async def _take(
@@ -135,18 +126,34 @@ async def _take(
     set_committed_value(order, "claim_expires_at", until)
 
 
+async def _claim_next(session: WriteSession, *, actor: Actor, settings: Settings) -> int | None:
+    """Claim the first order due in the actor's queue, ending the actor's other claims; its
+    id, None when nothing is due."""
+    check_may_call(actor)
+    await session.flush()  # the claim runs past the ORM (Precompiled)
+    now = utcnow()
+    until = now + timedelta(minutes=settings.call_claim_minutes)
+    return await queries.claim_next(session, actor=actor, now=now, until=until)
+
+
 async def next_order(session: WriteSession, *, actor: Actor, settings: Settings) -> Order | None:
     """Claim the first order due in the actor's queue (returned with its items and history);
     None when nothing is due."""
-    check_may_call(actor)
-    now = utcnow()
-    order = await session.scalar(queries.next_order(actor, now))
-    if order is None:
+    order_id = await _claim_next(session, actor=actor, settings=settings)
+    if order_id is None:
         return None
-    await _take(session, order, actor=actor, now=now, settings=settings)
-    await _release_other_claims(session, actor=actor, keep=order.id)
-    await session.flush()
-    return order
+    return await orders_service.get_order(session, actor=actor, reference=str(order_id))
+
+
+async def next_order_detail(
+    session: WriteSession, *, actor: Actor, settings: Settings
+) -> OrderDetailOut | None:
+    """:func:`next_order` as its answer, read in one statement (the order's GET answer, the
+    claim included); None when nothing is due."""
+    order_id = await _claim_next(session, actor=actor, settings=settings)
+    if order_id is None:
+        return None
+    return await orders_service.order_detail(session, actor=actor, reference=str(order_id))
 
 
 async def claim(
@@ -161,7 +168,7 @@ async def claim(
         raise await _claimed_elsewhere(session, order)
     _check_in_queue(order)
     await _take(session, order, actor=actor, now=now, settings=settings)
-    await _release_other_claims(session, actor=actor, keep=order.id)
+    await _release_other_claims(session, actor=actor, keep=order.id, now=now)
     await session.flush()
     return order
 
