@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from commercy.core.database import utcnow
+from commercy.core.database import Database, utcnow
+from commercy.core.errors import Conflict
 from commercy.orders.models import IdempotencyKey, Order
 from tests.factories import Shop, order_body
 
@@ -197,3 +198,39 @@ async def test_a_request_under_a_key_whose_first_request_has_not_committed_gets_
     assert (after.status_code, after.json()) == (201, {"orderNumber": "ORD-1-1"})
     assert after.headers["Idempotent-Replayed"] == "true"
     assert await count_orders(session) == 0
+
+
+@pytest.mark.postgres_only
+async def test_a_new_key_committed_by_another_request_meanwhile_refuses_the_answer_with_409(
+    database: Database, shop: Shop, session: AsyncSession
+) -> None:
+    """The lookup's view predates its lock: a row committed in between is caught by the
+    insert of the answer, which refuses (and so rolls back) the second request's create."""
+    from commercy.orders import idempotency
+
+    user_id = shop.world.reseller_user.id
+    async with database.pinned_session() as request_session:
+        claimed = await idempotency.claim(
+            request_session, user_id=user_id, key="raced", request_hash="a" * 64
+        )
+        session.add(
+            IdempotencyKey(
+                user_id=user_id,
+                key="raced",
+                request_hash="a" * 64,
+                response_status=201,
+                response_body={"orderNumber": "ORD-1-1"},
+                expires_at=utcnow() + timedelta(hours=24),
+            )
+        )
+        await session.commit()
+
+        assert isinstance(claimed, idempotency.Claim)
+        with pytest.raises(Conflict):
+            await idempotency.complete(
+                request_session, claimed=claimed, status_code=201, body={"orderNumber": "x"}
+            )
+        await request_session.rollback()
+
+    stored = await session.scalar(select(IdempotencyKey.response_body))
+    assert stored == {"orderNumber": "ORD-1-1"}

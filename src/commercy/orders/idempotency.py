@@ -20,10 +20,10 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import BigInteger, bindparam, func, select, update
+from sqlalchemy import BigInteger, and_, bindparam, func, literal_column, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from commercy.core.database import Precompiled, WriteSession, table_of, utcnow
@@ -68,20 +68,39 @@ class Replay:
 
 @dataclass(frozen=True, slots=True)
 class Claim:
-    key_id: int
+    """A key this request may use: its row's id, or (on PostgreSQL, a new key) the row to
+    insert with the answer."""
+
+    key_id: int | None
+    new_row: dict[str, Any] | None = None
 
 
 _KEYS = IdempotencyKey.__table__.c
 _TRY_LOCK = func.pg_try_advisory_xact_lock(bindparam("lock", type_=BigInteger))
-# Built once: every keyed create runs it. No row back: the lock or the key is taken.
-_CLAIM = Precompiled(
-    pg_insert(table_of(IdempotencyKey))
-    .from_select(
-        list(_CLAIM_VALUES),
-        select(*(bindparam(name, type_=_KEYS[name].type) for name in _CLAIM_VALUES)).where(
-            _TRY_LOCK
-        ),
+_ONE = select(literal_column("1").label("one")).subquery("one")
+# Built once: every keyed create runs it. The key's lock, and its row when there is one; the
+# lock is taken as the statement runs, so a row committed just before is caught by the
+# insert's conflict (:func:`complete`).
+_LOOKUP = Precompiled(
+    select(
+        _TRY_LOCK.label("held"),
+        _KEYS.id,
+        _KEYS.request_hash,
+        _KEYS.response_status,
+        _KEYS.response_body,
+        _KEYS.created_at,
+        _KEYS.expires_at,
+    ).select_from(
+        _ONE.outerjoin(
+            table_of(IdempotencyKey),
+            and_(_KEYS.user_id == bindparam("user_id"), _KEYS.key == bindparam("key")),
+        )
     )
+)
+_STORED_VALUES = (*_CLAIM_VALUES, "response_status", "response_body")
+_STORE = Precompiled(
+    pg_insert(table_of(IdempotencyKey))
+    .values({name: bindparam(name, type_=_KEYS[name].type) for name in _STORED_VALUES})
     .on_conflict_do_nothing(index_elements=["user_id", "key"])
     .returning(_KEYS.id)
 )
@@ -96,6 +115,17 @@ _COMPLETE = Precompiled(
 )
 
 
+@dataclass(frozen=True, slots=True)
+class _Found:
+    """A key's row as :data:`_LOOKUP` reads it."""
+
+    request_hash: str
+    response_status: int | None
+    response_body: dict[str, Any] | None
+    created_at: datetime
+    expires_at: datetime
+
+
 async def claim(
     session: WriteSession, *, user_id: int, key: str, request_hash: str
 ) -> Claim | Replay:
@@ -104,31 +134,43 @@ async def claim(
     if session.get_bind().dialect.name != "postgresql":
         return await _claim_in(session, user_id=user_id, key=key, request_hash=request_hash)
     lock = lock_id(user_id, key)
-    now = utcnow()
-    key_id = await _CLAIM.scalar(
-        session,
-        {
-            "lock": lock,
-            "user_id": user_id,
-            "key": key,
-            "request_hash": request_hash,
-            "created_at": now,
-            "expires_at": now + KEY_TTL,
-        },
-    )
-    if key_id is not None:
-        return Claim(key_id=key_id)
-    outcome = _judge(await session.scalar(_existing(user_id, key)), request_hash)
+    (row,) = await _LOOKUP.rows(session, {"lock": lock, "user_id": user_id, "key": key})
+    if row["id"] is None:
+        if not row["held"]:
+            raise _still_running()  # its first request has not committed yet
+        now = utcnow()
+        return Claim(
+            key_id=None,
+            new_row={
+                "user_id": user_id,
+                "key": key,
+                "request_hash": request_hash,
+                "created_at": now,
+                "expires_at": now + KEY_TTL,
+            },
+        )
+    outcome = _judge(_found(row), request_hash)
     if outcome is not None:
         return outcome
     # The key may start afresh (expired, or its first request died): under its lock only, and
     # as it stands once the lock is ours.
-    if not await session.scalar(select(_TRY_LOCK), {"lock": lock}):
+    if not row["held"]:
         raise _still_running()
     existing = await session.scalar(
         _existing(user_id, key).with_for_update().execution_options(populate_existing=True)
     )
     return await _judged_or_restarted(session, existing, request_hash)
+
+
+def _found(row: dict[str, Any]) -> _Found:
+    body = row["response_body"]
+    return _Found(
+        request_hash=row["request_hash"],
+        response_status=row["response_status"],
+        response_body=json.loads(body) if isinstance(body, str) else body,
+        created_at=row["created_at"],
+        expires_at=row["expires_at"],
+    )
 
 
 async def _claim_in(
@@ -163,7 +205,7 @@ def _existing(user_id: int, key: str) -> Any:
     )
 
 
-def _judge(existing: IdempotencyKey | None, request_hash: str) -> Replay | None:
+def _judge(existing: IdempotencyKey | _Found | None, request_hash: str) -> Replay | None:
     """What an earlier use of the key means for this request; None when it may start afresh.
     No row: the request holding the key has not committed its claim yet."""
     if existing is None:
@@ -201,10 +243,14 @@ def _restart(existing: IdempotencyKey, request_hash: str) -> None:
 async def complete(
     session: WriteSession, *, claimed: Claim, status_code: int, body: dict[str, Any]
 ) -> None:
-    """Store the response in the request's transaction: it commits with the order, or not."""
-    await _COMPLETE.execute(
-        session, {"key_id": claimed.key_id, "response_status": status_code, "response_body": body}
-    )
+    """Store the response in the request's transaction: it commits with the order, or not.
+    A new key whose row another request committed meanwhile (between the lookup's view and
+    its lock) is refused with 409, which rolls this request back: a retry replays that one."""
+    answer = {"response_status": status_code, "response_body": body}
+    if claimed.new_row is None:
+        await _COMPLETE.execute(session, {"key_id": claimed.key_id, **answer})
+    elif await _STORE.scalar(session, {**claimed.new_row, **answer}) is None:
+        raise _still_running()
 
 
 @dataclass(frozen=True, slots=True)
