@@ -5,12 +5,14 @@ The same key and body replay the first response; the same key with another body 
 nothing, so it may be retried with the same key. Keys are per user and kept 24 hours.
 
 The claim, the order and the stored response are one transaction, the request's: they commit
-together, and a request that fails rolls its claim back with the rest. On PostgreSQL the claim
-is inserted only under the key's transaction-scoped advisory lock (``pg_try_advisory_xact_lock``
-on a 64-bit hash of user and key), which the first request holds until it commits: another
-request with the key finds the lock taken (409) or, once the first has committed, its claim
-and answer (a replay). It never waits on the first one's uncommitted row while holding its
-connection. SQLite runs one write transaction at a time, which orders such requests already.
+together, and a request that fails rolls its claim back with the rest. On PostgreSQL the key is
+claimed by its transaction-scoped advisory lock (``pg_try_advisory_xact_lock`` on a 64-bit hash
+of user and key), taken in the statement that reads the key's row; a new key's row is inserted
+once, with the answer. The first request holds the lock until it commits: another request with
+the key finds the lock taken (409) or, once the first has committed, its row and answer (a
+replay). It never waits on the first one's uncommitted row while holding its connection.
+SQLite runs one write transaction at a time, which orders such requests already; there the
+claim's row is inserted first and its answer stored at the end.
 A claim without an answer (left by an earlier version, which committed claims on their own)
 is still in flight until it is a minute old, then taken over.
 """
