@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from commercy.core.database import utcnow
+from commercy.core.database import Database, utcnow
+from commercy.core.errors import Conflict
 from commercy.orders.models import IdempotencyKey, Order
 from tests.factories import Shop, order_body
 
@@ -60,9 +61,12 @@ async def test_a_failed_request_keeps_nothing_so_its_key_can_be_retried(
     refused["products"][0]["quantity"] = 50  # more than the stock: 409
 
     failed = await client.post(ORDERS, json=refused, headers=headers)
+    keys_left = await session.scalar(select(func.count()).select_from(IdempotencyKey))
+    await session.commit()
     retried = await client.post(ORDERS, json=order_body(shop.product), headers=headers)
 
     assert (failed.status_code, retried.status_code) == (409, 201)
+    assert keys_left == 0
     assert await count_orders(session) == 1
 
 
@@ -162,3 +166,71 @@ async def test_the_same_key_sent_by_many_clients_at_once_makes_exactly_one_order
     assert len({r.json()["orderNumber"] for r in created}) == 1
     retry = await client.post(ORDERS, json=body, headers=headers)
     assert retry.json()["orderNumber"] == created[0].json()["orderNumber"]
+
+
+@pytest.mark.postgres_only
+async def test_a_request_under_a_key_whose_first_request_has_not_committed_gets_409_at_once(
+    client: httpx.AsyncClient, shop: Shop, session: AsyncSession
+) -> None:
+    from commercy.orders.idempotency import fingerprint, lock_id
+
+    body = order_body(shop.product)
+    user_id = shop.world.reseller_user.id
+    headers = shop.reseller | {"Idempotency-Key": "uncommitted"}
+    # The first request half-way: its key's lock held, its claim inserted and not committed.
+    await session.execute(select(func.pg_advisory_xact_lock(lock_id(user_id, "uncommitted"))))
+    first = IdempotencyKey(
+        user_id=user_id,
+        key="uncommitted",
+        request_hash=fingerprint(body),
+        expires_at=utcnow() + timedelta(hours=24),
+    )
+    session.add(first)
+    await session.flush()
+
+    during = await asyncio.wait_for(client.post(ORDERS, json=body, headers=headers), 10)
+    first.response_status, first.response_body = 201, {"orderNumber": "ORD-1-1"}
+    await session.commit()
+    after = await client.post(ORDERS, json=body, headers=headers)
+
+    assert during.status_code == 409
+    assert during.json()["details"] == {"field": "Idempotency-Key"}
+    assert (after.status_code, after.json()) == (201, {"orderNumber": "ORD-1-1"})
+    assert after.headers["Idempotent-Replayed"] == "true"
+    assert await count_orders(session) == 0
+
+
+@pytest.mark.postgres_only
+async def test_a_new_key_committed_by_another_request_meanwhile_refuses_the_answer_with_409(
+    database: Database, shop: Shop, session: AsyncSession
+) -> None:
+    """The lookup's view predates its lock: a row committed in between is caught by the
+    insert of the answer, which refuses (and so rolls back) the second request's create."""
+    from commercy.orders import idempotency
+
+    user_id = shop.world.reseller_user.id
+    async with database.pinned_session() as request_session:
+        claimed = await idempotency.claim(
+            request_session, user_id=user_id, key="raced", request_hash="a" * 64
+        )
+        session.add(
+            IdempotencyKey(
+                user_id=user_id,
+                key="raced",
+                request_hash="a" * 64,
+                response_status=201,
+                response_body={"orderNumber": "ORD-1-1"},
+                expires_at=utcnow() + timedelta(hours=24),
+            )
+        )
+        await session.commit()
+
+        assert isinstance(claimed, idempotency.Claim)
+        with pytest.raises(Conflict):
+            await idempotency.complete(
+                request_session, claimed=claimed, status_code=201, body={"orderNumber": "x"}
+            )
+        await request_session.rollback()
+
+    stored = await session.scalar(select(IdempotencyKey.response_body))
+    assert stored == {"orderNumber": "ORD-1-1"}

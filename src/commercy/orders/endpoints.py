@@ -132,17 +132,16 @@ async def create_order(
     order; the same key with another body gets 422; while the first request still runs, 409.
     """
     raw = await request.json() if idempotency_key is not None else None
-    guard = idempotency.guarded(
+    under_key = await idempotency.guard(
         session, user_id=actor.user_id, key=idempotency_key, request_body=raw
     )
-    async with guard as under_key:
-        if under_key.replay is not None:
-            replay = under_key.replay
-            headers = {"Idempotent-Replayed": "true"}
-            return json_response(replay.body, status_code=replay.status_code, headers=headers)
-        order = await service.create_order(session, actor=actor, data=body, settings=settings)
-        answer = _created_body(order)
-        await under_key.keep(status_code=status.HTTP_201_CREATED, body=answer)
+    if under_key.replay is not None:
+        replay = under_key.replay
+        headers = {"Idempotent-Replayed": "true"}
+        return json_response(replay.body, status_code=replay.status_code, headers=headers)
+    order = await service.create_order(session, actor=actor, data=body, settings=settings)
+    answer = _created_body(order)
+    await under_key.keep(status_code=status.HTTP_201_CREATED, body=answer)
     return json_response(answer, status_code=status.HTTP_201_CREATED)
 
 
