@@ -27,7 +27,7 @@ from commercy.core.http_hardening import (
     cors_options,
 )
 from commercy.core.memory import freeze_startup_objects
-from commercy.core.middleware import AccessMiddleware, RequestIdMiddleware
+from commercy.core.middleware import EdgeMiddleware
 from commercy.core.openapi import document_errors
 from commercy.core.query_contract import check_query_and_path
 from commercy.core.ratelimit import RateLimitMiddleware, RateLimits
@@ -179,9 +179,9 @@ def install_middleware(app: FastAPI, settings: Settings) -> None:
     """The middleware stack; the last one added runs first, so they are added innermost first.
 
     From the outside in:
-    1. request id: every answer, even a refusal below, carries an X-Request-ID, and every log
-       line of the request its id;
-    2. access: one log line and the request metrics per answer, refusals included;
+    1-2. the edge, one layer: every answer, even a refusal below, carries an X-Request-ID, and
+       every log line of the request its id; then one access log line and the request metrics
+       per answer, refusals included;
     3. compression: compresses whatever comes out, error bodies included (over its threshold);
     4. CORS: answers preflights before anything else spends effort on them (and they cost no
        rate-limit budget), and puts Access-Control-Allow-Origin on 429 and 413 too, or a
@@ -214,5 +214,4 @@ def install_middleware(app: FastAPI, settings: Settings) -> None:
     )
     add_compress_type("text/csv")
     app.add_middleware(CompressMiddleware, minimum_size=settings.compression_minimum_bytes)
-    app.add_middleware(AccessMiddleware, log_requests=settings.access_log)
-    app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(EdgeMiddleware, log_requests=settings.access_log)
