@@ -276,6 +276,8 @@ async def export_orders(
 
 _ITEMS = OrderItem.__table__.c
 _HISTORY = OrderStatusChange.__table__.c
+# The order's own columns in a detail row (a tuple: a column collection's ``in`` is Python).
+_ORDER_NAMES = tuple(column.name for column in _ORDERS)
 # An item's or a history line's columns beside the order's in one row, each under a prefixed
 # name; the other kind's columns are nulls of the same types (so each dialect reads them back
 # as it reads the table's own).
@@ -285,6 +287,9 @@ _ITEM_COLUMNS = [column.label(_ITEM_PREFIX + column.name) for column in _ITEMS]
 _CHANGE_COLUMNS = [column.label(_CHANGE_PREFIX + column.name) for column in _HISTORY]
 _NO_ITEM = [type_coerce(null(), c.type).label(_ITEM_PREFIX + c.name) for c in _ITEMS]
 _NO_CHANGE = [type_coerce(null(), c.type).label(_CHANGE_PREFIX + c.name) for c in _HISTORY]
+# Each line column's name and its label in a row, spelt once rather than per row.
+_ITEM_LABELS = tuple((c.name, _ITEM_PREFIX + c.name) for c in _ITEMS)
+_CHANGE_LABELS = tuple((c.name, _CHANGE_PREFIX + c.name) for c in _HISTORY)
 # Which kind a row carries (items first), and its line's id: the answer's order.
 _PART = "line_part"
 _LINE_ID = "line_id"
@@ -393,7 +398,7 @@ async def order_detail(
     rows = await _detail_query(tuple(params), confirmation).rows(session, params)
     if not rows:
         return None
-    order = {name: value for name, value in rows[0].items() if name in _ORDERS}
+    order = {name: rows[0][name] for name in _ORDER_NAMES}
     order["items"] = [_item(row) for row in rows if row[_ITEM_PREFIX + "id"] is not None]
     order["history"] = [_change(row) for row in rows if row[_CHANGE_PREFIX + "id"] is not None]
     if confirmation is not None:
@@ -402,13 +407,13 @@ async def order_detail(
 
 
 def _item(row: dict[str, Any]) -> dict[str, Any]:
-    item = {column.name: row[_ITEM_PREFIX + column.name] for column in _ITEMS}
+    item = {name: row[label] for name, label in _ITEM_LABELS}
     item["line_total"] = item["unit_price"] * item["quantity"]
     return item
 
 
 def _change(row: dict[str, Any]) -> dict[str, Any]:
-    return {column.name: row[_CHANGE_PREFIX + column.name] for column in _HISTORY}
+    return {name: row[label] for name, label in _CHANGE_LABELS}
 
 
 def _confirmation(last: dict[str, Any], source: ConfirmationColumns) -> ConfirmationOut | None:
