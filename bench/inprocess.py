@@ -2,14 +2,16 @@
 on uvloop, ``time.process_time()`` around each batch, min of several batches. Quicker and much
 less noisy than a server run on a shared machine, for comparing two versions of a hot path.
 
-    .venv/bin/python -m bench.inprocess get,status,webhook,next,create,keyed [--profile]
+    .venv/bin/python -m bench.inprocess get,status,webhook,next,create,keyed [--calls]
 
 ``create`` is create.lua's order (a new phone each time, two items); ``keyed`` the same with a
 fresh ``Idempotency-Key`` each time (a client's first attempt); ``next`` one agent's
 ``POST /calls/next``.
 
 ``--profile`` prints a pyinstrument profile of each scenario instead (pip install
-pyinstrument); ``--round-trips`` the mean number of exchanges with PostgreSQL per request. The
+pyinstrument); ``--round-trips`` the mean number of exchanges with PostgreSQL per request;
+``--calls`` the Python function calls per request (cProfile's count: steady from run to run
+where CPU time is not, on a shared machine) and the functions most of the CPU went through. The
 data set is the PostgreSQL pass's: the seed and BENCH_BASE_ORDERS orders, in the database
 ``$BENCH_DATABASE_inprocess`` (``commercy_bench_inprocess`` by default).
 """
@@ -271,9 +273,47 @@ async def round_trips(name: str, call: Call, *, app: Any) -> None:
     print(f"{name}: round trips/request {count / BATCH:.2f}")
 
 
-async def main(names: list[str], *, with_profile: bool, count_trips: bool) -> None:
+async def function_calls(name: str, call: Call, *, app: Any) -> None:
+    """Python function calls per request (cProfile), by package, and the 20 functions of most
+    CPU of their own."""
+    import cProfile
+    import pstats
+
+    for _ in range(50):
+        await call()
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(BATCH):
+        await call()
+    profiler.disable()
+    stats = pstats.Stats(profiler)
+    by_package: dict[str, int] = {}
+    raw: dict[Any, Any] = stats.stats  # type: ignore[attr-defined]
+    for (filename, _, _), (_, calls, _, _, _) in raw.items():
+        package = _package(filename)
+        by_package[package] = by_package.get(package, 0) + calls
+    total = sum(by_package.values())
+    print(f"{name}: function calls/request {total / BATCH:.0f}")
+    for package, calls in sorted(by_package.items(), key=lambda item: -item[1]):
+        print(f"    {package}: {calls / BATCH:.0f}")
+    stats.sort_stats("tottime").print_stats(20)
+
+
+def _package(filename: str) -> str:
+    """The top package a profiled function belongs to (``commercy``, ``fastapi``...)."""
+    for marker in ("site-packages/", "src/", "/work/"):
+        if marker in filename:
+            return filename.split(marker, 1)[1].split("/", 1)[0].removesuffix(".py")
+    return "python" if filename.startswith(("/", "<frozen")) else filename
+
+
+async def main(names: list[str], *, mode: str) -> None:
     app, calls, lifespan = await stage()
-    run_one = round_trips if count_trips else profile if with_profile else measure
+    run_one = {
+        "--round-trips": round_trips,
+        "--profile": profile,
+        "--calls": function_calls,
+    }.get(mode, measure)
     try:
         for name in names:
             await run_one(name, calls[name], app=app)
@@ -283,6 +323,4 @@ async def main(names: list[str], *, with_profile: bool, count_trips: bool) -> No
 
 if __name__ == "__main__":
     chosen = sys.argv[1].split(",") if len(sys.argv) > 1 else ["get", "status"]
-    uvloop.run(
-        main(chosen, with_profile="--profile" in sys.argv, count_trips="--round-trips" in sys.argv)
-    )
+    uvloop.run(main(chosen, mode=sys.argv[2] if len(sys.argv) > 2 else ""))

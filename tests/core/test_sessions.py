@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import bindparam, func, insert, select
 
 from commercy.accounts.models import Supplier
-from commercy.core.database import Database, ReadSession, WriteSession
+from commercy.core.database import (
+    Database,
+    Precompiled,
+    ReadSession,
+    WriteSession,
+    table_of,
+    utcnow,
+)
 
 
 async def test_a_read_session_refuses_to_flush_a_change(database: Database) -> None:
@@ -23,3 +31,37 @@ async def test_a_write_session_writes(database: Database) -> None:
         session.add(supplier)
         await session.flush()
         assert supplier.id is not None
+
+
+_SUPPLIERS = table_of(Supplier)
+_SUPPLIER = Precompiled(
+    insert(_SUPPLIERS)
+    .values(name=bindparam("name"), created_at=bindparam("at"), updated_at=bindparam("at"))
+    .returning(_SUPPLIERS.c.id)
+)
+
+
+async def _suppliers_named(database: Database, name: str) -> int:
+    async with database.read_sessionmaker() as session:
+        found = await session.scalar(select(func.count()).where(Supplier.name == name))
+        return int(found or 0)
+
+
+@pytest.mark.parametrize("first", ["precompiled", "session"])
+async def test_a_precompiled_statement_runs_in_the_sessions_transaction(
+    database: Database, first: str
+) -> None:
+    """Its transaction's first statement or not, a precompiled write is undone with the
+    transaction and kept with its commit, as the session's own statements are."""
+    name = f"Precompiled first: {first}"
+    async with database.pinned_session() as session:
+        if first == "session":
+            await session.execute(select(func.count()).select_from(Supplier))
+        assert await _SUPPLIER.scalar(session, {"name": name, "at": utcnow()}) is not None
+        await session.rollback()
+    assert await _suppliers_named(database, name) == 0
+
+    async with database.pinned_session() as session:
+        await _SUPPLIER.scalar(session, {"name": name, "at": utcnow()})
+        await session.commit()
+    assert await _suppliers_named(database, name) == 1

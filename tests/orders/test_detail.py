@@ -4,6 +4,7 @@ ORM's order gives: the same items, history, amounts, enums, timestamps and confi
 from __future__ import annotations
 
 import dataclasses
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -14,6 +15,7 @@ from commercy.auth.actor import Actor
 from commercy.auth.models import User
 from commercy.core.database import Database, WriteSession
 from commercy.core.errors import NotFound
+from commercy.integrations.digishare import service as digishare_service
 from commercy.integrations.digishare.models import (
     DigishareIntegration,
     DigishareTicket,
@@ -60,7 +62,8 @@ async def actor_of(session: WriteSession, user: User) -> Actor:
 
 async def with_confirmation(session: WriteSession, shop: Shop, orders: list[Order]) -> None:
     """A sent ticket for the first order, a failed job for the second, a pending one for the
-    third."""
+    third, none for the fourth, and for the fifth (when given) a failed job then a newer done
+    one whose ticket is not recorded (the latest job is the one shown)."""
     integration = DigishareIntegration(
         reseller_id=shop.world.reseller.id,
         base_url="https://digishare.test",
@@ -83,8 +86,26 @@ async def with_confirmation(session: WriteSession, shop: Shop, orders: list[Orde
                 last_error="Digishare answered 503",
             )
         )
+    for fifth in orders[4:5]:
+        for state, attempts in ((JobState.FAILED, 5), (JobState.DONE, 1)):
+            session.add(
+                OutboxJob(
+                    kind=NOTIFY_ORDER,
+                    reseller_id=fifth.reseller_id,
+                    order_id=fifth.id,
+                    state=state,
+                    attempts=attempts,
+                    last_error=f"attempt {attempts}",
+                )
+            )
+            await session.flush()  # ids in the order of the jobs
     session.add(
-        DigishareTicket(order_id=orders[0].id, integration_id=integration.id, ticket_id="tk1")
+        DigishareTicket(
+            order_id=orders[0].id,
+            integration_id=integration.id,
+            ticket_id="tk1",
+            last_event_at=datetime(2026, 12, 4, 9, 30, tzinfo=UTC),
+        )
     )
     await session.commit()
 
@@ -92,6 +113,8 @@ async def with_confirmation(session: WriteSession, shop: Shop, orders: list[Orde
 async def test_the_detail_read_as_rows_is_the_orms_answer(
     client: httpx.AsyncClient, shop: Shop, session: WriteSession, database: Database
 ) -> None:
+    # The app's one confirmation source says it as SQL: the detail reads it in its own statement.
+    assert events.confirmation_columns() is digishare_service.CONFIRMATION_COLUMNS
     world, products = shop.world, [shop.product, shop.other_product]
     orders = [
         await make_order(
@@ -106,6 +129,7 @@ async def test_the_detail_read_as_rows_is_the_orms_answer(
         await make_order(session, world=world, products=[shop.product], status="confirmed"),
         await make_order(session, world=world, products=[shop.product], customerName=""),
         await make_order(session, world=world, products=[shop.product], source="sur_place"),
+        await make_order(session, world=world, products=[shop.product]),
     ]
     await with_confirmation(session, shop, orders)
     # History lines of every kind: a status change with a note, and an edit with its changes.
@@ -137,7 +161,14 @@ async def test_the_detail_read_as_rows_is_the_orms_answer(
         {"field": "customerCity", "from": None, "to": "Sfax"}
     ]
     assert detail["confirmation"]["state"] == "sent"
+    assert detail["confirmation"]["lastEventAt"] == "2026-12-04T09:30:00.000Z"
     assert len(detail["items"]) == 2
+    states = []
+    for order in orders:
+        answer = await row_answer(database, actor=actors[0], reference=str(order.id))
+        assert answer is not None
+        states.append(answer["confirmation"] and answer["confirmation"]["state"])
+    assert states == ["sent", "failed", "pending", None, "pending"]
 
 
 @pytest.mark.parametrize("reference", ["999999", "ORD-0-999999", "99999999999999999999999"])

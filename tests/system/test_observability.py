@@ -129,6 +129,32 @@ async def test_metrics_count_requests_by_route_template(
     assert "commercy_digishare_webhook_events" in text
 
 
+def _answered(metrics_text: str, route: str, method: str, status: int) -> float:
+    """The count of answers of one route template, method and status in a /metrics page."""
+    labels = f'method="{method}",route="{route}",status="{status}"'
+    for line in metrics_text.splitlines():
+        if line.startswith("commercy_http_requests_total{") and labels in line:
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
+
+
+async def test_metrics_count_each_answer_once_by_its_status(
+    client: httpx.AsyncClient, session: WriteSession
+) -> None:
+    world = await make_world(session)
+    headers = await login(client, world.reseller_user)
+    route = "/api/v1/orders/{reference}"
+    before = (await client.get("/metrics")).text
+
+    for _ in range(3):
+        assert (await client.get("/api/v1/orders/999001", headers=headers)).status_code == 404
+    assert (await client.get("/api/v1/orders/999001")).status_code == 401
+
+    after = (await client.get("/metrics")).text
+    assert _answered(after, route, "GET", 404) - _answered(before, route, "GET", 404) == 3
+    assert _answered(after, route, "GET", 401) - _answered(before, route, "GET", 401) == 1
+
+
 async def test_metrics_need_their_token_when_one_is_set(app_with: Any) -> None:
     async with app_with(metrics_token=SecretStr("scrape-me-please")) as http:
         anonymous = await http.get("/metrics")

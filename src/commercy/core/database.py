@@ -34,6 +34,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from sqlalchemy.pool import AsyncAdaptedQueuePool, ConnectionPoolEntry
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.types import TypeDecorator
+from sqlalchemy.util import await_
 
 from commercy.core.metrics import metrics
 from commercy.core.settings import Settings
@@ -249,14 +250,14 @@ class Precompiled:
     """A hot statement whose values are all named parameters, compiled once per dialect.
 
     On PostgreSQL it runs straight on the session's asyncpg connection, in an autocommit read
-    (GET, :attr:`Database.read_sessionmaker`) or in a transaction already begun (a create's
-    inserts, a write that reads its result back): for a small statement, SQLAlchemy's
-    execution and result layers cost more than the statement. Anywhere else (SQLite, a
-    transaction whose first statement this is) it runs through the session, which begins the
-    transaction. Either way it sees what the database holds (no autoflush): flush the
-    session's pending changes first. Values go through the statement's own bind processors
-    (UTC datetimes, enums, JSON), and rows come back as dicts of what the driver returns: on
-    asyncpg a string enum is a plain ``str``, so callers convert what they need."""
+    (GET, :attr:`Database.read_sessionmaker`) or in the session's transaction (begun first
+    when this is its first statement: the caller's account read of a write): for a small
+    statement, SQLAlchemy's execution and result layers cost more than the statement. On
+    SQLite it runs through the session. Either way it sees what the database holds (no
+    autoflush): flush the session's pending changes first. Values go through the statement's
+    own bind processors (UTC datetimes, enums, JSON), and rows come back as dicts of what the
+    driver returns: on asyncpg a string enum is a plain ``str``, so callers convert what they
+    need."""
 
     def __init__(
         self, statement: Insert | Update | Select[Any] | CompoundSelect[Any] | TextClause
@@ -310,10 +311,9 @@ class Precompiled:
 
 
 async def _direct_asyncpg(session: AsyncSession) -> asyncpg.Connection | None:
-    """The asyncpg connection under the session when a statement sent straight to it runs
-    where the session's own would: always in autocommit, and in a transaction once its
-    ``BEGIN`` is sent (before that, a statement sent around SQLAlchemy would run ahead of the
-    ``BEGIN`` it has not sent yet, outside the transaction). Else None."""
+    """The asyncpg connection under the session, where a statement sent straight to it runs
+    where the session's own would: in autocommit, or in the session's transaction (its
+    ``BEGIN`` sent first when this is its first statement). None on any other driver."""
     return await session.run_sync(_direct_driver)  # one hop into SQLAlchemy, not two
 
 
@@ -321,9 +321,18 @@ def _direct_driver(session: Session) -> asyncpg.Connection | None:
     connection = session.connection()
     if connection.dialect.driver != "asyncpg":
         return None
+    adapted: Any = connection.connection.dbapi_connection
     driver: asyncpg.Connection = connection.connection.driver_connection
     autocommit = connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT"
-    return driver if autocommit or driver.is_in_transaction() else None
+    if autocommit or driver.is_in_transaction():
+        return driver
+    if getattr(adapted, "_transaction", True) is not None:
+        return None  # not the adapter this knows: let the session run the statement
+    # SQLAlchemy's asyncpg adapter sends a transaction's BEGIN with its first statement; a
+    # statement sent around it would run ahead, outside the transaction. Send that very BEGIN
+    # (the adapter's own, with its isolation level), as its cursor would.
+    await_(adapted._start_transaction())
+    return driver
 
 
 _READS = frozenset({"GET", "HEAD"})

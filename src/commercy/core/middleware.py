@@ -6,6 +6,7 @@ import logging
 import re
 import time
 import uuid
+from typing import Any
 
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -19,11 +20,22 @@ REQUEST_ID_HEADER = "X-Request-ID"
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 
-class RequestIdMiddleware:
-    """Echo a caller's sane ``X-Request-ID`` or mint one, and put it on every response."""
+class EdgeMiddleware:
+    """The outermost layer, one pass per request for what every answer needs: the request id
+    (a caller's sane ``X-Request-ID`` echoed, else one minted) on the answer and in every log
+    line of the request, then one access log line and the request metrics per answered
+    request, refusals included: method, route template, status and duration. Labels use the
+    route's template (``/api/v1/orders/{reference}``), never the path itself, so an id in a URL
+    makes no new series."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, log_requests: bool) -> None:
         self.app = app
+        self.log_requests = log_requests
+        self.metrics = metrics()
+        # The labelled series, looked up once each: prometheus-client's labels() takes a lock
+        # and checks every value on each call.
+        self._counted: dict[tuple[str, str, str], Any] = {}
+        self._timed: dict[tuple[str, str], Any] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -32,55 +44,25 @@ class RequestIdMiddleware:
         request_id = _incoming_request_id(scope) or uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id
         logs.start_context(request_id=request_id)
-
-        async def send_with_request_id(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                MutableHeaders(scope=message)[REQUEST_ID_HEADER] = request_id
-            await send(message)
-
-        await self.app(scope, receive, send_with_request_id)
-
-
-def _incoming_request_id(scope: Scope) -> str | None:
-    for name, value in scope.get("headers", ()):
-        if name == b"x-request-id":
-            candidate = value.decode("latin-1")
-            return candidate if _SAFE_REQUEST_ID.match(candidate) else None
-    return None
-
-
-class AccessMiddleware:
-    """One log line and the request metrics per answered request: method, route template,
-    status and duration. Labels use the route's template (``/api/v1/orders/{reference}``),
-    never the path itself, so an id in a URL makes no new series."""
-
-    def __init__(self, app: ASGIApp, *, log_requests: bool) -> None:
-        self.app = app
-        self.log_requests = log_requests
-        self.metrics = metrics()
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
         started = time.perf_counter()
         status = 500
 
-        async def send_noting_status(message: Message) -> None:
+        async def send_answer(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
+                MutableHeaders(scope=message)[REQUEST_ID_HEADER] = request_id
             await send(message)
 
         try:
-            await self.app(scope, receive, send_noting_status)
+            await self.app(scope, receive, send_answer)
         finally:
             self._record(scope, status, time.perf_counter() - started)
 
     def _record(self, scope: Scope, status: int, seconds: float) -> None:
         route, method = route_template(scope), scope["method"]
-        self.metrics.requests.labels(route, method, str(status)).inc()
-        self.metrics.request_seconds.labels(route, method).observe(seconds)
+        self._counter(route, method, status).inc()
+        self._timer(route, method).observe(seconds)
         if self.log_requests:
             access_log.info(
                 "request",
@@ -92,6 +74,28 @@ class AccessMiddleware:
                     "duration_ms": round(seconds * 1000, 2),
                 },
             )
+
+    def _counter(self, route: str, method: str, status: int) -> Any:
+        key = (route, method, str(status))
+        counter = self._counted.get(key)
+        if counter is None:
+            counter = self._counted[key] = self.metrics.requests.labels(*key)
+        return counter
+
+    def _timer(self, route: str, method: str) -> Any:
+        key = (route, method)
+        timer = self._timed.get(key)
+        if timer is None:
+            timer = self._timed[key] = self.metrics.request_seconds.labels(*key)
+        return timer
+
+
+def _incoming_request_id(scope: Scope) -> str | None:
+    for name, value in scope.get("headers", ()):
+        if name == b"x-request-id":
+            candidate = value.decode("latin-1")
+            return candidate if _SAFE_REQUEST_ID.match(candidate) else None
+    return None
 
 
 def route_template(scope: Scope) -> str:

@@ -16,11 +16,13 @@ from sqlalchemy import (
     CTE,
     ColumnElement,
     Integer,
+    Label,
     Select,
     String,
     Subquery,
     bindparam,
     case,
+    cast,
     false,
     func,
     literal_column,
@@ -37,10 +39,11 @@ from sqlalchemy.sql.base import ReadOnlyColumnCollection
 
 from commercy.auth.actor import Actor
 from commercy.auth.models import Role
-from commercy.core.database import Precompiled
+from commercy.core.database import Precompiled, table_of
 from commercy.core.ids import parse_id
 from commercy.core.pagination import Page, PageQuery, count_of, fetch_page
 from commercy.core.text import folded
+from commercy.orders.events import ConfirmationColumns
 from commercy.orders.lifecycle import OPEN
 from commercy.orders.models import (
     Order,
@@ -49,6 +52,7 @@ from commercy.orders.models import (
     OrderStatus,
     OrderStatusChange,
 )
+from commercy.orders.schemas import ConfirmationOut
 
 # --- scope ----------------------------------------------------------------------------------
 
@@ -376,6 +380,8 @@ async def export_orders(
 
 _ITEMS = OrderItem.__table__.c
 _HISTORY = OrderStatusChange.__table__.c
+# The order's own columns in a detail row (a tuple: a column collection's ``in`` is Python).
+_ORDER_NAMES = tuple(column.name for column in _ORDERS)
 # An item's or a history line's columns beside the order's in one row, each under a prefixed
 # name; the other kind's columns are nulls of the same types (so each dialect reads them back
 # as it reads the table's own).
@@ -385,18 +391,26 @@ _ITEM_COLUMNS = [column.label(_ITEM_PREFIX + column.name) for column in _ITEMS]
 _CHANGE_COLUMNS = [column.label(_CHANGE_PREFIX + column.name) for column in _HISTORY]
 _NO_ITEM = [type_coerce(null(), c.type).label(_ITEM_PREFIX + c.name) for c in _ITEMS]
 _NO_CHANGE = [type_coerce(null(), c.type).label(_CHANGE_PREFIX + c.name) for c in _HISTORY]
+# Each line column's name and its label in a row, spelt once rather than per row.
+_ITEM_LABELS = tuple((c.name, _ITEM_PREFIX + c.name) for c in _ITEMS)
+_CHANGE_LABELS = tuple((c.name, _CHANGE_PREFIX + c.name) for c in _HISTORY)
 # Which kind a row carries (items first), and its line's id: the answer's order.
 _PART = "line_part"
 _LINE_ID = "line_id"
 
 
+_CONFIRMATION_PREFIX = "confirmation_"
+
+
 @lru_cache(maxsize=16)
-def _detail_query(shape: tuple[str, ...]) -> Precompiled:
+def _detail_query(
+    shape: tuple[str, ...], confirmation: ConfirmationColumns | None = None
+) -> Precompiled:
     """One order's detail in one statement, built and compiled once per shape (the scope's rule
     and whether the reference is an id or an order number): the order joined to each of its
-    items, then to each line of its history (UNION ALL), items first, each kind by id. One
-    round trip, and no ORM object built, where the ORM's ``selectinload`` takes three and
-    builds one per row."""
+    items, then to each line of its history (UNION ALL), items first, each kind by id, then (given
+    a ``confirmation`` source said as SQL) to its confirmation. One round trip, and no ORM object
+    built, where the ORM's ``selectinload`` takes three and builds one per row."""
     key = (
         _ORDERS.id == bindparam("order_id")
         if "order_id" in shape
@@ -404,11 +418,13 @@ def _detail_query(shape: tuple[str, ...]) -> Precompiled:
     )
     where = (*(_SCOPES[name] for name in shape if name in _SCOPES), key)
     orders = Order.__table__
+    own, none = _confirmation_columns(confirmation)
     with_items = (
         select(
             orders,
             *_ITEM_COLUMNS,
             *_NO_CHANGE,
+            *none,
             literal_column("0").label(_PART),
             _ITEMS.id.label(_LINE_ID),
         )
@@ -420,17 +436,43 @@ def _detail_query(shape: tuple[str, ...]) -> Precompiled:
             orders,
             *_NO_ITEM,
             *_CHANGE_COLUMNS,
+            *none,
             literal_column("1").label(_PART),
             _HISTORY.id.label(_LINE_ID),
         )
         .select_from(orders.join(OrderStatusChange.__table__, _HISTORY.order_id == _ORDERS.id))
         .where(*where)
     )
-    return Precompiled(
-        union_all(with_items, with_history).order_by(
-            literal_column(_PART), literal_column(_LINE_ID)
+    parts = [with_items, with_history]
+    if confirmation is not None:
+        parts.append(
+            select(
+                orders,
+                *_NO_ITEM,
+                *_NO_CHANGE,
+                *own,
+                literal_column("2").label(_PART),
+                literal_column("0").label(_LINE_ID),
+            )
+            .select_from(confirmation.source(table_of(Order)))
+            .where(*where)
         )
-    )
+    return Precompiled(union_all(*parts).order_by(literal_column(_PART), literal_column(_LINE_ID)))
+
+
+def _confirmation_columns(
+    confirmation: ConfirmationColumns | None,
+) -> tuple[list[Label[Any]], list[Label[Any]]]:
+    """A confirmation's columns under prefixed names, and nulls of their types for the rows of
+    the other parts."""
+    if confirmation is None:
+        return [], []
+    own = [c.label(_CONFIRMATION_PREFIX + str(c.name)) for c in confirmation.columns]
+    # Cast: PostgreSQL types two untyped nulls as text before it meets the third part's values.
+    none = [
+        cast(null(), c.type).label(_CONFIRMATION_PREFIX + str(c.name)) for c in confirmation.columns
+    ]
+    return own, none
 
 
 def _reference_param(reference: str) -> dict[str, Any] | None:
@@ -442,33 +484,49 @@ def _reference_param(reference: str) -> dict[str, Any] | None:
 
 
 async def order_detail(
-    session: AsyncSession, *, actor: Actor, reference: str
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    reference: str,
+    confirmation: ConfirmationColumns | None = None,
 ) -> dict[str, Any] | None:
     """One order in the actor's scope as plain column values, with its ``items`` (each with its
-    ``line_total``) and ``history``, oldest first; None when out of scope or unknown. The same
-    answer as the ORM's order with both relationships loaded (tests/orders/test_detail.py),
-    read in one statement."""
+    ``line_total``) and ``history``, oldest first, and (given a ``confirmation`` source) its
+    ``confirmation``; None when out of scope or unknown. The same answer as the ORM's order with
+    both relationships loaded and the source asked apart (tests/orders/test_detail.py), read in
+    one statement."""
     key = _reference_param(reference)
     if key is None:
         return None
     params = {**scope(actor), **key}
-    rows = await _detail_query(tuple(params)).rows(session, params)
+    rows = await _detail_query(tuple(params), confirmation).rows(session, params)
     if not rows:
         return None
-    order = {name: value for name, value in rows[0].items() if name in _ORDERS}
+    order = {name: rows[0][name] for name in _ORDER_NAMES}
     order["items"] = [_item(row) for row in rows if row[_ITEM_PREFIX + "id"] is not None]
     order["history"] = [_change(row) for row in rows if row[_CHANGE_PREFIX + "id"] is not None]
+    if confirmation is not None:
+        order["confirmation"] = _confirmation(rows[-1], confirmation)
     return order
 
 
 def _item(row: dict[str, Any]) -> dict[str, Any]:
-    item = {column.name: row[_ITEM_PREFIX + column.name] for column in _ITEMS}
+    item = {name: row[label] for name, label in _ITEM_LABELS}
     item["line_total"] = item["unit_price"] * item["quantity"]
     return item
 
 
 def _change(row: dict[str, Any]) -> dict[str, Any]:
-    return {column.name: row[_CHANGE_PREFIX + column.name] for column in _HISTORY}
+    return {name: row[label] for name, label in _CHANGE_LABELS}
+
+
+def _confirmation(last: dict[str, Any], source: ConfirmationColumns) -> ConfirmationOut | None:
+    """The confirmation, from the statement's last row: its own part's, when the order has one."""
+    if last[_PART] != 2:
+        return None
+    return source.answer(
+        {str(c.name): last[_CONFIRMATION_PREFIX + str(c.name)] for c in source.columns}
+    )
 
 
 # --- one order, locked for a status change --------------------------------------------------

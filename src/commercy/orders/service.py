@@ -66,13 +66,16 @@ async def get_order(
 async def order_detail(session: AsyncSession, *, actor: Actor, reference: str) -> OrderDetailOut:
     """An order in the actor's scope as its answer: items, history and where its confirmation
     by message stands; else 404. Read as plain rows (:func:`queries.order_detail`): the same
-    answer :func:`get_order`'s object gives, without building the objects."""
+    answer :func:`get_order`'s object gives, without building the objects; the confirmation in
+    the same statement when its source says it as SQL (:func:`events.confirmation_columns`)."""
     if isinstance(session, WriteSession):
         await session.flush()  # a Core read does not flush the changes the ORM still holds
-    row = await queries.order_detail(session, actor=actor, reference=reference)
+    folded = events.confirmation_columns()
+    row = await queries.order_detail(session, actor=actor, reference=reference, confirmation=folded)
     if row is None:
         raise NotFound(f"Order {reference} not found", code="order_not_found")
-    row["confirmation"] = await events.confirmation(session, row["id"])
+    if folded is None:
+        row["confirmation"] = await events.confirmation(session, row["id"])
     return OrderDetailOut.model_validate(row)
 
 

@@ -12,4 +12,4 @@ def install() -> None:
 
     events.on_order_created(service.notify_new_order)
     events.on_order_edited(service.reflect_edit)
-    events.provide_confirmation(service.confirmation_of)
+    events.provide_confirmation(service.confirmation_of, columns=service.CONFIRMATION_COLUMNS)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
-from sqlalchemy import bindparam, exists, select
+from sqlalchemy import FromClause, Table, bindparam, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from commercy.accounts.models import Reseller
@@ -35,6 +36,7 @@ from commercy.integrations.digishare.schemas import (
     IntegrationUpdate,
     WebhookAuthOut,
 )
+from commercy.orders.events import ConfirmationColumns
 from commercy.orders.models import Order, OrderSource
 from commercy.orders.schemas import ConfirmationOut, ConfirmationState
 from commercy.outbox import service as outbox_service
@@ -292,15 +294,16 @@ _JOBS = OutboxJob.__table__.c
 _TICKETS = DigishareTicket.__table__.c
 # The latest ticket job of an order, and its ticket once created: in Core, compiled once (an
 # agent's every read of an order asks it).
+_CONFIRMATION_COLUMNS = (
+    _JOBS.id.label("job_id"),
+    _JOBS.state,
+    _JOBS.attempts,
+    _JOBS.last_error,
+    _TICKETS.ticket_id,
+    _TICKETS.last_event_at,
+)
 _CONFIRMATION = Precompiled(
-    select(
-        _JOBS.id.label("job_id"),
-        _JOBS.state,
-        _JOBS.attempts,
-        _JOBS.last_error,
-        _TICKETS.ticket_id,
-        _TICKETS.last_event_at,
-    )
+    select(*_CONFIRMATION_COLUMNS)
     .select_from(
         OutboxJob.__table__.outerjoin(
             DigishareTicket.__table__, _TICKETS.order_id == _JOBS.order_id
@@ -317,9 +320,10 @@ async def confirmation_of(session: AsyncSession, order_id: int) -> ConfirmationO
     job opening it; None when the order has no job (walk-in sales, resellers without an
     enabled integration)."""
     rows = await _CONFIRMATION.rows(session, {"order_id": order_id})
-    if not rows:
-        return None
-    row = rows[0]
+    return _confirmation_answer(rows[0]) if rows else None
+
+
+def _confirmation_answer(row: Mapping[str, Any]) -> ConfirmationOut:
     sent = row["ticket_id"] is not None
     if sent:
         state = ConfirmationState.SENT
@@ -336,6 +340,30 @@ async def confirmation_of(session: AsyncSession, order_id: int) -> ConfirmationO
         last_error=None if sent else row["last_error"],
         last_event_at=row["last_event_at"],
     )
+
+
+_LATEST_JOBS = OutboxJob.__table__.alias("latest_jobs").c
+
+
+def _latest_ticket_job(orders: Table) -> FromClause:
+    """The orders table joined to each order's latest ticket job and its ticket once created:
+    the row :data:`_CONFIRMATION` reads, for the order's detail statement."""
+    latest = (
+        select(func.max(_LATEST_JOBS.id))
+        .where(_LATEST_JOBS.kind == NOTIFY_ORDER, _LATEST_JOBS.order_id == orders.c.id)
+        .scalar_subquery()
+    )
+    return orders.join(OutboxJob.__table__, _JOBS.id == latest).outerjoin(
+        DigishareTicket.__table__, _TICKETS.order_id == _JOBS.order_id
+    )
+
+
+# confirmation_of's read, said as columns of an order's detail statement: one round trip less.
+CONFIRMATION_COLUMNS = ConfirmationColumns(
+    source=_latest_ticket_job,
+    columns=_CONFIRMATION_COLUMNS,
+    answer=_confirmation_answer,
+)
 
 
 async def list_jobs(
