@@ -326,7 +326,9 @@ def _direct_driver(session: Session) -> asyncpg.Connection | None:
     autocommit = connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT"
     if autocommit or driver.is_in_transaction():
         return driver
-    if getattr(adapted, "_transaction", True) is not None:
+    if getattr(adapted, "_transaction", True) is not None or not hasattr(
+        adapted, "_start_transaction"
+    ):
         return None  # not the adapter this knows: let the session run the statement
     # SQLAlchemy's asyncpg adapter sends a transaction's BEGIN with its first statement; a
     # statement sent around it would run ahead, outside the transaction. Send that very BEGIN
