@@ -103,13 +103,6 @@ def _check_in_queue(order: Order) -> None:
         )
 
 
-async def _release_other_claims(
-    session: WriteSession, *, actor: Actor, keep: int, now: datetime
-) -> None:
-    """An agent calls one customer at a time: taking an order ends its other claims."""
-    await queries.release_other_claims(session, agent_id=actor.user_id, keep=keep, now=now)
-
-
 async def _take(
     session: WriteSession, order: Order, *, actor: Actor, now: datetime, settings: Settings
 ) -> None:
@@ -168,7 +161,8 @@ async def claim(
         raise await _claimed_elsewhere(session, order)
     _check_in_queue(order)
     await _take(session, order, actor=actor, now=now, settings=settings)
-    await _release_other_claims(session, actor=actor, keep=order.id, now=now)
+    # An agent calls one customer at a time: taking an order ends its other claims.
+    await queries.release_other_claims(session, agent_id=actor.user_id, keep=order.id, now=now)
     await session.flush()
     return order
 

@@ -34,8 +34,7 @@ class EdgeMiddleware:
         self.metrics = metrics()
         # The labelled series, looked up once each: prometheus-client's labels() takes a lock
         # and checks every value on each call.
-        self._counted: dict[tuple[str, str, str], Any] = {}
-        self._timed: dict[tuple[str, str], Any] = {}
+        self._series: dict[tuple[Any, tuple[str, ...]], Any] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -61,8 +60,8 @@ class EdgeMiddleware:
 
     def _record(self, scope: Scope, status: int, seconds: float) -> None:
         route, method = route_template(scope), scope["method"]
-        self._counter(route, method, status).inc()
-        self._timer(route, method).observe(seconds)
+        self._labelled(self.metrics.requests, route, method, str(status)).inc()
+        self._labelled(self.metrics.request_seconds, route, method).observe(seconds)
         if self.log_requests:
             access_log.info(
                 "request",
@@ -75,19 +74,13 @@ class EdgeMiddleware:
                 },
             )
 
-    def _counter(self, route: str, method: str, status: int) -> Any:
-        key = (route, method, str(status))
-        counter = self._counted.get(key)
-        if counter is None:
-            counter = self._counted[key] = self.metrics.requests.labels(*key)
-        return counter
-
-    def _timer(self, route: str, method: str) -> Any:
-        key = (route, method)
-        timer = self._timed.get(key)
-        if timer is None:
-            timer = self._timed[key] = self.metrics.request_seconds.labels(*key)
-        return timer
+    def _labelled(self, family: Any, *labels: str) -> Any:
+        """``family.labels(*labels)``, from the second call on without asking the family."""
+        key = (family, labels)
+        series = self._series.get(key)
+        if series is None:
+            series = self._series[key] = family.labels(*labels)
+        return series
 
 
 def _incoming_request_id(scope: Scope) -> str | None:
