@@ -65,3 +65,19 @@ async def test_a_precompiled_statement_runs_in_the_sessions_transaction(
         await _SUPPLIER.scalar(session, {"name": name, "at": utcnow()})
         await session.commit()
     assert await _suppliers_named(database, name) == 1
+
+
+async def test_a_precompiled_statement_after_a_commit_runs_in_the_next_transaction(
+    database: Database,
+) -> None:
+    """A session's connection is looked up once per transaction: after a commit, the next
+    precompiled write belongs to the next transaction and is undone with it."""
+    kept, undone = "Kept by the first commit", "Undone with the second transaction"
+    async with database.pinned_session() as session:
+        await _SUPPLIER.scalar(session, {"name": kept, "at": utcnow()})
+        await _SUPPLIER.scalar(session, {"name": kept, "at": utcnow()})
+        await session.commit()
+        await _SUPPLIER.scalar(session, {"name": undone, "at": utcnow()})
+        await session.rollback()
+    assert await _suppliers_named(database, kept) == 2
+    assert await _suppliers_named(database, undone) == 0

@@ -310,11 +310,30 @@ class Precompiled:
         return state.statement, args
 
 
+_DIRECT_DRIVER = "commercy.direct_driver"
+
+
 async def _direct_asyncpg(session: AsyncSession) -> asyncpg.Connection | None:
     """The asyncpg connection under the session, where a statement sent straight to it runs
     where the session's own would: in autocommit, or in the session's transaction (its
-    ``BEGIN`` sent first when this is its first statement). None on any other driver."""
-    return await session.run_sync(_direct_driver)  # one hop into SQLAlchemy, not two
+    ``BEGIN`` sent first when this is its first statement). None on any other driver.
+
+    Found once per session transaction: the session keeps its connection until that
+    transaction ends (a commit, a rollback, the close), and the next one finds it again."""
+    transaction = session.sync_session.get_transaction()
+    known = session.info.get(_DIRECT_DRIVER)
+    if (
+        known is not None
+        and transaction is not None
+        and known[0] is transaction
+        and transaction.is_active
+    ):
+        driver: asyncpg.Connection = known[1]
+        return driver
+    found = await session.run_sync(_direct_driver)  # one hop into SQLAlchemy, not two
+    if found is not None:
+        session.info[_DIRECT_DRIVER] = (session.sync_session.get_transaction(), found)
+    return found
 
 
 def _direct_driver(session: Session) -> asyncpg.Connection | None:
@@ -341,12 +360,16 @@ _READS = frozenset({"GET", "HEAD"})
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """One transaction per request, committed at the edge once the endpoint returns (reads:
-    :attr:`Database.read_sessionmaker`). A request holds at most one connection: writes keep
-    theirs for the whole request (:meth:`Database.pinned_session`)."""
+    """One transaction per request, committed at the edge once the endpoint returns. A read
+    (:attr:`Database.read_sessionmaker`) has nothing to commit: closing its session ends it.
+    A request holds at most one connection: writes keep theirs for the whole request
+    (:meth:`Database.pinned_session`)."""
     database: Database = request.app.state.database
-    scope = database.read_sessionmaker() if request.method in _READS else database.pinned_session()
-    async with scope as session:
+    if request.method in _READS:
+        async with database.read_sessionmaker() as session:
+            yield session
+        return
+    async with database.pinned_session() as session:
         try:
             yield session
             await session.commit()
