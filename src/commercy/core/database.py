@@ -298,16 +298,20 @@ class Precompiled:
             built = self.statement.compile(dialect=dialect)
             assert isinstance(built, SQLCompiler)
             compiled = self._compiled[dialect.name] = built
-        state = compiled.construct_expanded_state(dict(params))
-        # The statement's own processors, and those of the values an IN list expanded into.
-        own = cast("Mapping[str, Callable[[Any], Any]]", compiled._bind_processors)
-        processors = {**own, **state.processors}
-        values = state.parameters
+        processors = cast("Mapping[str, Callable[[Any], Any]]", compiled._bind_processors)
+        if compiled.post_compile_params:
+            # An IN list: its values expand into parameters of their own, with processors.
+            state = compiled.construct_expanded_state(dict(params))
+            sql, names, values = state.statement, state.positiontup, state.parameters
+            processors = {**processors, **state.processors}
+        else:
+            sql, names = compiled.string, compiled.positiontup
+            values = compiled.construct_params(dict(params))
         args = [
             processors[name](values[name]) if name in processors else values[name]
-            for name in state.positiontup or ()
+            for name in names or ()
         ]
-        return state.statement, args
+        return sql, args
 
 
 _DIRECT_DRIVER = "commercy.direct_driver"
