@@ -11,8 +11,9 @@ each a SQLAlchemy Core statement built once with every value a named parameter:
   tests/orders/test_repository.py holds them to);
 - :func:`insert_order`: the order with its number in the insert itself (the id from
   ``orders_id_seq`` on PostgreSQL, SQLite's next rowid under its write lock), then its items
-  and its first history line. The objects it returns are attached to the session as the ORM
-  would have left them, so the caller and the order's listeners see an ordinary order.
+  and its first history line. It returns the rows as written (:class:`InsertedOrder`): the
+  API's answer is validated from them, with no ORM object built; :func:`attached_order` makes
+  them the objects a flush would have left, for callers that want an ordinary order.
 
 A status change's writes are plain statements too (:func:`move_order`): the versioned
 ``UPDATE`` of the order and its history line, without the unit of work's flush.
@@ -41,6 +42,7 @@ from sqlalchemy import (
     false,
     func,
     insert,
+    inspect,
     literal_column,
     or_,
     select,
@@ -278,17 +280,39 @@ class NewItem:
     product_image: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class InsertedOrder:
+    """A new order's rows as :func:`insert_order` wrote them: ``order`` has a value for every
+    column, each of ``items`` and ``history`` (its first line) its id and columns."""
+
+    order: dict[str, Any]
+    items: list[dict[str, Any]]
+    history: dict[str, Any]
+
+    def quantities(self) -> list[tuple[int, int]]:
+        """Each item's (product id, quantity), in the items' order."""
+        return [(item["product_id"], item["quantity"]) for item in self.items]
+
+    def answer_values(self) -> dict[str, Any]:
+        """The order's values with its ``items``, each with its ``line_total``: what an order's
+        answer is validated from, as an order's detail read gives them (``queries``)."""
+        items = [
+            {**item, "line_total": item["unit_price"] * item["quantity"]} for item in self.items
+        ]
+        return {**self.order, "items": items}
+
+
 async def insert_order(
     session: WriteSession,
     *,
     order: dict[str, Any],
     items: Sequence[NewItem],
     history: dict[str, Any],
-) -> Order:
+) -> InsertedOrder:
     """Insert the order (``order``: a value for each column of ``_ORDER_VALUES`` but the
     defaults ``call_attempts`` and ``version`` and the folded name), its items and its first
-    history line (``history``: its columns but ``order_id`` and ``changes``); the order comes
-    back with its id and number, its items and history loaded, attached to ``session``."""
+    history line (``history``: its columns but ``order_id`` and ``changes``); the rows as
+    written, with the order's id and number and the lines' ids."""
     created_at: datetime = order["created_at"]
     values = {
         **order,
@@ -303,21 +327,45 @@ async def insert_order(
     item_rows = [{"order_id": order_id, **_item_values(item)} for item in items]
     item_ids = await _insert_items(session, dialect=dialect, order_id=order_id, rows=item_rows)
     history_id = await _INSERT_HISTORY.scalar(session, {"order_id": order_id, **history})
-    created = Order(
-        id=order_id,
-        order_number=number,
-        barcode=number,
-        next_call_at=None,
-        claimed_by_user_id=None,
-        claim_expires_at=None,
-        **{name: values[name] for name in _ORDER_VALUES},
+    return InsertedOrder(
+        order={
+            "id": order_id,
+            "order_number": number,
+            "barcode": number,
+            "next_call_at": None,
+            "claimed_by_user_id": None,
+            "claim_expires_at": None,
+            **{name: values[name] for name in _ORDER_VALUES},
+        },
+        items=[{"id": item_id, **row} for item_id, row in zip(item_ids, item_rows, strict=True)],
+        # ``changes`` is left out of the insert: SQL NULL, not JSON null, as the ORM wrote it.
+        history={"id": history_id, "order_id": order_id, "changes": None, **history},
     )
-    created.items = [
-        OrderItem(id=item_id, **row) for item_id, row in zip(item_ids, item_rows, strict=True)
-    ]
-    # ``changes`` is left out of the insert: SQL NULL, not JSON null, as the ORM wrote it.
-    created.history = [OrderStatusChange(id=history_id, order_id=order_id, changes=None, **history)]
-    return _attached(session, created)
+
+
+def attached_order(session: AsyncSession, inserted: InsertedOrder) -> Order:
+    """The rows just inserted as persistent objects of ``session``, its items and history
+    loaded: what the ORM's flush would have left."""
+    created = Order(**inserted.order)
+    created.items = [OrderItem(**item) for item in inserted.items]
+    created.history = [OrderStatusChange(**inserted.history)]
+    for instance in (created, *created.items, *created.history):
+        make_transient_to_detached(instance)
+    session.add(created)
+    return created
+
+
+_ORDER_CLASS = inspect(Order).class_manager
+
+
+def order_of_columns(inserted: InsertedOrder) -> Order:
+    """The order alone as an ORM object of its column values, outside any session, built as the
+    ORM's loader builds one (its values set as loaded, not as changes to flush): what reads an
+    order's columns needs, for a fraction of the constructor's cost. Its items and history are
+    not loaded."""
+    order: Order = _ORDER_CLASS.new_instance()
+    order.__dict__.update(inserted.order)
+    return order
 
 
 async def _insert_items(
@@ -342,14 +390,6 @@ def _item_values(item: NewItem) -> dict[str, Any]:
         "notes": item.notes,
         "product_image": item.product_image,
     }
-
-
-def _attached(session: AsyncSession, order: Order) -> Order:
-    """The rows just inserted, as persistent objects of the session: what a flush leaves."""
-    for instance in (order, *order.items, *order.history):
-        make_transient_to_detached(instance)
-    session.add(order)
-    return order
 
 
 # --- a status change ------------------------------------------------------------------------
