@@ -36,6 +36,7 @@ from sqlalchemy import (
     String,
     Text,
     and_,
+    any_,
     bindparam,
     cast,
     exists,
@@ -52,6 +53,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.sql.elements import ColumnClause
 
 from commercy.blocklist.models import BlockedPhone
 from commercy.catalog.models import Product
@@ -102,7 +104,22 @@ def _mapping_of_product() -> Any:
     )
 
 
-def _facts_statement() -> Select[Any]:
+def _one_of(column: Any, name: str, *, dialect: str) -> Any:
+    """``column`` is one of the list parameter ``name``. PostgreSQL takes the list as one array
+    (``= ANY``), so the statement's SQL is the same for every list and is not rewritten for its
+    length on each run, as an expanding ``IN`` is; SQLite has no arrays."""
+    if dialect == "postgresql":
+        return column == any_(bindparam(name, type_=ARRAY(column.type)))
+    return column.in_(bindparam(name, expanding=True))
+
+
+# The open statuses written into the SQL: constants, so no parameter to expand on each run.
+_OPEN_STATUSES: list[ColumnClause[Any]] = [
+    literal_column(f"'{status.value}'") for status in sorted(OPEN)
+]
+
+
+def _facts_statement(dialect: str) -> Select[Any]:
     mapped_image = (
         select(_CONVERTY.image)
         .join_from(
@@ -122,7 +139,7 @@ def _facts_statement() -> Select[Any]:
             _ORDERS.reseller_id == bindparam("reseller_id"),
             _ORDERS.customer_phone == bindparam("phone"),
             _ORDERS.created_at >= bindparam("duplicate_since", type_=_ORDERS.created_at.type),
-            _ORDERS.status.in_(OPEN),
+            _ORDERS.status.in_(_OPEN_STATUSES),
             _ORDERS.blocked == false(),
         )
         .order_by(_ORDERS.created_at.desc(), _ORDERS.id.desc())
@@ -132,7 +149,7 @@ def _facts_statement() -> Select[Any]:
     blocked_reason = (
         select(_BLOCKED.reason)
         .where(
-            _BLOCKED.phone.in_(bindparam("phones", expanding=True)),
+            _one_of(_BLOCKED.phone, "phones", dialect=dialect),
             or_(_BLOCKED.reseller_id == bindparam("reseller_id"), _BLOCKED.reseller_id.is_(None)),
         )
         .order_by(_BLOCKED.reseller_id.is_(None), _BLOCKED.id)
@@ -151,13 +168,13 @@ def _facts_statement() -> Select[Any]:
         blocked_reason.label("blocked_reason"),
     ).where(
         _PRODUCTS.supplier_id == bindparam("supplier_id"),
-        _PRODUCTS.id.in_(bindparam("product_ids", expanding=True)),
+        _one_of(_PRODUCTS.id, "product_ids", dialect=dialect),
     )
 
 
 # Products first, then the flags of the whole order repeated on each row: when no product
 # matches, the order is refused anyway and its flags are not needed.
-_FACTS = Precompiled(_facts_statement())
+_FACTS = {name: Precompiled(_facts_statement(name)) for name in ("postgresql", "sqlite")}
 
 
 async def creation_facts(
@@ -170,7 +187,7 @@ async def creation_facts(
     duplicate_since: datetime | None,
 ) -> CreationFacts:
     """Everything a create reads, in one statement (see the module's docstring)."""
-    rows = await _FACTS.rows(
+    rows = await _FACTS[session.get_bind().dialect.name].rows(
         session,
         {
             "reseller_id": reseller_id,
@@ -473,6 +490,4 @@ async def move_then_line(
 
 
 def _stale(move: dict[str, Any]) -> StaleDataError:
-    return StaleDataError(
-        f"order {move['order_id']} changed since version {move['read_version']}"
-    )
+    return StaleDataError(f"order {move['order_id']} changed since version {move['read_version']}")
