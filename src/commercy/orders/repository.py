@@ -16,7 +16,8 @@ each a SQLAlchemy Core statement built once with every value a named parameter:
   them the objects a flush would have left, for callers that want an ordinary order.
 
 A status change's writes are plain statements too (:func:`move_order`): the versioned
-``UPDATE`` of the order and its history line, without the unit of work's flush.
+``UPDATE`` of the order and its history line, without the unit of work's flush, in one statement
+on PostgreSQL.
 """
 
 from __future__ import annotations
