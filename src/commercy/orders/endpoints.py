@@ -28,7 +28,6 @@ from commercy.orders import (
     versions,
 )
 from commercy.orders.filters import FiltersDep
-from commercy.orders.models import Order
 from commercy.orders.schemas import (
     BulkStatusIn,
     BulkStatusResult,
@@ -70,13 +69,13 @@ _WITH_ETAG: dict[int | str, dict[str, Any]] = {
 # --- create ---------------------------------------------------------------------------------
 
 
-def _created_body(order: Order) -> dict[str, Any]:
+def _created_body(order: OrderCreatedOut) -> dict[str, Any]:
     """The seed's answer: ``orderNumber`` and ``orderStatus`` at the top, then ``order``."""
     return envelope(
         message="Order created successfully",
         orderNumber=order.order_number,
         orderStatus=order.status.value,
-        order=OrderCreatedOut.model_validate(order),
+        order=order,
     )
 
 
@@ -139,7 +138,7 @@ async def create_order(
         replay = under_key.replay
         headers = {"Idempotent-Replayed": "true"}
         return json_response(replay.body, status_code=replay.status_code, headers=headers)
-    order = await service.create_order(session, actor=actor, data=body, settings=settings)
+    order = await service.create_order_answer(session, actor=actor, data=body, settings=settings)
     answer = _created_body(order)
     await under_key.keep(status_code=status.HTTP_201_CREATED, body=answer)
     return json_response(answer, status_code=status.HTTP_201_CREATED)

@@ -32,7 +32,7 @@ from commercy.orders.models import (
     OrderStatusChange,
     PaymentStatus,
 )
-from commercy.orders.schemas import OrderCreate, OrderDetailOut, OrderItemIn
+from commercy.orders.schemas import OrderCreate, OrderCreatedOut, OrderDetailOut, OrderItemIn
 
 SUR_PLACE = "Sur place"
 
@@ -244,7 +244,30 @@ async def create_order(
 ) -> Order:
     """Create an order with its items and first history line; take stock when it starts in a
     stock-holding status. Raises 400 (naming every bad field), 403 or 409; writes nothing then.
-    Its statements are ``repository``'s: one read, then the inserts."""
+    Its statements are ``repository``'s: one read, then the inserts. The order comes back
+    attached to ``session``, its items and history loaded."""
+    inserted = await _insert_order(session, actor=actor, data=data, settings=settings)
+    order = repository.attached_order(session, inserted)
+    await events.order_created(session, order)
+    return order
+
+
+async def create_order_answer(
+    session: WriteSession, *, actor: Actor, data: OrderCreate, settings: Settings
+) -> OrderCreatedOut:
+    """:func:`create_order`, with the same rules and writes, answered as the API answers it:
+    validated from the rows written, without the ORM objects :func:`create_order` builds (the
+    listeners get the order's columns only). tests/orders/test_create_answer.py holds the two
+    to the same answer and rows."""
+    inserted = await _insert_order(session, actor=actor, data=data, settings=settings)
+    await events.order_created(session, repository.order_of_columns(inserted))
+    return OrderCreatedOut.model_validate(inserted.answer_values())
+
+
+async def _insert_order(
+    session: WriteSession, *, actor: Actor, data: OrderCreate, settings: Settings
+) -> repository.InsertedOrder:
+    """The create's rules and writes, but the announcement of the new order."""
     reseller_id, supplier_id = await _order_parties(session, actor=actor, data=data)
     phone, phone2 = _phones(data, region=settings.default_phone_region)
     status, payment, city, governorate = _start(data)
@@ -270,7 +293,7 @@ async def create_order(
         raise invalid([("products", f"An order's total is at most {MONEY_MAX}")])
     flags = Flags(facts.possible_duplicate_of, facts.blocked_reason)
     now = utcnow()
-    order = await repository.insert_order(
+    inserted = await repository.insert_order(
         session,
         order={
             "reseller_id": reseller_id,
@@ -309,9 +332,8 @@ async def create_order(
         },
     )
     if status in lifecycle.HOLDS_STOCK:
-        await take_quantities(session, _quantities_of(order.items))
-    await events.order_created(session, order)
-    return order
+        await take_quantities(session, _summed(inserted.quantities()))
+    return inserted
 
 
 def _new_item(item: OrderItemIn, product: repository.ProductFact) -> repository.NewItem:
@@ -349,11 +371,15 @@ async def _quantities(session: AsyncSession, *, order_id: int) -> list[tuple[int
 
 
 def _quantities_of(items: Iterable[OrderItem]) -> list[tuple[int, int]]:
+    return _summed((item.product_id, item.quantity) for item in items)
+
+
+def _summed(quantities: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
     """(product id, quantity) per product, sorted by product id so that concurrent stock
     updates lock rows in the same order and cannot deadlock."""
     totals: Counter[int] = Counter()
-    for item in items:
-        totals[item.product_id] += item.quantity
+    for product_id, quantity in quantities:
+        totals[product_id] += quantity
     return sorted(totals.items())
 
 
