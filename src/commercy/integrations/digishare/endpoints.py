@@ -5,10 +5,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from commercy.auth.dependencies import CurrentActor
-from commercy.core.database import ReadSessionDep, WriteSessionDep
+from commercy.core.database import ReadSessionDep, WriteSession, WriteSessionDep
 from commercy.core.dependencies import SettingsDep
 from commercy.core.envelopes import Envelope, Page
 from commercy.core.errors import NotFound, error_response
@@ -16,8 +15,8 @@ from commercy.core.ids import PathId, id_query
 from commercy.core.pagination import PageDep
 from commercy.core.responses import envelope, paginated
 from commercy.core.settings import Settings
-from commercy.integrations.digishare import inbox, service
-from commercy.integrations.digishare.models import DigishareIntegration, EventOutcome
+from commercy.integrations.digishare import inbox, repository, service
+from commercy.integrations.digishare.models import EventOutcome
 from commercy.integrations.digishare.schemas import (
     ConnectionTestOut,
     EventOut,
@@ -156,11 +155,11 @@ async def digishare_webhook(
     including events we do not act on, so Digishare never retries or disables the webhook for
     them.
     """
-    integration = await _integration(session, integration_id)
-    inbox.check_credential(integration, request.headers, settings=settings)
+    receiver = await _receiver(session, integration_id)
+    inbox.check_credential(receiver, request.headers, settings=settings)
     event = await inbox.receive(
         session,
-        integration=integration,
+        receiver=receiver,
         raw_body=await request.body(),
         max_ahead=timedelta(seconds=settings.digishare_webhook_max_ahead_seconds),
     )
@@ -177,11 +176,11 @@ async def digishare_webhook(
     return envelope(EventOut.model_validate(event), message="Event recorded")
 
 
-async def _integration(session: AsyncSession, integration_id: int) -> DigishareIntegration:
-    integration = await session.get(DigishareIntegration, integration_id)
-    if integration is None:
+async def _receiver(session: WriteSession, integration_id: int) -> repository.WebhookReceiver:
+    receiver = await repository.webhook_receiver(session, integration_id)
+    if receiver is None:
         raise NotFound("Unknown webhook")
-    return integration
+    return receiver
 
 
 def _job_out(job: OutboxJob, settings: Settings) -> JobOut:
