@@ -126,10 +126,10 @@ async def receive(
     logs.bind(ticket_id=ticket_id)
     if verdict is None:
         assert payload is not None  # a verdict is given to every event without one
-        await _apply_ticket_update(
+        applied_to = await _apply_ticket_update(
             session, receiver=receiver, event=event, payload=payload, max_ahead=max_ahead
         )
-        await repository.record_outcome(session, event)
+        await repository.record_outcome(session, event, applied_to=applied_to)
     logs.bind(order_id=event.order_id)
     metrics().webhook_events.labels(event.outcome.value).inc()
     return event
@@ -160,7 +160,9 @@ async def _apply_ticket_update(
     event: repository.InboxEvent,
     payload: dict[str, Any],
     max_ahead: timedelta,
-) -> None:
+) -> repository.TicketLink | None:
+    """Handle a ``ticket.updated``: what it did goes on ``event``. The ticket whose latest
+    event it becomes (even when the lifecycle refuses the move: it happened), if any."""
     ticket = _ticket(payload)
     status_id = str(
         _changes(payload).get("ticket_status_id") or ticket.get("ticket_status_id") or ""
@@ -170,7 +172,7 @@ async def _apply_ticket_update(
     found = await _find_order(session, receiver=receiver, ticket=ticket)
     if found is None:
         event.outcome, event.detail = EventOutcome.UNKNOWN_TICKET, "No order for this ticket"
-        return
+        return None
     link, order = found
     event.order_id = order.id
     changed = _changes(payload)
@@ -180,7 +182,7 @@ async def _apply_ticket_update(
         event.outcome = EventOutcome.UNCHANGED
         names = [name[:40] for name in sorted(changed) if name.isprintable()][:10]
         event.detail = f"The ticket's status did not change ({', '.join(names)})"
-        return
+        return None
     refusal = _refuse_for_time(
         happened,
         received_at=event.received_at,
@@ -189,14 +191,13 @@ async def _apply_ticket_update(
     )
     if refusal is not None:
         event.outcome, event.detail = refusal
-        return
+        return None
     target = receiver.status_map.get(status_id)
     if target is None:
         event.outcome, event.detail = EventOutcome.UNMAPPED, f"Status {status_id!r} is not mapped"
-        return
-    # Written whatever the order's move does: an event refused by the lifecycle still happened.
-    await repository.set_last_event_at(session, order_id=link.order_id, at=happened.at)
+        return None
     await _move_order(session, order=order, target=OrderStatus(target), event=event)
+    return link
 
 
 def _refuse_for_time(

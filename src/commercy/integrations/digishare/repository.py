@@ -140,31 +140,45 @@ async def insert_event_once(session: WriteSession, **values: Any) -> int | None:
     return None if event_id is None else int(event_id)
 
 
-_RECORD_OUTCOME = Precompiled(
+_OUTCOME_COLUMNS = ("outcome", "detail", "order_id", "event_at", "event_time_source")
+_SET_OUTCOME = (
     update(table_of(DigishareEvent))
     .where(_EVENTS.id == bindparam("event_id"))
-    .values(
-        {
-            name: bindparam(name, type_=_EVENTS[name].type)
-            for name in ("outcome", "detail", "order_id", "event_at", "event_time_source")
-        }
-    )
+    .values({name: bindparam(name, type_=_EVENTS[name].type) for name in _OUTCOME_COLUMNS})
 )
+# The ticket's time of its latest applied event; no ticket's when ``linked_order_id`` is NULL.
+_SET_LAST_EVENT_AT = (
+    update(table_of(DigishareTicket))
+    .where(_TICKETS.order_id == bindparam("linked_order_id"))
+    .values(last_event_at=bindparam("event_at", type_=_TICKETS.last_event_at.type))
+)
+_RECORD_OUTCOME = Precompiled(_SET_OUTCOME)
+_RECORD_LAST_EVENT_AT = Precompiled(_SET_LAST_EVENT_AT)
+# On PostgreSQL both in one statement: the ticket's update a data-modifying CTE, which runs
+# whether or not the statement reads it.
+_RECORD_BOTH = Precompiled(_SET_OUTCOME.add_cte(_SET_LAST_EVENT_AT.cte("last_event")))
 
 
-async def record_outcome(session: WriteSession, event: InboxEvent) -> None:
-    """Write what ``event`` did on its row."""
-    await _RECORD_OUTCOME.execute(
-        session,
-        {
-            "event_id": event.id,
-            "outcome": event.outcome,
-            "detail": event.detail,
-            "order_id": event.order_id,
-            "event_at": event.event_at,
-            "event_time_source": event.event_time_source,
-        },
-    )
+async def record_outcome(
+    session: WriteSession, event: InboxEvent, *, applied_to: TicketLink | None
+) -> None:
+    """Write what ``event`` did on its row and, given the ticket it was applied to (the
+    ticket's row locked), its time as the ticket's latest."""
+    params = {
+        "event_id": event.id,
+        "outcome": event.outcome,
+        "detail": event.detail,
+        "order_id": event.order_id,
+        "event_at": event.event_at,
+        "event_time_source": event.event_time_source,
+        "linked_order_id": None if applied_to is None else applied_to.order_id,
+    }
+    if session.get_bind().dialect.name == "postgresql":
+        await _RECORD_BOTH.execute(session, params)
+        return
+    await _RECORD_OUTCOME.execute(session, params)
+    if applied_to is not None:
+        await _RECORD_LAST_EVENT_AT.execute(session, params)
 
 
 # --- the ticket and its order ---------------------------------------------------------------
@@ -272,15 +286,3 @@ async def record_link(
     except IntegrityError:
         return None
     return TicketLink(order_id=order_id, ticket_id=ticket_id, last_event_at=None)
-
-
-_SET_LAST_EVENT_AT = Precompiled(
-    update(table_of(DigishareTicket))
-    .where(_TICKETS.order_id == bindparam("linked_order_id"))
-    .values(last_event_at=bindparam("last_event_at", type_=_TICKETS.last_event_at.type))
-)
-
-
-async def set_last_event_at(session: WriteSession, *, order_id: int, at: datetime) -> None:
-    """Remember when the latest event applied to the order's ticket happened."""
-    await _SET_LAST_EVENT_AT.execute(session, {"linked_order_id": order_id, "last_event_at": at})
