@@ -4,13 +4,13 @@ Every Digishare webhook call reads its integration, inserts the raw event, locks
 order, and writes what the event did. Through the ORM each of those built and tracked objects
 and the end flushed them; here each is a SQLAlchemy Core statement compiled once
 (:class:`~commercy.core.database.Precompiled`), with every value a named parameter, and no ORM
-object is built. ``tests/integrations/test_webhook_rows.py`` holds the rows they write to what
-the ORM wrote.
+object is built. The ticket and its order are locked in one statement, and on PostgreSQL the
+event's outcome and the ticket's latest time are written in one.
+``tests/integrations/test_webhook_rows.py`` holds the rows they write to what the ORM wrote.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -79,13 +79,8 @@ async def webhook_receiver(session: WriteSession, integration_id: int) -> Webhoo
         auth_type=WebhookAuthType(row["webhook_auth_type"]),
         auth_name=row["webhook_auth_name"],
         secret_sealed=row["webhook_secret_sealed"],
-        status_map=_json(row["status_map"]) or {},
+        status_map=row["status_map"],
     )
-
-
-def _json(value: Any) -> Any:
-    """A JSON column's value as Python: the driver may hand over its text."""
-    return json.loads(value) if isinstance(value, str | bytes) else value
 
 
 # --- the event ------------------------------------------------------------------------------
