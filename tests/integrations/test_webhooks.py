@@ -13,7 +13,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import event as engine_events
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.util import await_only
 
@@ -331,6 +331,50 @@ async def test_an_event_that_finds_its_ticket_recorded_meanwhile_still_applies(
     assert first.json()["data"]["outcome"] == "applied"
     assert second.json()["data"]["outcome"] == "applied"
     assert await order_status(client, shop, order["id"]) == "not_reached"
+
+
+@pytest.mark.postgres_only
+async def test_an_event_waiting_for_its_order_reads_it_as_the_change_it_waited_for_left_it(
+    client: httpx.AsyncClient, shop: Shop, session: AsyncSession, observer: Database
+) -> None:
+    """An agent's status change holds the order's row; the event, its ticket recorded, locks
+    the ticket and waits for the order. It must then see the agent's status and version."""
+    order = await place_order(client, shop)
+    session.add(
+        DigishareTicket(
+            order_id=order["id"], integration_id=shop.integration_id, ticket_id="t0k3nt1ck3t00001"
+        )
+    )
+    await session.commit()
+    event = ticket_updated(order["orderNumber"], CALL_BACK_LATER, at="2026-01-13 16:29:51")
+
+    async with observer.engine.connect() as agent:
+        await agent.execute(
+            text("UPDATE orders SET status = 'not_reached', version = version + 1 WHERE id = :id"),
+            {"id": order["id"]},
+        )
+        late = asyncio.create_task(deliver(client, shop, event))
+        await _until_a_statement_waits_for_a_lock(session)
+        await agent.commit()
+    answer = await late
+
+    assert answer.json()["data"]["outcome"] == "applied"
+    assert answer.json()["data"]["detail"] == "not_reached → rapported"
+    assert await order_status(client, shop, order["id"]) == "rapported"
+
+
+async def _until_a_statement_waits_for_a_lock(session: AsyncSession) -> None:
+    waiting = text(
+        "SELECT count(*) FROM pg_stat_activity "
+        "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )
+    for _ in range(500):
+        found = await session.scalar(waiting)
+        await session.commit()
+        if found:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("no statement waited for a lock")
 
 
 @asynccontextmanager

@@ -4,20 +4,19 @@ from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import JSONResponse
-from sqlalchemy.ext.asyncio import AsyncSession
+from fastapi.responses import Response
 
 from commercy.auth.dependencies import CurrentActor
-from commercy.core.database import ReadSessionDep, WriteSessionDep
+from commercy.core.database import ReadSessionDep, WriteSession, WriteSessionDep
 from commercy.core.dependencies import SettingsDep
 from commercy.core.envelopes import Envelope, Page
 from commercy.core.errors import NotFound, error_response
 from commercy.core.ids import PathId, id_query
 from commercy.core.pagination import PageDep
-from commercy.core.responses import envelope, paginated
+from commercy.core.responses import envelope, envelope_response, paginated
 from commercy.core.settings import Settings
-from commercy.integrations.digishare import inbox, service
-from commercy.integrations.digishare.models import DigishareIntegration, EventOutcome
+from commercy.integrations.digishare import inbox, repository, service
+from commercy.integrations.digishare.models import EventOutcome
 from commercy.integrations.digishare.schemas import (
     ConnectionTestOut,
     EventOut,
@@ -147,7 +146,7 @@ async def list_events(
 @webhook_router.post("/digishare/{integration_id}", response_model=WebhookAnswer)
 async def digishare_webhook(
     integration_id: PathId, request: Request, session: WriteSessionDep, settings: SettingsDep
-) -> dict[str, Any] | JSONResponse:
+) -> Response:
     """The URL to give Digishare for `ticket.updated` (and any other event).
 
     Authenticated by the credential configured in the integration (Basic, Bearer or custom
@@ -156,16 +155,16 @@ async def digishare_webhook(
     including events we do not act on, so Digishare never retries or disables the webhook for
     them.
     """
-    integration = await _integration(session, integration_id)
-    inbox.check_credential(integration, request.headers, settings=settings)
+    receiver = await _receiver(session, integration_id)
+    inbox.check_credential(receiver, request.headers, settings=settings)
     event = await inbox.receive(
         session,
-        integration=integration,
+        receiver=receiver,
         raw_body=await request.body(),
         max_ahead=timedelta(seconds=settings.digishare_webhook_max_ahead_seconds),
     )
     if event is None:
-        return envelope({"duplicate": True}, message="Event already received")
+        return envelope_response({"duplicate": True}, message="Event already received")
     if event.outcome is EventOutcome.MALFORMED:
         # Answered (not raised) so the session still commits: the raw call stays on record.
         return error_response(
@@ -174,14 +173,14 @@ async def digishare_webhook(
             message=event.detail or "Malformed event",
             details={"field": "body", "message": event.detail, "eventId": event.id},
         )
-    return envelope(EventOut.model_validate(event), message="Event recorded")
+    return envelope_response(EventOut.model_validate(event), message="Event recorded")
 
 
-async def _integration(session: AsyncSession, integration_id: int) -> DigishareIntegration:
-    integration = await session.get(DigishareIntegration, integration_id)
-    if integration is None:
+async def _receiver(session: WriteSession, integration_id: int) -> repository.WebhookReceiver:
+    receiver = await repository.webhook_receiver(session, integration_id)
+    if receiver is None:
         raise NotFound("Unknown webhook")
-    return integration
+    return receiver
 
 
 def _job_out(job: OutboxJob, settings: Settings) -> JobOut:

@@ -25,29 +25,21 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import IntegrityError
 from starlette.datastructures import Headers
 
 from commercy.core import logs
-from commercy.core.crypto import SealError, unseal
+from commercy.core.crypto import SealError, unseal_remembered
 from commercy.core.database import WriteSession, utcnow
 from commercy.core.errors import CommercyError, Unauthorized
 from commercy.core.json_body import UnreadableJson, read_json
 from commercy.core.metrics import metrics
 from commercy.core.settings import Settings
-from commercy.integrations.digishare.models import (
-    DigishareEvent,
-    DigishareIntegration,
-    DigishareTicket,
-    EventOutcome,
-    EventTimeSource,
-    WebhookAuthType,
-)
+from commercy.integrations.digishare import repository
+from commercy.integrations.digishare.models import EventOutcome, EventTimeSource, WebhookAuthType
 from commercy.orders import lifecycle
 from commercy.orders import service as orders_service
 from commercy.orders.models import Order, OrderStatus
+from commercy.orders.service import LockedOrder
 
 logger = logging.getLogger("commercy.digishare.inbox")
 
@@ -56,22 +48,22 @@ _HANDLED_EVENTS = {"ticket.updated"}
 
 
 def check_credential(
-    integration: DigishareIntegration, headers: Headers, *, settings: Settings
+    receiver: repository.WebhookReceiver, headers: Headers, *, settings: Settings
 ) -> None:
     """Raise 401 unless the request carries the credential configured for this integration."""
     try:
-        secret = unseal(integration.webhook_secret_sealed, settings=settings)
+        secret = unseal_remembered(receiver.secret_sealed, settings=settings)
     except SealError as exc:
-        logger.error("integration %s: webhook secret unreadable", integration.id)
+        logger.error("integration %s: webhook secret unreadable", receiver.id)
         raise Unauthorized("Webhook credential rejected") from exc
-    auth_type = integration.webhook_auth_type
+    auth_type = receiver.auth_type
     if auth_type is WebhookAuthType.BEARER:
         ok = _same(headers.get("authorization", ""), f"Bearer {secret}")
     elif auth_type is WebhookAuthType.HEADER:
-        ok = _same(headers.get(integration.webhook_auth_name or "", ""), secret)
+        ok = _same(headers.get(receiver.auth_name or "", ""), secret)
     else:
         username, password = _basic_credentials(headers.get("authorization", ""))
-        user_ok = _same(username, integration.webhook_auth_name or "")
+        user_ok = _same(username, receiver.auth_name or "")
         ok = _same(password, secret) & user_ok
     if not ok:
         raise Unauthorized("Webhook credential rejected")
@@ -96,63 +88,92 @@ def _basic_credentials(header: str) -> tuple[str, str]:
 async def receive(
     session: WriteSession,
     *,
-    integration: DigishareIntegration,
+    receiver: repository.WebhookReceiver,
     raw_body: bytes,
     max_ahead: timedelta,
-) -> DigishareEvent | None:
+) -> repository.InboxEvent | None:
     """Record and apply one webhook call. None means we had this exact event already."""
     payload, unreadable = _parse(raw_body)
-    event = await _insert_once(
+    event_name, ticket_id = _text(payload, "event"), _ticket_id(payload)
+    verdict = _verdict_without_ticket(payload, unreadable, event=event_name, ticket_id=ticket_id)
+    # What only the payload decides is inserted as it stands; the rest is written once known.
+    outcome, detail = verdict or (EventOutcome.MALFORMED, None)
+    received_at = utcnow()
+    event_id = await repository.insert_event_once(
         session,
-        integration_id=integration.id,
+        integration_id=receiver.id,
         dedup_key=_dedup_key(raw_body, payload),
-        event=_text(payload, "event"),
-        ticket_id=_ticket_id(payload),
+        event=event_name,
+        ticket_id=ticket_id,
         # As received, but for what text cannot hold (bytes that are not UTF-8, NUL): U+FFFD.
         raw_body=raw_body.decode("utf-8", errors="replace").replace("\x00", "\ufffd"),
         payload=payload,
-        outcome=EventOutcome.MALFORMED,
-        received_at=utcnow(),
+        outcome=outcome,
+        detail=detail,
+        received_at=received_at,
     )
-    if event is None:
+    if event_id is None:
         metrics().webhook_events.labels("duplicate").inc()
         return None
-    logs.bind(ticket_id=event.ticket_id)
-    if unreadable is not None:
-        event.detail = f"Body {unreadable}"
-    elif payload is None or event.event is None or event.ticket_id is None:
-        event.detail = "Body is not a Digishare event (event, data.id)"
-    elif event.event not in _HANDLED_EVENTS:
-        event.outcome = EventOutcome.IGNORED
-        event.detail = f"{event.event} needs no action"
-    else:
-        await _apply_ticket_update(
-            session, integration=integration, event=event, payload=payload, max_ahead=max_ahead
+    event = repository.InboxEvent(
+        id=event_id,
+        event=event_name,
+        ticket_id=ticket_id,
+        received_at=received_at,
+        outcome=outcome,
+        detail=detail,
+    )
+    logs.bind(ticket_id=ticket_id)
+    if verdict is None:
+        assert payload is not None  # a verdict is given to every event without one
+        applied_to = await _apply_ticket_update(
+            session, receiver=receiver, event=event, payload=payload, max_ahead=max_ahead
         )
-    await session.flush()
+        await repository.record_outcome(session, event, applied_to=applied_to)
     logs.bind(order_id=event.order_id)
     metrics().webhook_events.labels(event.outcome.value).inc()
     return event
 
 
+def _verdict_without_ticket(
+    payload: dict[str, Any] | None,
+    unreadable: UnreadableJson | None,
+    *,
+    event: str | None,
+    ticket_id: str | None,
+) -> tuple[EventOutcome, str] | None:
+    """What an event we do not apply to a ticket did, which its body alone decides; None for
+    a ``ticket.updated`` to apply."""
+    if unreadable is not None:
+        return EventOutcome.MALFORMED, f"Body {unreadable}"
+    if payload is None or event is None or ticket_id is None:
+        return EventOutcome.MALFORMED, "Body is not a Digishare event (event, data.id)"
+    if event not in _HANDLED_EVENTS:
+        return EventOutcome.IGNORED, f"{event} needs no action"
+    return None
+
+
 async def _apply_ticket_update(
     session: WriteSession,
     *,
-    integration: DigishareIntegration,
-    event: DigishareEvent,
+    receiver: repository.WebhookReceiver,
+    event: repository.InboxEvent,
     payload: dict[str, Any],
     max_ahead: timedelta,
-) -> None:
+) -> repository.TicketLink | None:
+    """Handle a ``ticket.updated``: what it did goes on ``event``. The ticket whose latest
+    event it becomes (even when the lifecycle refuses the move: it happened), if any."""
     ticket = _ticket(payload)
     status_id = str(
         _changes(payload).get("ticket_status_id") or ticket.get("ticket_status_id") or ""
     )
     happened = event_time(payload, received_at=event.received_at)
     event.event_at, event.event_time_source = happened.at, happened.source
-    link, order = await _find_order(session, integration=integration, ticket=ticket)
-    if order is None:
+    found = await _find_order(session, receiver=receiver, ticket=ticket)
+    if found is None:
         event.outcome, event.detail = EventOutcome.UNKNOWN_TICKET, "No order for this ticket"
-        return
+        return None
+    link, order = found
     event.order_id = order.id
     changed = _changes(payload)
     if changed and "ticket_status_id" not in changed:
@@ -161,7 +182,7 @@ async def _apply_ticket_update(
         event.outcome = EventOutcome.UNCHANGED
         names = [name[:40] for name in sorted(changed) if name.isprintable()][:10]
         event.detail = f"The ticket's status did not change ({', '.join(names)})"
-        return
+        return None
     refusal = _refuse_for_time(
         happened,
         received_at=event.received_at,
@@ -170,13 +191,13 @@ async def _apply_ticket_update(
     )
     if refusal is not None:
         event.outcome, event.detail = refusal
-        return
-    target = integration.status_map.get(status_id)
+        return None
+    target = receiver.status_map.get(status_id)
     if target is None:
         event.outcome, event.detail = EventOutcome.UNMAPPED, f"Status {status_id!r} is not mapped"
-        return
-    link.last_event_at = happened.at
+        return None
     await _move_order(session, order=order, target=OrderStatus(target), event=event)
+    return link
 
 
 def _refuse_for_time(
@@ -201,7 +222,11 @@ def _refuse_for_time(
 
 
 async def _move_order(
-    session: WriteSession, *, order: Order, target: OrderStatus, event: DigishareEvent
+    session: WriteSession,
+    *,
+    order: LockedOrder,
+    target: OrderStatus,
+    event: repository.InboxEvent,
 ) -> None:
     if order.status == target:
         event.outcome, event.detail = EventOutcome.UNCHANGED, f"Order already {target.value}"
@@ -222,7 +247,11 @@ async def _move_order(
 
 
 async def _change_status(
-    session: WriteSession, *, order: Order, target: OrderStatus, event: DigishareEvent
+    session: WriteSession,
+    *,
+    order: LockedOrder,
+    target: OrderStatus,
+    event: repository.InboxEvent,
 ) -> None:
     await orders_service.change_status(
         session,
@@ -235,96 +264,59 @@ async def _change_status(
 
 
 async def _find_order(
-    session: WriteSession, *, integration: DigishareIntegration, ticket: dict[str, Any]
-) -> tuple[DigishareTicket, Order | None]:
+    session: WriteSession, *, receiver: repository.WebhookReceiver, ticket: dict[str, Any]
+) -> tuple[repository.TicketLink, LockedOrder] | None:
     """By the ticket id we stored; else by external_id (the order number) within the reseller,
     which covers an update that outruns the worker recording the ticket.
 
     The ticket's row is locked (then the order's) before anything is compared with it, so the
     events of one ticket are handled one at a time, each seeing what the one before stored."""
     ticket_id = str(ticket.get("id") or "")
-    link = await session.scalar(
-        _LOCK_TICKET, {"ticket_id": ticket_id, "integration_id": integration.id}
+    found = await repository.lock_ticket_and_order(
+        session, integration_id=receiver.id, ticket_id=ticket_id
     )
-    if link is not None:
-        return link, await orders_service.get_order_for_update(session, link.order_id)
+    if found is not None:
+        return found
     order_id = await session.scalar(
         _ORDER_BY_NUMBER,
         {
             "order_number": str(ticket.get("external_id") or ""),
-            "reseller_id": integration.reseller_id,
+            "reseller_id": receiver.reseller_id,
         },
     )
     if order_id is None:
-        return DigishareTicket(integration_id=integration.id, ticket_id=ticket_id), None
-    link = await _locked_link(session, order_id) or await _record_link(
-        session, integration_id=integration.id, ticket_id=ticket_id, order_id=order_id
+        return None
+    # The order's ticket as committed now: another event of the same ticket (or the worker)
+    # may have recorded it since we looked it up by id, and then it is ours to wait for.
+    link = await repository.lock_link_of_order(session, order_id) or await _record_link(
+        session, integration_id=receiver.id, ticket_id=ticket_id, order_id=order_id
     )
     if link.ticket_id != ticket_id:
-        return link, None  # the order is confirmed through another ticket
-    return link, await orders_service.get_order_for_update(session, order_id)
-
-
-async def _locked_link(session: WriteSession, order_id: int) -> DigishareTicket | None:
-    """The order's ticket as committed now, locked. Another event of the same ticket (or the
-    worker) may have recorded it since we looked it up by id: then it is ours to wait for."""
-    return await session.get(
-        DigishareTicket, order_id, populate_existing=True, with_for_update=True
-    )
+        return None  # the order is confirmed through another ticket
+    order = await repository.lock_order(session, order_id)
+    return None if order is None else (link, order)
 
 
 async def _record_link(
     session: WriteSession, *, integration_id: int, ticket_id: str, order_id: int
-) -> DigishareTicket:
-    link = DigishareTicket(integration_id=integration_id, ticket_id=ticket_id, order_id=order_id)
-    try:
-        async with session.begin_nested():
-            session.add(link)
-    except IntegrityError:  # the worker, or another event, recorded the ticket at this moment
-        return await _locked_link(session, order_id) or link
-    return link
-
-
-def _insert_event_statement(dialect: str) -> Any:
-    """INSERT ... ON CONFLICT DO NOTHING RETURNING the row as the ORM's object (no second
-    round trip to load what was inserted), every value a named parameter."""
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    columns = DigishareEvent.__table__.c
-    values = {name: bindparam(name, type_=columns[name].type) for name in _EVENT_VALUES}
-    return (
-        insert(DigishareEvent)
-        .values(values)
-        .on_conflict_do_nothing(index_elements=["integration_id", "dedup_key"])
-        .returning(DigishareEvent)
+) -> repository.TicketLink:
+    recorded = await repository.record_link(
+        session, integration_id=integration_id, ticket_id=ticket_id, order_id=order_id
+    )
+    if recorded is not None:
+        return recorded
+    # The worker, or another event, recorded the ticket at this moment.
+    return await repository.lock_link_of_order(session, order_id) or repository.TicketLink(
+        order_id=order_id, ticket_id=ticket_id, last_event_at=None
     )
 
 
-# What :func:`receive` inserts; the statements every webhook call runs are built once.
-_EVENT_VALUES = (
-    "integration_id", "dedup_key", "event", "ticket_id", "raw_body", "payload", "outcome",
-    "received_at",
-)  # fmt: skip
-_INSERT_EVENT = {name: _insert_event_statement(name) for name in ("postgresql", "sqlite")}
-_LOCK_TICKET = (
-    select(DigishareTicket)
-    .where(
-        DigishareTicket.ticket_id == bindparam("ticket_id"),
-        DigishareTicket.integration_id == bindparam("integration_id"),
-    )
-    .with_for_update()
-    .execution_options(populate_existing=True)
-)
+# Read through the session (not precompiled): the rare path of an event outrunning the
+# worker's record of its ticket, and where tests hold an event to make that race happen.
 _ORDER_BY_NUMBER = select(Order.id).where(
     Order.order_number == bindparam("order_number"),
     Order.reseller_id == bindparam("reseller_id"),
 )
-
-
-async def _insert_once(session: WriteSession, **values: Any) -> DigishareEvent | None:
-    """INSERT ... ON CONFLICT DO NOTHING: the second copy of an event finds the first's key."""
-    statement = _INSERT_EVENT[session.get_bind().dialect.name]
-    event: DigishareEvent | None = await session.scalar(statement, values)
-    return event
 
 
 def _parse(raw_body: bytes) -> tuple[dict[str, Any] | None, UnreadableJson | None]:
