@@ -9,6 +9,8 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
+from commercy.auth.actor import Actor
+from commercy.auth.models import Role
 from commercy.catalog.models import Product
 from commercy.core.database import WriteSession
 from commercy.orders import service as orders_service
@@ -198,13 +200,24 @@ async def test_every_change_is_in_the_history_with_actor_and_note(
     assert all(h["createdAt"].endswith("Z") for h in response.json()["data"])
 
 
+async def locked(session: AsyncSession, shop: Shop, order_id: int) -> Order:
+    """The order as a trusted caller locks it: by an admin, who sees every order."""
+    admin = Actor(
+        user_id=shop.world.admin.id,
+        identifier="admin",
+        role=Role.ADMIN,
+        supplier_id=None,
+        reseller_id=None,
+    )
+    return await orders_service.lock_in_scope(session, actor=admin, reference=str(order_id))
+
+
 async def test_change_status_records_digishare_as_the_actor(
     shop: Shop, session: WriteSession
 ) -> None:
     created = await make_order(session, world=shop.world, products=[shop.product])
 
-    order = await orders_service.get_order_for_update(session, created.id)
-    assert order is not None
+    order = await locked(session, shop, created.id)
     await orders_service.change_status(
         session,
         order=order,
@@ -215,8 +228,8 @@ async def test_change_status_records_digishare_as_the_actor(
     )
     await session.commit()
 
-    reloaded = await orders_service.get_order_for_update(session, created.id)
-    assert reloaded is not None and reloaded.status is OrderStatus.CONFIRMED
+    reloaded = await locked(session, shop, created.id)
+    assert reloaded.status is OrderStatus.CONFIRMED
     assert await stock_of(session, shop.product.id) == 9
 
 
@@ -226,8 +239,7 @@ async def test_a_status_change_from_a_stale_read_is_refused_and_writes_nothing(
     created = await make_order(session, world=shop.world, products=[shop.product])
     order_id = created.id
     session.sync_session.expire_on_commit = False  # the object keeps the version it read
-    stale = await orders_service.get_order_for_update(session, order_id)
-    assert stale is not None
+    stale = await locked(session, shop, order_id)
     await session.commit()
     assert (await move(client, shop.agent, order_id, "not_reached")).status_code == 200
 
@@ -251,8 +263,7 @@ async def test_an_order_moved_then_changed_in_one_transaction_keeps_both(
     client: httpx.AsyncClient, shop: Shop, session: WriteSession
 ) -> None:
     created = await make_order(session, world=shop.world, products=[shop.product])
-    order = await orders_service.get_order_for_update(session, created.id)
-    assert order is not None
+    order = await locked(session, shop, created.id)
 
     await orders_service.change_status(
         session,

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import bindparam, inspect, select, update
+from sqlalchemy import inspect, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -93,21 +93,6 @@ async def get_orders(
     if missing:
         raise NotFound(f"Order {missing[0]} not found", code="order_not_found")
     return [found[order_id] for order_id in wanted]
-
-
-_ORDER_FOR_UPDATE = (
-    select(Order)
-    .where(Order.id == bindparam("order_id"))
-    .with_for_update()
-    .execution_options(populate_existing=True)
-)
-
-
-async def get_order_for_update(session: AsyncSession, order_id: int) -> Order | None:
-    """The order, its row locked until the transaction ends (``FOR UPDATE`` on PostgreSQL;
-    SQLite's write transactions are serialised already). No scope check: for trusted callers."""
-    order: Order | None = await session.scalar(_ORDER_FOR_UPDATE, {"order_id": order_id})
-    return order
 
 
 async def lock_in_scope(
@@ -432,6 +417,17 @@ class LockedOrder:
     payment_status: PaymentStatus
     version: int
 
+    @classmethod
+    def of_row(cls, row: Mapping[str, Any], *, id_column: str = "id") -> LockedOrder:
+        """The order of a row that has its columns, its id under ``id_column``."""
+        return cls(
+            id=row[id_column],
+            order_number=row["order_number"],
+            status=OrderStatus(row["status"]),
+            payment_status=PaymentStatus(row["payment_status"]),
+            version=row["version"],
+        )
+
 
 _Moved = TypeVar("_Moved", Order, LockedOrder)
 
@@ -441,13 +437,7 @@ async def lock_for_status(session: AsyncSession, *, actor: Actor, reference: str
     row = await queries.locked_order(session, actor=actor, reference=reference)
     if row is None:
         raise NotFound(f"Order {reference} not found", code="order_not_found")
-    return LockedOrder(
-        id=row["id"],
-        order_number=row["order_number"],
-        status=OrderStatus(row["status"]),
-        payment_status=PaymentStatus(row["payment_status"]),
-        version=row["version"],
-    )
+    return LockedOrder.of_row(row)
 
 
 async def change_status(
@@ -462,7 +452,7 @@ async def change_status(
     """Move ``order`` to ``status`` under the lifecycle's rules: stock taken or given back,
     payment marked on delivery, a history line written. Same status: a no-op. Refused move:
     :class:`Conflict` (409) whose details carry ``currentStatus`` and ``allowedStatuses``. Lock
-    the order first (:func:`lock_for_status`, :func:`get_order_for_update`) when others may
+    the order first (:func:`lock_for_status`, :func:`lock_in_scope`) when others may
     change it concurrently. The writes are plain statements (``repository.move_order``) under
     the version ``order`` was read at; ``order`` comes back with its new values, an ORM order
     as if they had been flushed."""

@@ -29,7 +29,7 @@ from commercy.integrations.digishare.models import (
     EventTimeSource,
     WebhookAuthType,
 )
-from commercy.orders.models import Order, OrderStatus, PaymentStatus
+from commercy.orders.models import Order
 from commercy.orders.service import LockedOrder
 
 _INTEGRATIONS = table_of(DigishareIntegration).c
@@ -252,13 +252,7 @@ def _link(row: dict[str, Any]) -> TicketLink:
 
 
 def _locked_order(row: dict[str, Any]) -> LockedOrder:
-    return LockedOrder(
-        id=row["order_id"],
-        order_number=row["order_number"],
-        status=OrderStatus(row["status"]),
-        payment_status=PaymentStatus(row["payment_status"]),
-        version=row["version"],
-    )
+    return LockedOrder.of_row(row, id_column="order_id")
 
 
 _INSERT_LINK = insert(table_of(DigishareTicket)).values(
