@@ -168,7 +168,11 @@ class Receiver:
             name, value = self.required_header
             if request.headers.get(name) != value:
                 return JSONResponse({"message": "Unauthenticated."}, status_code=401)
-        return JSONResponse({"ok": True}, status_code=200 if recovered else self.status_code)
+        status_code = 200 if recovered else self.status_code
+        if status_code in (204, 304):
+            # No body: uvicorn refuses to send one, leaving the caller waiting for its timeout.
+            return Response(status_code=status_code)
+        return JSONResponse({"ok": True}, status_code=status_code)
 
     def app(self) -> Starlette:
         return Starlette(routes=[Route("/{path:path}", self._handle, methods=["POST"])])
