@@ -88,7 +88,11 @@ async def test_twenty_agents_drain_the_queue_each_order_called_exactly_once(
         sandbox_mounted="false",
         access_log="false",
     )
-    limits = httpx.Limits(max_connections=AGENTS * 2, max_keepalive_connections=AGENTS * 2)
+    # uvicorn closes a connection idle for 5 s; the client lets go of it sooner, so a request is
+    # never written into a connection the server is closing at that moment.
+    limits = httpx.Limits(
+        max_connections=AGENTS * 2, max_keepalive_connections=AGENTS * 2, keepalive_expiry=1.0
+    )
     with ExitStack() as stack:
         apis = [stack.enter_context(api_process(env, log_dir=tmp_path)) for _ in range(2)]
         started = time.monotonic()

@@ -62,8 +62,11 @@ def api_process(
             raise
         try:
             yield base_url
-        finally:
+        except BaseException:
             _stop(process)
+            print(f"--- {log_path.name} ---\n{log_path.read_text()[-4000:]}")  # shown on failure
+            raise
+        _stop(process)
         return
     raise RuntimeError("no free port for the API process in three tries")
 

@@ -9,8 +9,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
-from commercy.auth.actor import Actor
-from commercy.auth.models import Role
+from commercy.auth import service as auth_service
 from commercy.catalog.models import Product
 from commercy.core.database import WriteSession
 from commercy.orders import service as orders_service
@@ -202,13 +201,8 @@ async def test_every_change_is_in_the_history_with_actor_and_note(
 
 async def locked(session: AsyncSession, shop: Shop, order_id: int) -> Order:
     """The order as a trusted caller locks it: by an admin, who sees every order."""
-    admin = Actor(
-        user_id=shop.world.admin.id,
-        identifier="admin",
-        role=Role.ADMIN,
-        supplier_id=None,
-        reseller_id=None,
-    )
+    admin = await auth_service.get_active_actor(session, shop.world.admin.id)
+    assert admin is not None
     return await orders_service.lock_in_scope(session, actor=admin, reference=str(order_id))
 
 

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from sqlalchemy import ColumnElement, Select, func, insert, or_, select
 
+from commercy.auth import service as auth_service
 from commercy.auth.actor import Actor
-from commercy.auth.models import Role
 from commercy.core.database import WriteSession, utcnow
 from commercy.core.pagination import Page
 from commercy.core.text import folded
@@ -82,31 +82,16 @@ async def searched(session: WriteSession, shop: Shop) -> Shop:
     return shop
 
 
-def actors(shop: Shop) -> dict[str, Actor]:
+async def actors(session: WriteSession, shop: Shop) -> dict[str, Actor]:
+    """The reseller, the supplier and the admin as the API sees them once signed in."""
     world = shop.world
-    return {
-        "reseller": Actor(
-            user_id=world.reseller_user.id,
-            identifier="r",
-            role=Role.RESELLER,
-            supplier_id=world.supplier.id,
-            reseller_id=world.reseller.id,
-        ),
-        "supplier": Actor(
-            user_id=world.supplier_user.id,
-            identifier="s",
-            role=Role.SUPPLIER,
-            supplier_id=world.supplier.id,
-            reseller_id=None,
-        ),
-        "admin": Actor(
-            user_id=world.admin.id,
-            identifier="a",
-            role=Role.ADMIN,
-            supplier_id=None,
-            reseller_id=None,
-        ),
-    }
+    users = {"reseller": world.reseller_user, "supplier": world.supplier_user, "admin": world.admin}
+    found = {}
+    for who, user in users.items():
+        actor = await auth_service.get_active_actor(session, user.id)
+        assert actor is not None, who
+        found[who] = actor
+    return found
 
 
 def plain_filter(term: str) -> ColumnElement[bool]:
@@ -154,7 +139,7 @@ async def searched_answer(
 async def test_a_search_answers_the_plain_filters_rows_and_counts(
     session: WriteSession, searched: Shop, term: str
 ) -> None:
-    for who, actor in actors(searched).items():
+    for who, actor in (await actors(session, searched)).items():
         for sort in SORTS:
             for number in (1, 2):
                 page = Page(number, PAGE_SIZE)
@@ -170,7 +155,7 @@ async def test_the_terms_cover_the_walk_and_every_match(
 ) -> None:
     """The common term's first page is in the walk's rows, the rare one's is not; the absent
     term and the other reseller's name find nothing in the reseller's list, page 1 or past it."""
-    reseller = actors(searched)["reseller"]
+    reseller = (await actors(session, searched))["reseller"]
     first = Page(1, PAGE_SIZE)
     walk = PAGE_SIZE * queries.WALK_PER_MATCH
     newest = (await plain_answer(session, reseller, "", "-createdAt", Page(1, walk)))[0]
@@ -189,7 +174,7 @@ async def test_the_deepest_page_of_a_search_is_empty_not_an_error(
     """The walk's length grows with the page: at the API's last page it still fits the
     database's integers."""
     page = Page(1_000_000, 100)
-    for actor in actors(searched).values():
+    for actor in (await actors(session, searched)).values():
         total = (await plain_answer(session, actor, "amira", "-createdAt", page))[1]
         assert total >= 59
         for up_to in (None, page.offset + 1001):
