@@ -18,7 +18,7 @@ from commercy.blocklist.endpoints import router as blocklist_router
 from commercy.calls.endpoints import router as calls_router
 from commercy.catalog.endpoints import router as catalog_router
 from commercy.converty.endpoints import router as converty_router
-from commercy.core.database import Database
+from commercy.core.database import Database, UnitOfWorkRoute
 from commercy.core.errors import install_error_handlers
 from commercy.core.http_hardening import (
     ApiCORSMiddleware,
@@ -133,6 +133,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.database = database
+    app.router.route_class = UnitOfWorkRoute  # a route added to the app itself, too
     app.state.started_at = time.monotonic()
     install_error_handlers(app)
     app.state.rate_limits = RateLimits(settings)

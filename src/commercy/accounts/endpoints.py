@@ -17,13 +17,13 @@ from commercy.accounts.schemas import (
 )
 from commercy.auth.dependencies import AdminActor, CurrentActor
 from commercy.auth.schemas import UserOut
-from commercy.core.database import ReadSessionDep, WriteSessionDep
+from commercy.core.database import ReadSessionDep, UnitOfWorkRoute, WriteSessionDep
 from commercy.core.envelopes import Envelope, Page
 from commercy.core.ids import PathId
 from commercy.core.pagination import PageDep
 from commercy.core.responses import envelope, paginated
 
-router = APIRouter(tags=["accounts"])
+router = APIRouter(tags=["accounts"], route_class=UnitOfWorkRoute)
 
 
 @router.get("/suppliers", response_model=Page[SupplierOut])

@@ -14,7 +14,7 @@ from commercy.auth import service as auth_service
 from commercy.auth.actor import Actor
 from commercy.auth.models import Role
 from commercy.core import logs
-from commercy.core.database import SessionDep
+from commercy.core.database import get_session
 from commercy.core.errors import Forbidden, Unauthorized
 from commercy.core.security import InvalidToken, decode_token
 from commercy.core.settings import Settings
@@ -30,7 +30,7 @@ class _BearerActor(SecurityBase):
         self.model = HTTPBearerModel(description="The token from POST /api/v1/auth/login")
         self.scheme_name = "HTTPBearer"
 
-    async def __call__(self, request: Request, session: SessionDep) -> Actor:
+    async def __call__(self, request: Request) -> Actor:
         scheme, token = get_authorization_scheme_param(request.headers.get("Authorization"))
         if scheme.lower() != "bearer" or not token:
             raise Unauthorized("Send a token: Authorization: Bearer <token>")
@@ -42,6 +42,7 @@ class _BearerActor(SecurityBase):
             version = int(claims.get("ver", 0))
         except (InvalidToken, ValueError, TypeError) as exc:
             raise Unauthorized("Invalid or expired token") from exc
+        session = await get_session(request)
         actor = await auth_service.get_active_actor(session, user_id, token_version=version)
         if actor is None:
             raise Unauthorized("Invalid or expired token")

@@ -8,14 +8,14 @@ from commercy.auth import service
 from commercy.auth import service as auth_service
 from commercy.auth.dependencies import CurrentActor
 from commercy.auth.schemas import LoginAnswer, LoginRequest, UserOut
-from commercy.core.database import ReadSessionDep, WriteSessionDep
+from commercy.core.database import ReadSessionDep, UnitOfWorkRoute, WriteSessionDep
 from commercy.core.dependencies import SettingsDep
 from commercy.core.envelopes import Envelope
 from commercy.core.errors import Unauthorized
 from commercy.core.ratelimit import RateLimits, client_address
 from commercy.core.responses import envelope
 
-router = APIRouter(prefix="/auth", tags=["auth"])
+router = APIRouter(prefix="/auth", tags=["auth"], route_class=UnitOfWorkRoute)
 
 
 @router.post("/login", response_model=LoginAnswer)

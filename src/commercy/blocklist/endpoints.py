@@ -7,14 +7,14 @@ from fastapi import APIRouter, Query, status
 from commercy.auth.dependencies import CurrentActor
 from commercy.blocklist import service
 from commercy.blocklist.schemas import BlockedPhoneCreate, BlockedPhoneOut
-from commercy.core.database import ReadSessionDep, WriteSessionDep
+from commercy.core.database import ReadSessionDep, UnitOfWorkRoute, WriteSessionDep
 from commercy.core.dependencies import SettingsDep
 from commercy.core.envelopes import Answer, Envelope, Page
 from commercy.core.ids import PathId, id_query
 from commercy.core.pagination import PageDep
 from commercy.core.responses import envelope, paginated
 
-router = APIRouter(prefix="/blocked-phones", tags=["blocked-phones"])
+router = APIRouter(prefix="/blocked-phones", tags=["blocked-phones"], route_class=UnitOfWorkRoute)
 
 
 @router.get("", response_model=Page[BlockedPhoneOut])

@@ -21,7 +21,7 @@ from commercy.calls.schemas import (
     QueueEntryOut,
     QueuePage,
 )
-from commercy.core.database import ReadSessionDep, WriteSessionDep
+from commercy.core.database import ReadSessionDep, UnitOfWorkRoute, WriteSessionDep
 from commercy.core.dependencies import SettingsDep
 from commercy.core.envelopes import Envelope
 from commercy.core.ids import id_query
@@ -31,7 +31,7 @@ from commercy.orders import versions
 from commercy.orders.models import Order
 from commercy.orders.schemas import OrderDetailOut
 
-router = APIRouter(tags=["calls"])
+router = APIRouter(tags=["calls"], route_class=UnitOfWorkRoute)
 
 NOTHING_TO_CALL: dict[int | str, dict[str, Any]] = {204: {"description": "Nothing to call now"}}
 

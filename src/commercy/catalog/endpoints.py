@@ -7,12 +7,12 @@ from fastapi import APIRouter, Query, status
 from commercy.auth.dependencies import CurrentActor
 from commercy.catalog import service
 from commercy.catalog.schemas import ProductAnswer, ProductCreate, ProductPage, ProductUpdate
-from commercy.core.database import ReadSessionDep, WriteSessionDep
+from commercy.core.database import ReadSessionDep, UnitOfWorkRoute, WriteSessionDep
 from commercy.core.ids import PathId
 from commercy.core.pagination import PageDep
 from commercy.core.responses import envelope, paginated
 
-router = APIRouter(prefix="/products", tags=["products"])
+router = APIRouter(prefix="/products", tags=["products"], route_class=UnitOfWorkRoute)
 
 
 @router.get("", response_model=ProductPage)

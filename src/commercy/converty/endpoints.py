@@ -16,13 +16,13 @@ from commercy.converty.schemas import (
     MappingList,
     mapping_out,
 )
-from commercy.core.database import ReadSessionDep, WriteSessionDep
+from commercy.core.database import ReadSessionDep, UnitOfWorkRoute, WriteSessionDep
 from commercy.core.envelopes import Answer, Page
 from commercy.core.ids import PathId, id_query
 from commercy.core.pagination import PageDep
 from commercy.core.responses import envelope, paginated
 
-router = APIRouter(prefix="/converty", tags=["converty"])
+router = APIRouter(prefix="/converty", tags=["converty"], route_class=UnitOfWorkRoute)
 
 ResellerFilter = Annotated[
     int | None, id_query(alias="resellerId", description="Admins only: one reseller's")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Coroutine, Mapping
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -10,7 +10,9 @@ from pathlib import Path
 from typing import Annotated, Any, cast
 
 import asyncpg
-from fastapi import Depends, Request
+from anyio import CancelScope
+from fastapi import Depends, Request, Response
+from fastapi.routing import APIRoute
 from sqlalchemy import (
     CompoundSelect,
     DateTime,
@@ -25,6 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -363,37 +366,100 @@ def _direct_driver(session: Session) -> asyncpg.Connection | None:
 _READS = frozenset({"GET", "HEAD"})
 
 
-async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """One transaction per request, committed at the edge once the endpoint returns. A read
-    (:attr:`Database.read_sessionmaker`) has nothing to commit: closing its session ends it.
-    A request holds at most one connection: writes keep theirs for the whole request
-    (:meth:`Database.pinned_session`)."""
-    database: Database = request.app.state.database
-    if request.method in _READS:
-        async with database.read_sessionmaker() as session:
-            yield session
-        return
-    async with database.pinned_session() as session:
+class RequestTransaction:
+    """A request's one transaction: its session, opened on first use, ended once by the
+    request's route (:class:`UnitOfWorkRoute`). A read (:attr:`Database.read_sessionmaker`)
+    has nothing to commit: closing its session ends it. A write keeps one connection for the
+    whole request (as :meth:`Database.pinned_session`), so a request holds at most one."""
+
+    __slots__ = ("_connection", "_database", "_session", "_writes")
+
+    def __init__(self, database: Database, *, writes: bool) -> None:
+        self._database = database
+        self._writes = writes
+        self._session: AsyncSession | None = None
+        self._connection: AsyncConnection | None = None
+
+    async def session(self) -> AsyncSession:
+        if self._session is None:
+            if self._writes:
+                self._connection = await self._database.engine.connect()
+                self._session = self._database.sessionmaker(bind=self._connection)
+            else:
+                self._session = self._database.read_sessionmaker()
+        return self._session
+
+    async def end(self, *, commit: bool) -> None:
+        """Commit a write (``commit``) or roll it back, then give the connection back."""
+        session, connection = self._session, self._connection
+        self._session = self._connection = None
+        if session is None:
+            return
         try:
-            yield session
-            await session.commit()
-        except BaseException:
-            await session.rollback()
-            raise
+            if self._writes:
+                await (session.commit() if commit else session.rollback())
+        finally:
+            await session.close()
+            if connection is not None:
+                await connection.close()
 
 
-SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+_TRANSACTION = "commercy.transaction"
 
 
-async def get_read_session(session: SessionDep) -> ReadSession:
+class UnitOfWorkRoute(APIRoute):
+    """A route whose request runs in one :class:`RequestTransaction`: committed once the
+    endpoint has returned its answer, before the answer is sent (so a failed commit answers as
+    an error), rolled back when the endpoint raises. The routers that read or write the
+    database are made of these (``APIRouter(route_class=UnitOfWorkRoute)``); as a dependency
+    with cleanup (``yield``), the session cost each request a cancel scope, a context manager
+    and a task of FastAPI's and SQLAlchemy's."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handle = super().get_route_handler()
+
+        async def handle_in_transaction(request: Request) -> Response:
+            transaction = RequestTransaction(
+                request.app.state.database, writes=request.method not in _READS
+            )
+            request.scope[_TRANSACTION] = transaction
+            try:
+                response = await handle(request)
+            except BaseException:
+                with CancelScope(shield=True):
+                    await transaction.end(commit=False)
+                raise
+            with CancelScope(shield=True):
+                await transaction.end(commit=True)
+            return response
+
+        return handle_in_transaction
+
+
+async def get_session(request: Request) -> AsyncSession:
+    """The request's session (see :class:`RequestTransaction`). The dependencies that need it
+    call this rather than depend on it: each level of dependency costs FastAPI a pass of its
+    solver per request."""
+    transaction: RequestTransaction | None = request.scope.get(_TRANSACTION)
+    if transaction is None:
+        raise TypeError(f"{request.url.path} is not a UnitOfWorkRoute: it has no transaction")
+    return await transaction.session()
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session)]
+
+
+async def get_read_session(request: Request) -> ReadSession:
     """The request's session, for a route that only reads (GET)."""
+    session = await get_session(request)
     if not isinstance(session, ReadSession):
         raise TypeError(f"{type(session).__name__} given to a route that declared it only reads")
     return session
 
 
-async def get_write_session(session: SessionDep) -> WriteSession:
+async def get_write_session(request: Request) -> WriteSession:
     """The request's session, for a route that writes (POST, PUT, PATCH, DELETE)."""
+    session = await get_session(request)
     if not isinstance(session, WriteSession):
         raise TypeError(f"{type(session).__name__} given to a route that declared it writes")
     return session
@@ -401,5 +467,5 @@ async def get_write_session(session: SessionDep) -> WriteSession:
 
 # What a route does with the database, said in its signature; other dependencies of the request
 # (the caller's account) share the same session.
-ReadSessionDep = Annotated[ReadSession, Depends(get_read_session, scope="function")]
-WriteSessionDep = Annotated[WriteSession, Depends(get_write_session, scope="function")]
+ReadSessionDep = Annotated[ReadSession, Depends(get_read_session)]
+WriteSessionDep = Annotated[WriteSession, Depends(get_write_session)]

@@ -8,7 +8,7 @@ from pydantic import TypeAdapter
 from starlette.concurrency import run_in_threadpool
 
 from commercy.auth.dependencies import CurrentActor
-from commercy.core.database import ReadSessionDep, WriteSessionDep
+from commercy.core.database import ReadSessionDep, UnitOfWorkRoute, WriteSessionDep
 from commercy.core.dependencies import SettingsDep
 from commercy.core.envelopes import Envelope, Page, binary_answer
 from commercy.core.pagination import PageDep
@@ -41,7 +41,7 @@ from commercy.orders.schemas import (
     StatusChangeOut,
 )
 
-router = APIRouter(prefix="/orders", tags=["orders"])
+router = APIRouter(prefix="/orders", tags=["orders"], route_class=UnitOfWorkRoute)
 
 IfMatch = Annotated[
     str | None,

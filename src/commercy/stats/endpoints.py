@@ -7,14 +7,14 @@ from fastapi import APIRouter, Query
 
 from commercy.auth.dependencies import CurrentActor
 from commercy.core import periods
-from commercy.core.database import ReadSessionDep
+from commercy.core.database import ReadSessionDep, UnitOfWorkRoute
 from commercy.core.envelopes import Envelope
 from commercy.core.errors import ValidationFailed
 from commercy.core.responses import envelope
 from commercy.stats import queries
 from commercy.stats.schemas import GroupBy, OrderFigures, OrderStats
 
-router = APIRouter(prefix="/stats", tags=["stats"])
+router = APIRouter(prefix="/stats", tags=["stats"], route_class=UnitOfWorkRoute)
 
 
 def read_period(raw_from: str | None, raw_to: str | None) -> tuple[date, date]:

@@ -23,7 +23,7 @@ from commercy.accounts.schemas import (
     UserUpdate,
 )
 from commercy.auth.models import Role
-from commercy.core.database import ReadSessionDep, WriteSession, WriteSessionDep
+from commercy.core.database import ReadSessionDep, UnitOfWorkRoute, WriteSession, WriteSessionDep
 from commercy.core.errors import CommercyError, Forbidden, ValidationFailed
 from commercy.core.ids import PathId, parse_id
 from commercy.core.pagination import Page
@@ -33,7 +33,7 @@ from commercy.web.dependencies import CheckedUser, SignedInUser
 from commercy.web.pages import render
 from commercy.web.sessions import SignedIn
 
-router = APIRouter(prefix="/admin")
+router = APIRouter(prefix="/admin", route_class=UnitOfWorkRoute)
 
 #: The suppliers and resellers a form offers to attach to (the demo and real networks have few).
 CHOICES_LIMIT = 200

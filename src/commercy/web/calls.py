@@ -21,7 +21,13 @@ from commercy.calls import rules
 from commercy.calls import service as calls
 from commercy.calls.models import CallOutcome
 from commercy.calls.schemas import CallIn
-from commercy.core.database import Database, ReadSessionDep, WriteSessionDep, utcnow
+from commercy.core.database import (
+    Database,
+    ReadSessionDep,
+    UnitOfWorkRoute,
+    WriteSessionDep,
+    utcnow,
+)
 from commercy.core.errors import (
     CommercyError,
     Conflict,
@@ -38,7 +44,7 @@ from commercy.web.dependencies import CheckedUser, SignedInUser, session_token
 from commercy.web.pages import render
 from commercy.web.sessions import SignedIn
 
-router = APIRouter(prefix="/calls")
+router = APIRouter(prefix="/calls", route_class=UnitOfWorkRoute)
 
 #: How often the live stream looks at the order (one primary-key read each time).
 POLL_SECONDS = 0.5

@@ -14,7 +14,7 @@ from fastapi.responses import Response
 
 from commercy.auth.models import Role
 from commercy.core import periods
-from commercy.core.database import ReadSessionDep
+from commercy.core.database import ReadSessionDep, UnitOfWorkRoute
 from commercy.core.errors import Forbidden
 from commercy.stats import queries
 from commercy.stats.endpoints import figures_out
@@ -23,7 +23,7 @@ from commercy.web.dependencies import LANGUAGE_COOKIE, SignedInUser
 from commercy.web.i18n import language_of
 from commercy.web.pages import render
 
-router = APIRouter()
+router = APIRouter(route_class=UnitOfWorkRoute)
 
 ROLES = frozenset({Role.ADMIN, Role.RESELLER, Role.SUPPLIER})
 GROUPINGS = (GroupBy.PRODUCT, GroupBy.CITY, GroupBy.SOURCE)

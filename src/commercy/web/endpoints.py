@@ -15,7 +15,7 @@ from starlette.datastructures import FormData, QueryParams
 
 from commercy.auth import service as auth_service
 from commercy.auth.models import Role
-from commercy.core.database import ReadSessionDep, WriteSessionDep
+from commercy.core.database import ReadSessionDep, UnitOfWorkRoute, WriteSessionDep
 from commercy.core.errors import CommercyError, Conflict, Forbidden, Unauthorized, ValidationFailed
 from commercy.core.ratelimit import RateLimits, client_address
 from commercy.core.settings import Settings
@@ -39,7 +39,7 @@ from commercy.web.i18n import LANGUAGES, time_zones
 from commercy.web.pages import landing, render
 from commercy.web.sessions import SignedIn
 
-router = APIRouter()
+router = APIRouter(route_class=UnitOfWorkRoute)
 
 ONE_YEAR = 365 * 24 * 3600
 

@@ -20,7 +20,7 @@ from commercy.blocklist import service as blocklist
 from commercy.blocklist.schemas import BlockedPhoneCreate
 from commercy.converty import service as converty
 from commercy.converty.schemas import MappingCreate, mapping_out
-from commercy.core.database import ReadSessionDep, WriteSessionDep
+from commercy.core.database import ReadSessionDep, UnitOfWorkRoute, WriteSessionDep
 from commercy.core.errors import CommercyError, Forbidden, NotFound, ValidationFailed
 from commercy.core.ids import PathId, parse_id
 from commercy.core.pagination import Page
@@ -40,7 +40,7 @@ from commercy.web.i18n import N_
 from commercy.web.pages import render
 from commercy.web.sessions import SignedIn
 
-router = APIRouter()
+router = APIRouter(route_class=UnitOfWorkRoute)
 
 TABS = {
     "digishare": "Digishare",

@@ -14,7 +14,7 @@ from starlette.datastructures import FormData
 from commercy.auth.models import Role
 from commercy.catalog import service as catalog
 from commercy.catalog.schemas import ProductUpdate
-from commercy.core.database import ReadSessionDep, WriteSessionDep
+from commercy.core.database import ReadSessionDep, UnitOfWorkRoute, WriteSessionDep
 from commercy.core.errors import Forbidden, ValidationFailed
 from commercy.core.ids import PathId, parse_id
 from commercy.core.pagination import Page
@@ -27,7 +27,7 @@ from commercy.web.dependencies import CheckedUser, SignedInUser
 from commercy.web.pages import render
 from commercy.web.sessions import SignedIn
 
-router = APIRouter()
+router = APIRouter(route_class=UnitOfWorkRoute)
 
 #: A product with this many left or fewer is highlighted on the stock screen.
 LOW_STOCK = 5

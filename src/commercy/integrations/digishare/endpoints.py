@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from commercy.auth.dependencies import CurrentActor
-from commercy.core.database import ReadSessionDep, WriteSession, WriteSessionDep
+from commercy.core.database import ReadSessionDep, UnitOfWorkRoute, WriteSession, WriteSessionDep
 from commercy.core.dependencies import SettingsDep
 from commercy.core.envelopes import Envelope, Page
 from commercy.core.errors import NotFound, error_response
@@ -27,8 +27,10 @@ from commercy.integrations.digishare.schemas import (
 )
 from commercy.outbox.models import JobState, OutboxJob
 
-router = APIRouter(prefix="/integrations/digishare", tags=["digishare"])
-webhook_router = APIRouter(prefix="/webhooks", tags=["digishare"])
+router = APIRouter(
+    prefix="/integrations/digishare", tags=["digishare"], route_class=UnitOfWorkRoute
+)
+webhook_router = APIRouter(prefix="/webhooks", tags=["digishare"], route_class=UnitOfWorkRoute)
 
 ResellerParam = Annotated[
     int | None, id_query(alias="resellerId", description="Admins only: whose settings")
