@@ -150,11 +150,11 @@ class Database:
         another on it. A request that commits a step of its own before its main transaction
         (an idempotency claim) thus never waits for a second connection while holding one: a
         burst of such requests would take every connection and then wait on each other."""
-        async with (
-            self.engine.connect() as connection,
-            self.sessionmaker(bind=connection) as session,
-        ):
-            yield session
+        transaction = RequestTransaction(self, writes=True)
+        try:
+            yield cast(WriteSession, await transaction.session())
+        finally:
+            await transaction.end(commit=False)  # what was not committed is rolled back
 
     async def dispose(self) -> None:
         await self.engine.dispose()
@@ -369,8 +369,8 @@ _READS = frozenset({"GET", "HEAD"})
 class RequestTransaction:
     """A request's one transaction: its session, opened on first use, ended once by the
     request's route (:class:`UnitOfWorkRoute`). A read (:attr:`Database.read_sessionmaker`)
-    has nothing to commit: closing its session ends it. A write keeps one connection for the
-    whole request (as :meth:`Database.pinned_session`), so a request holds at most one."""
+    has nothing to commit: closing its session ends it. A write's session keeps one connection
+    for its whole life (see :meth:`Database.pinned_session`), so a request holds at most one."""
 
     __slots__ = ("_connection", "_database", "_session", "_writes")
 
@@ -423,14 +423,13 @@ class UnitOfWorkRoute(APIRoute):
                 request.app.state.database, writes=request.method not in _READS
             )
             request.scope[_TRANSACTION] = transaction
+            answered = False
             try:
                 response = await handle(request)
-            except BaseException:
+                answered = True
+            finally:
                 with CancelScope(shield=True):
-                    await transaction.end(commit=False)
-                raise
-            with CancelScope(shield=True):
-                await transaction.end(commit=True)
+                    await transaction.end(commit=answered)
             return response
 
         return handle_in_transaction
